@@ -1,0 +1,12 @@
+//! Derived files: the theme's CSS bundled and minified by lightningcss with the brand's
+//! custom properties in front, and content hashes for cache-busting asset URLs.
+
+#![forbid(unsafe_code)]
+
+pub mod css;
+
+/// The first `n` hex digits of the blake3 hash of `bytes`.
+pub fn short_hash(bytes: &[u8], n: usize) -> String {
+    let hex = blake3::hash(bytes).to_hex();
+    hex[..n.min(hex.len())].to_string()
+}

@@ -1,0 +1,221 @@
+//! Planning, running and writing: turns a loaded project into jobs, runs them in
+//! parallel, reuses the outputs whose inputs did not change, and swaps the result into
+//! the output folder atomically so that a failed build leaves the old output intact.
+
+#![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod scaffold;
+pub mod sink;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use marque_project::{Diagnostic, Diagnostics, LoadOptions, load_project};
+use marque_site::{PageJob, Prepared};
+use rayon::prelude::*;
+
+use crate::sink::Staging;
+use crate::state::{BuildState, OutputRecord};
+
+/// What `marque build` is asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Project folder (holds `marque.yaml`).
+    pub root: PathBuf,
+    /// Output folder; `<root>/output` by default.
+    pub output: Option<PathBuf>,
+    /// Missing translations are errors.
+    pub strict: bool,
+    /// Include drafts.
+    pub drafts: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// HTML pages in the site.
+    pub pages: usize,
+    /// Outputs rendered this time.
+    pub rendered: usize,
+    /// Outputs reused from the previous build without rendering.
+    pub reused: usize,
+    /// Files whose bytes changed (or are new).
+    pub written: usize,
+    /// All output files.
+    pub outputs: usize,
+    /// Warnings.
+    pub warnings: Diagnostics,
+    /// Translation gaps: key → languages lacking it.
+    pub missing: BTreeMap<String, Vec<String>>,
+    /// Where the site was written.
+    pub output: PathBuf,
+    /// Seconds, wall clock.
+    pub seconds: f64,
+}
+
+/// One output file of any kind.
+enum Work<'a> {
+    Page(&'a PageJob),
+    Bytes { output: String, bytes: &'a [u8] },
+}
+
+impl Work<'_> {
+    fn output(&self) -> &str {
+        match self {
+            Work::Page(j) => &j.output,
+            Work::Bytes { output, .. } => output,
+        }
+    }
+}
+
+/// Builds the site at `opts.root` into its output folder.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    let start = Instant::now();
+    let root = opts.root.clone();
+    let project = load_project(&root, LoadOptions { drafts: opts.drafts })?;
+    let mut warnings = project.warnings.clone();
+
+    // Assets: the CSS bundle and the theme's static files.
+    let css = marque_assets::css::bundle_css(&project)?;
+    let mut assets = BTreeMap::new();
+    let base_path = {
+        let b = project.config.base();
+        match b.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())) {
+            Some(p) => p,
+            None => String::new(),
+        }
+    };
+    let mut byte_outputs: Vec<(String, &[u8])> = Vec::new();
+    if let Some(c) = &css {
+        assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
+        byte_outputs.push((c.output.clone(), &c.bytes));
+    }
+    for f in &project.theme.statics {
+        let h = marque_assets::short_hash(&f.bytes, 10);
+        assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
+        byte_outputs.push((f.name.clone(), &f.bytes));
+    }
+    let prepared = Prepared::new(&project, assets)?;
+    warnings.extend(prepared.warnings.clone());
+    if opts.strict && !prepared.missing.is_empty() {
+        let mut d = Diagnostics::new();
+        for (key, langs) in &prepared.missing {
+            let src = project.pages.iter().find(|p| p.translation_key() == key);
+            let path = src.map(|p| p.path.clone()).unwrap_or_else(|| PathBuf::from("narrative"));
+            d.push(Diagnostic::error(
+                path,
+                format!("--strict: no translation in {} (translation key '{key}')", langs.join(", ")),
+            ));
+        }
+        return Err(d);
+    }
+    let jobs = prepared.jobs(&project);
+    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+    let state_path = state::state_path(&root, &output);
+    let previous = BuildState::load(&state_path);
+    let staging = Staging::create(&output).map_err(|e| one(&output, e))?;
+
+    let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
+    for (o, b) in &byte_outputs {
+        work.push(Work::Bytes { output: o.clone(), bytes: b });
+    }
+    // Two outputs at one path would overwrite each other.
+    {
+        let mut seen = std::collections::HashSet::new();
+        for w in &work {
+            if !seen.insert(w.output()) {
+                return Err(one(
+                    &project.theme.dir,
+                    format!("two outputs would be written at '{}': rename a static file or a page", w.output()),
+                ));
+            }
+        }
+    }
+    let results: Vec<Result<(String, OutputRecord, bool, bool), Diagnostic>> = work
+        .par_iter()
+        .map(|w| {
+            let out = w.output().to_string();
+            let old = previous.outputs.get(&out);
+            let old_path = output.join(&out);
+            let key_hex = match w {
+                Work::Page(j) => blake3::Hash::from(j.key).to_hex().to_string(),
+                Work::Bytes { bytes, .. } => blake3::hash(bytes).to_hex().to_string(),
+            };
+            // Same inputs as last time and the old file still there: reuse it as it is.
+            if let Some(o) = old
+                && o.key == key_hex
+                && staging.reuse(&old_path, &out, o.size)
+            {
+                return Ok((out, o.clone(), false, false));
+            }
+            let rendered = matches!(w, Work::Page(_));
+            let bytes: std::borrow::Cow<[u8]> = match w {
+                Work::Page(j) => prepared.render(&project, j)?.into(),
+                Work::Bytes { bytes, .. } => (*bytes).into(),
+            };
+            let content = blake3::hash(&bytes).to_hex().to_string();
+            let record = OutputRecord {
+                key: key_hex,
+                content: content.clone(),
+                size: bytes.len() as u64,
+            };
+            if let Some(o) = old
+                && o.content == content
+                && staging.reuse(&old_path, &out, o.size)
+            {
+                return Ok((out, record, rendered, false));
+            }
+            staging
+                .write(&out, &bytes)
+                .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
+            Ok((out, record, rendered, true))
+        })
+        .collect();
+    let mut errors = Diagnostics::new();
+    let mut next = BuildState::default();
+    let mut report = BuildReport {
+        pages: prepared.site.entries.len()
+            + prepared.site.taxonomies.iter().map(|t| 1 + t.terms.len()).sum::<usize>()
+            + 1,
+        ..BuildReport::default()
+    };
+    for r in results {
+        match r {
+            Ok((out, rec, rendered, written)) => {
+                if rendered {
+                    report.rendered += 1;
+                } else if !written {
+                    report.reused += 1;
+                }
+                if written {
+                    report.written += 1;
+                }
+                next.outputs.insert(out, rec);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        staging.discard();
+        return Err(errors);
+    }
+    report.outputs = next.outputs.len();
+    staging.commit().map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
+    next.save(&state_path);
+    warnings.sort();
+    report.warnings = warnings;
+    report.missing = prepared.missing.clone();
+    report.output = output;
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn one(path: &Path, msg: impl ToString) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.push(Diagnostic::error(path, msg.to_string()));
+    d
+}

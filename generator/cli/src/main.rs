@@ -1,0 +1,255 @@
+//! The `marque` command: parses arguments, runs the build, prints diagnostics and
+//! figures. The only crate that prints.
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use marque_build::{BuildOptions, BuildReport, build};
+use marque_project::Diagnostics;
+
+#[derive(Parser)]
+#[command(name = "marque", version, about = "Compiles a brand system, a multilingual narrative and event kits into a static site")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Builds the site into the output folder.
+    Build {
+        /// Project folder (holds marque.yaml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder (default: <root>/output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Missing translations are errors.
+        #[arg(long)]
+        strict: bool,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+        /// Print only errors and warnings.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Creates a new project in DIR that builds at once.
+    New {
+        /// Folder to create.
+        dir: PathBuf,
+    },
+    /// Builds a synthetic bilingual project and prints timings and peak memory.
+    Bench {
+        /// Pages per language.
+        #[arg(long, default_value_t = 5000)]
+        pages: usize,
+        /// Runs of each measurement (the median is printed).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Where to write the project (default: a temporary folder, removed after).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn print_diagnostics(d: &Diagnostics) {
+    for x in &d.0 {
+        eprintln!("{x}");
+    }
+}
+
+fn print_report(r: &BuildReport, quiet: bool) {
+    print_diagnostics(&r.warnings);
+    if !r.missing.is_empty() && !quiet {
+        eprintln!("translation report: {} page(s) lack a translation", r.missing.len());
+        for (key, langs) in &r.missing {
+            eprintln!("  {key}: missing in {}", langs.join(", "));
+        }
+    }
+    if !quiet {
+        println!(
+            "built {} pages ({} outputs: {} rendered, {} reused, {} written) into {} in {:.2} s",
+            r.pages,
+            r.outputs,
+            r.rendered,
+            r.reused,
+            r.written,
+            r.output.display(),
+            r.seconds
+        );
+    }
+}
+
+/// Peak resident memory of this process in KiB (Linux), for `bench`.
+fn peak_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            strict,
+            drafts,
+            quiet,
+        } => {
+            let opts = BuildOptions {
+                root,
+                output,
+                strict,
+                drafts,
+            };
+            match build(&opts) {
+                Ok(r) => {
+                    print_report(&r, quiet);
+                    if std::env::var_os("MARQUE_STATS").is_some() {
+                        println!("stats: seconds={:.4} peak_kib={} rendered={}", r.seconds, peak_kib().unwrap_or(0), r.rendered);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(d) => {
+                    print_diagnostics(&d);
+                    let n = d.errors().count();
+                    eprintln!("build failed: {n} error(s); the output folder was left as it was");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
+            Ok(()) => {
+                println!("created {}: build it with `marque build --root {}`", dir.display(), dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Bench { pages, runs, dir } => bench(pages, runs.max(1), dir),
+    }
+}
+
+struct Run {
+    seconds: f64,
+    peak_kib: u64,
+    rendered: u64,
+}
+
+fn run_build(root: &std::path::Path) -> Result<Run, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(exe)
+        .args(["build", "--quiet", "--root"])
+        .arg(root)
+        .env("MARQUE_STATS", "1")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("build failed:\n{}{}", stdout, String::from_utf8_lossy(&out.stderr)));
+    }
+    let line = stdout.lines().find(|l| l.starts_with("stats:")).ok_or("no stats line")?;
+    let field = |name: &str| -> f64 {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    Ok(Run {
+        seconds: field("seconds"),
+        peak_kib: field("peak_kib") as u64,
+        rendered: field("rendered") as u64,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
+    let (dir, temp) = match dir {
+        Some(d) => (d, false),
+        None => (std::env::temp_dir().join(format!("marque-bench-{}", std::process::id())), true),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = Instant::now();
+    if let Err(e) = marque_build::bench::generate_corpus(&dir, pages) {
+        eprintln!("error: cannot write the bench project: {e}");
+        return ExitCode::from(1);
+    }
+    println!("generated {} pages per language (fr, en) in {} ({:.2} s)", pages, dir.display(), t.elapsed().as_secs_f64());
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    let mut outcome = Ok(());
+    for _ in 0..runs {
+        let _ = std::fs::remove_dir_all(dir.join("output"));
+        let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
+        match run_build(&dir) {
+            Ok(r) => cold.push(r),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+        match run_build(&dir) {
+            Ok(r) => warm.push(r),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    if let Err(e) = outcome {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    let total = walkdir_count(&dir.join("output"));
+    let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 1;
+    for (name, rs) in [("cold build", &cold), ("no-change rebuild", &warm)] {
+        let secs = median(rs.iter().map(|r| r.seconds).collect());
+        let peak = median(rs.iter().map(|r| r.peak_kib as f64).collect());
+        println!(
+            "{name:<18} {html_pages} pages  {secs:>6.3} s  {:>8.0} pages/s  peak {:>6.1} MiB  rendered {}  (median of {})",
+            html_pages as f64 / secs,
+            peak / 1024.0,
+            rs[0].rendered,
+            rs.len()
+        );
+    }
+    println!("output files: {total}");
+    if temp {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    ExitCode::SUCCESS
+}
+
+fn walkdir_count(dir: &std::path::Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(r) = std::fs::read_dir(&d) {
+            for e in r.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
+}

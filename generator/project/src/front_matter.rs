@@ -1,0 +1,310 @@
+//! Front matter: the YAML block between `---` lines at the top of a Markdown page.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::date::Date;
+use crate::diag::{Diagnostic, Diagnostics, hint};
+use crate::yaml::{Pos, parse_fields};
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Newest first, then by weight, then by title (the default).
+    #[default]
+    Date,
+    /// Lightest first.
+    Weight,
+    /// Alphabetical.
+    Title,
+}
+
+/// The fields of a page's front matter.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    /// Title.
+    pub title: Option<String>,
+    /// Description (meta description, listings).
+    pub description: Option<String>,
+    /// Publication date.
+    pub date: Option<Date>,
+    /// Last update.
+    pub updated: Option<Date>,
+    /// Drafts are left out unless `--drafts`.
+    pub draft: bool,
+    /// Ordering weight.
+    pub weight: Option<i64>,
+    /// Last URL segment.
+    pub slug: Option<String>,
+    /// Template file to use instead of the default.
+    pub template: Option<String>,
+    /// Terms per taxonomy name.
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// Groups translations; defaults to the path relative to `narrative/<lang>/`.
+    pub translation_key: Option<String>,
+    /// Section ordering (sections only).
+    pub sort_by: Option<SortBy>,
+    /// Free values for templates.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Where each field's value starts, for later errors.
+    pub positions: BTreeMap<String, Pos>,
+}
+
+/// The fields every page may have (taxonomy names come on top).
+pub const KNOWN_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "draft",
+    "weight",
+    "slug",
+    "template",
+    "translation_key",
+    "sort_by",
+    "extra",
+];
+
+/// A page split into its front matter text and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split<'a> {
+    /// The YAML between the fences ("" when there is none).
+    pub yaml: &'a str,
+    /// Number of lines before the YAML (the opening fence): YAML line 1 is file line 2.
+    pub yaml_line_offset: usize,
+    /// The Markdown body.
+    pub body: &'a str,
+    /// Number of lines before the body.
+    pub body_line_offset: usize,
+}
+
+/// Splits a page at its `---` fences. A file without an opening fence is all body.
+pub fn split(text: &str) -> Result<Split<'_>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line_end = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
+    if text[..first_line_end].trim_end() != "---" {
+        return Ok(Split {
+            yaml: "",
+            yaml_line_offset: 0,
+            body: text,
+            body_line_offset: 0,
+        });
+    }
+    let rest = &text[first_line_end..];
+    let mut offset = 0;
+    let mut lines = 1;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Ok(Split {
+                yaml,
+                yaml_line_offset: 1,
+                body,
+                body_line_offset: lines + 1,
+            });
+        }
+        offset += line.len();
+        lines += 1;
+    }
+    Err("front matter is not closed: add a line '---' after the last field".into())
+}
+
+fn type_error(path: &Path, pos: Pos, field: &str, expected: &str, got: &serde_json::Value) -> Diagnostic {
+    let got = match got {
+        serde_json::Value::Null => "nothing",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    };
+    Diagnostic::error(path, format!("field '{field}' must be {expected}, found {got}")).at(pos.line, pos.column)
+}
+
+fn as_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses the YAML of a front matter. `taxonomies` are the extra list fields allowed.
+/// Every problem is collected; the result is usable only when `diags` holds no error.
+pub fn parse_front_matter(
+    yaml: &str,
+    line_offset: usize,
+    path: &Path,
+    taxonomies: &[&str],
+    diags: &mut Diagnostics,
+) -> FrontMatter {
+    let mut fm = FrontMatter::default();
+    let fields = match parse_fields(yaml, path, line_offset) {
+        Ok(f) => f,
+        Err(d) => {
+            diags.push(d);
+            return fm;
+        }
+    };
+    let mut all_names: Vec<&str> = KNOWN_FIELDS.to_vec();
+    all_names.extend_from_slice(taxonomies);
+    for f in fields {
+        let pos = f.value_pos;
+        let v = &f.value;
+        fm.positions.insert(f.key.clone(), pos);
+        let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
+            match as_string(v) {
+                Some(s) => Some(s),
+                None => {
+                    diags.push(type_error(path, pos, name, "a string", v));
+                    None
+                }
+            }
+        };
+        match f.key.as_str() {
+            "title" => fm.title = string("title", diags),
+            "description" => fm.description = string("description", diags),
+            "slug" => {
+                fm.slug = string("slug", diags);
+                if let Some(s) = &fm.slug
+                    && (s.is_empty() || s.contains(['/', '\\', '?', '#']) || s == "." || s == "..")
+                {
+                    diags.push(
+                        Diagnostic::error(path, format!("slug '{s}' must be one URL segment (no '/', '?', '#', not empty)"))
+                            .at(pos.line, pos.column),
+                    );
+                    fm.slug = None;
+                }
+            }
+            "template" => fm.template = string("template", diags),
+            "translation_key" => fm.translation_key = string("translation_key", diags),
+            "date" | "updated" => {
+                if let Some(s) = string(&f.key, diags) {
+                    match Date::parse(&s) {
+                        Ok(d) if f.key == "date" => fm.date = Some(d),
+                        Ok(d) => fm.updated = Some(d),
+                        Err(e) => diags.push(
+                            Diagnostic::error(path, format!("field '{}': {e}", f.key)).at(pos.line, pos.column),
+                        ),
+                    }
+                }
+            }
+            "draft" => match v {
+                serde_json::Value::Bool(b) => fm.draft = *b,
+                _ => diags.push(type_error(path, pos, "draft", "true or false", v)),
+            },
+            "weight" => match v.as_i64() {
+                Some(w) => fm.weight = Some(w),
+                None => diags.push(type_error(path, pos, "weight", "a whole number", v)),
+            },
+            "sort_by" => match v.as_str() {
+                Some("date") => fm.sort_by = Some(SortBy::Date),
+                Some("weight") => fm.sort_by = Some(SortBy::Weight),
+                Some("title") => fm.sort_by = Some(SortBy::Title),
+                _ => diags.push(
+                    Diagnostic::error(path, "field 'sort_by' must be one of: date, weight, title")
+                        .at(pos.line, pos.column),
+                ),
+            },
+            "extra" => match v {
+                serde_json::Value::Object(m) => fm.extra = m.clone(),
+                serde_json::Value::Null => {}
+                _ => diags.push(type_error(path, pos, "extra", "a mapping", v)),
+            },
+            name if taxonomies.contains(&name) => {
+                let terms = match v {
+                    serde_json::Value::Array(items) => {
+                        let mut terms = Vec::new();
+                        for item in items {
+                            match as_string(item) {
+                                Some(t) if !t.trim().is_empty() => terms.push(t.trim().to_string()),
+                                _ => {
+                                    diags.push(type_error(path, pos, name, "a list of words", item));
+                                }
+                            }
+                        }
+                        terms
+                    }
+                    serde_json::Value::String(s) => vec![s.trim().to_string()],
+                    serde_json::Value::Null => vec![],
+                    _ => {
+                        diags.push(type_error(path, pos, name, "a list of words", v));
+                        vec![]
+                    }
+                };
+                fm.taxonomies.insert(name.to_string(), terms);
+            }
+            other => {
+                let k = f.key_pos;
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "unknown field '{other}'{}; allowed fields: {}",
+                            hint(other, &all_names),
+                            all_names.join(", ")
+                        ),
+                    )
+                    .at(k.line, k.column),
+                );
+            }
+        }
+    }
+    fm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (FrontMatter, Diagnostics) {
+        let s = split(text).unwrap();
+        let mut d = Diagnostics::new();
+        let fm = parse_front_matter(s.yaml, s.yaml_line_offset, Path::new("p.md"), &["tags"], &mut d);
+        (fm, d)
+    }
+
+    #[test]
+    fn can_split_and_parse() {
+        let text = "---\ntitle: Manifeste\ndate: 2024-05-08\ntags: [a, b]\nextra:\n  hero: x\n---\n\nBody\n";
+        let s = split(text).unwrap();
+        assert_eq!(s.body, "\nBody\n");
+        assert_eq!(s.body_line_offset, 7);
+        let (fm, d) = parse(text);
+        assert!(d.is_empty(), "{d}");
+        assert_eq!(fm.title.as_deref(), Some("Manifeste"));
+        assert_eq!(fm.date.unwrap().ymd(), "2024-05-08");
+        assert_eq!(fm.taxonomies["tags"], vec!["a", "b"]);
+        assert_eq!(fm.extra["hero"], "x");
+    }
+
+    #[test]
+    fn rejects_unknown_field_with_line_from_file_start() {
+        let (_, d) = parse("---\ntitle: A\ntittle: B\n---\n");
+        let e = &d.0[0];
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.column, Some(1));
+        assert!(e.message.starts_with("unknown field 'tittle' (did you mean 'title'?)"), "{}", e.message);
+    }
+
+    #[test]
+    fn rejects_bad_date_and_types() {
+        let (_, d) = parse("---\ntitle: A\ndate: hier\ndraft: maybe\nweight: x\n---\n");
+        assert_eq!(d.len(), 3, "{d}");
+        assert!(d.0[0].message.contains("'hier' is not a date"));
+        assert_eq!(d.0[0].line, Some(3));
+    }
+
+    #[test]
+    fn rejects_unclosed_front_matter() {
+        assert!(split("---\ntitle: A\n").is_err());
+    }
+
+    #[test]
+    fn can_read_file_without_front_matter() {
+        let s = split("Just text\n").unwrap();
+        assert_eq!(s.yaml, "");
+        assert_eq!(s.body, "Just text\n");
+    }
+}

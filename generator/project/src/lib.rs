@@ -1,0 +1,23 @@
+//! The model of a marque project and its loading: the first step of the flow
+//! (`sources on disk ──load──▶ Project`). Everything here is read-only once loaded, and
+//! loading validates every source, collecting *all* problems with file, line and column.
+
+#![forbid(unsafe_code)]
+
+pub mod brand;
+pub mod config;
+pub mod date;
+pub mod diag;
+pub mod front_matter;
+pub mod load;
+pub mod safe_path;
+pub mod theme;
+pub mod yaml;
+
+pub use brand::{Brand, BrandColor, BrandFont};
+pub use config::{Config, Direction, Language, MissingTranslation};
+pub use date::Date;
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use front_matter::FrontMatter;
+pub use load::{LoadOptions, Project, SourcePage, load_project};
+pub use theme::Theme;

@@ -1,0 +1,428 @@
+//! Loading: reads every source once into a read-only [`Project`], validating as it goes
+//! and collecting every problem before failing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::brand::{Brand, is_css_ident, parse_hex};
+use crate::config::{Config, Language, MissingTranslation};
+use crate::diag::{Diagnostic, Diagnostics, hint};
+use crate::front_matter::{FrontMatter, parse_front_matter, split};
+use crate::theme::{Theme, load_theme};
+use crate::yaml;
+
+/// Options that change what is loaded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// One Markdown source: a page, or a section's own page (`_index.md`).
+#[derive(Debug, Clone)]
+pub struct SourcePage {
+    /// Language code (the folder under `narrative/`).
+    pub lang: String,
+    /// Path relative to `narrative/<lang>/`, with `/` separators (`actualites/flamme.md`).
+    pub rel: String,
+    /// Path relative to the project root (`narrative/fr/actualites/flamme.md`).
+    pub path: PathBuf,
+    /// True for `_index.md`.
+    pub is_section: bool,
+    /// Front matter.
+    pub front: FrontMatter,
+    /// Markdown body.
+    pub body: String,
+    /// Lines before the body in the file.
+    pub body_line_offset: usize,
+    /// blake3 of the whole file.
+    pub hash: [u8; 32],
+}
+
+impl SourcePage {
+    /// The folder this source belongs to: for a section its own folder, for a page the
+    /// folder that holds it ("" is the language's root).
+    pub fn dir(&self) -> &str {
+        let parent = match self.rel.rfind('/') {
+            Some(i) => &self.rel[..i],
+            None => "",
+        };
+        parent
+    }
+
+    /// The key that groups translations of this source.
+    pub fn translation_key(&self) -> &str {
+        self.front.translation_key.as_deref().unwrap_or(&self.rel)
+    }
+
+    /// The title, or the file's stem when there is none.
+    pub fn title(&self) -> &str {
+        self.front.title.as_deref().unwrap_or_else(|| {
+            let stem = self.rel.trim_end_matches(".md");
+            stem.rsplit('/').next().unwrap_or(stem)
+        })
+    }
+}
+
+/// The whole project, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project folder.
+    pub root: PathBuf,
+    /// `marque.yaml`.
+    pub config: Config,
+    /// blake3 of `marque.yaml`.
+    pub config_hash: [u8; 32],
+    /// Languages in configured order; the default one is first.
+    pub languages: Vec<Language>,
+    /// Code of the default language.
+    pub default_language: String,
+    /// Code of the language that fills gaps.
+    pub fallback_language: String,
+    /// Every Markdown source, sorted by language order then path.
+    pub pages: Vec<SourcePage>,
+    /// The theme.
+    pub theme: Theme,
+    /// The brand data.
+    pub brand: Brand,
+    /// Warnings found while loading.
+    pub warnings: Diagnostics,
+}
+
+impl Project {
+    /// The language with this code.
+    pub fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.code == code)
+    }
+
+    /// What to do with gaps in translations.
+    pub fn missing_translation(&self) -> MissingTranslation {
+        self.config.missing_translation
+    }
+}
+
+fn valid_lang_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 35
+        && code.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> {
+    let path = Path::new("marque.yaml");
+    let mut out = Vec::new();
+    let mut seen_codes = BTreeSet::new();
+    let mut seen_prefixes = BTreeSet::new();
+    if config.languages.is_empty() {
+        diags.push(Diagnostic::error(path, "field 'languages' must list at least one language"));
+    }
+    for l in &config.languages {
+        if !valid_lang_code(&l.code) {
+            diags.push(Diagnostic::error(
+                path,
+                format!("language code '{}' is not a valid code (use letters, digits and '-', like 'fr' or 'pt-BR')", l.code),
+            ));
+            continue;
+        }
+        if !seen_codes.insert(l.code.clone()) {
+            diags.push(Diagnostic::error(path, format!("language '{}' is declared twice", l.code)));
+            continue;
+        }
+        let is_default = l.code == config.default_language;
+        let prefix = match &l.prefix {
+            Some(p) => {
+                let p = p.trim_matches('/');
+                if p.is_empty() { String::new() } else { format!("/{p}") }
+            }
+            None if is_default => String::new(),
+            None => format!("/{}", l.code),
+        };
+        if prefix.contains(['?', '#', ' ', '\\']) || prefix.contains("..") {
+            diags.push(Diagnostic::error(path, format!("language '{}': prefix '{prefix}' is not a URL path", l.code)));
+        }
+        if !seen_prefixes.insert(prefix.clone()) {
+            diags.push(Diagnostic::error(
+                path,
+                format!("language '{}': prefix '{}' is already used by another language", l.code, if prefix.is_empty() { "/" } else { &prefix }),
+            ));
+        }
+        let lang = Language {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            prefix,
+            dir: l.dir,
+            date_format: l.date_format.clone().unwrap_or_else(|| "%Y-%m-%d".into()),
+            french_typography: l.french_typography.unwrap_or(l.code == "fr" || l.code.starts_with("fr-")),
+        };
+        if is_default {
+            out.insert(0, lang);
+        } else {
+            out.push(lang);
+        }
+    }
+    if !seen_codes.contains(&config.default_language) {
+        let codes: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
+        diags.push(Diagnostic::error(
+            path,
+            format!(
+                "default_language '{}' is not one of the languages{}",
+                config.default_language,
+                hint(&config.default_language, &codes)
+            ),
+        ));
+    }
+    if let Some(f) = &config.fallback_language
+        && !seen_codes.contains(f)
+    {
+        diags.push(Diagnostic::error(path, format!("fallback_language '{f}' is not one of the languages")));
+    }
+    let mut tax_seen = BTreeSet::new();
+    for t in &config.taxonomies {
+        if !is_css_ident(&t.name) || crate::front_matter::KNOWN_FIELDS.contains(&t.name.as_str()) {
+            diags.push(Diagnostic::error(
+                path,
+                format!("taxonomy '{}': use lowercase letters, digits and '-', and not a front-matter field name", t.name),
+            ));
+        }
+        if !tax_seen.insert(&t.name) {
+            diags.push(Diagnostic::error(path, format!("taxonomy '{}' is declared twice", t.name)));
+        }
+    }
+    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
+        diags.push(Diagnostic::error(
+            path,
+            format!("base_url '{}' must start with http:// or https://", config.base_url),
+        ));
+    }
+    out
+}
+
+fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
+    let rel = Path::new("brand/brand.yaml");
+    let text = match std::fs::read_to_string(root.join(rel)) {
+        Ok(t) => t,
+        Err(_) => return Brand::default(),
+    };
+    let brand: Brand = match yaml::parse(&text, rel, 0) {
+        Ok(b) => b,
+        Err(d) => {
+            diags.push(d);
+            return Brand::default();
+        }
+    };
+    let mut ids = BTreeSet::new();
+    for c in &brand.colors {
+        let line = text
+            .lines()
+            .position(|l| l.contains(&format!("id: {}", c.id)))
+            .map(|i| i + 1);
+        let at = |d: Diagnostic| match line {
+            Some(l) => d.at_line(l),
+            None => d,
+        };
+        if parse_hex(&c.hex).is_none() {
+            diags.push(at(Diagnostic::error(
+                rel,
+                format!("colour '{}': hex '{}' is not a colour (write #RRGGBB)", c.id, c.hex),
+            )));
+        }
+        if !is_css_ident(&c.id) {
+            diags.push(at(Diagnostic::error(
+                rel,
+                format!("colour id '{}' must use lowercase letters, digits and '-'", c.id),
+            )));
+        }
+        if !ids.insert(&c.id) {
+            diags.push(at(Diagnostic::error(rel, format!("colour id '{}' is used twice", c.id))));
+        }
+    }
+    brand
+}
+
+/// Loads and validates the project at `root`. On failure, returns every error found
+/// (warnings included); on success the warnings are in [`Project::warnings`].
+pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let config_path = root.join("marque.yaml");
+    let config_text = match std::fs::read_to_string(&config_path) {
+        Ok(t) => t,
+        Err(_) => {
+            diags.push(Diagnostic::error(
+                root.join("marque.yaml"),
+                format!(
+                    "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
+                    root.display()
+                ),
+            ));
+            return Err(diags);
+        }
+    };
+    let config: Config = match yaml::parse(&config_text, Path::new("marque.yaml"), 0) {
+        Ok(c) => c,
+        Err(d) => {
+            diags.push(d);
+            return Err(diags);
+        }
+    };
+    let languages = resolve_languages(&config, &mut diags);
+    let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
+    let theme: Theme = load_theme(root, &config.theme, &codes, &mut diags);
+    let brand = load_brand(root, &mut diags);
+
+    // Find the Markdown sources.
+    let narrative = root.join("narrative");
+    let mut files: Vec<(String, String, PathBuf)> = Vec::new();
+    if narrative.is_dir() {
+        let mut entries: Vec<_> = match std::fs::read_dir(&narrative) {
+            Ok(r) => r.filter_map(Result::ok).collect(),
+            Err(e) => {
+                diags.push(Diagnostic::error("narrative", format!("cannot read: {e}")));
+                Vec::new()
+            }
+        };
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel_dir = PathBuf::from("narrative").join(&name);
+            if name.starts_with('.') {
+                continue;
+            }
+            if !entry.path().is_dir() {
+                diags.push(Diagnostic::error(
+                    &rel_dir,
+                    "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
+                ));
+                continue;
+            }
+            if !codes.contains(&name) {
+                let cands: Vec<&str> = codes.iter().map(String::as_str).collect();
+                diags.push(Diagnostic::error(
+                    &rel_dir,
+                    format!(
+                        "language '{name}' is not in marque.yaml (languages: {}){}",
+                        cands.join(", "),
+                        hint(&name, &cands)
+                    ),
+                ));
+                continue;
+            }
+            for e in walkdir::WalkDir::new(entry.path()).sort_by_file_name() {
+                let e = match e {
+                    Ok(e) => e,
+                    Err(err) => {
+                        diags.push(Diagnostic::error(&rel_dir, format!("cannot read: {err}")));
+                        continue;
+                    }
+                };
+                let rel_in_lang = e.path().strip_prefix(entry.path()).unwrap_or(e.path());
+                let rel = rel_in_lang
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                if rel.split('/').any(|p| p.starts_with('.')) || rel.ends_with('~') {
+                    continue;
+                }
+                if e.path_is_symlink() {
+                    diags.push(Diagnostic::error(
+                        rel_dir.join(rel_in_lang),
+                        "symbolic links are not followed in narrative/",
+                    ));
+                    continue;
+                }
+                if e.file_type().is_file() && rel.ends_with(".md") {
+                    files.push((name.clone(), rel, rel_dir.join(rel_in_lang)));
+                }
+            }
+        }
+    } else {
+        diags.push(Diagnostic::warning("narrative", "no narrative/ folder: the site has no pages"));
+    }
+
+    let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+    let results: Vec<(Option<SourcePage>, Diagnostics)> = files
+        .par_iter()
+        .map(|(lang, rel, path)| {
+            let mut d = Diagnostics::new();
+            let bytes = match std::fs::read(root.join(path)) {
+                Ok(b) => b,
+                Err(e) => {
+                    d.push(Diagnostic::error(path, format!("cannot read: {e}")));
+                    return (None, d);
+                }
+            };
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    d.push(Diagnostic::error(path, "not UTF-8 text: save the file as UTF-8"));
+                    return (None, d);
+                }
+            };
+            let hash = *blake3::hash(text.as_bytes()).as_bytes();
+            let s = match split(&text) {
+                Ok(s) => s,
+                Err(msg) => {
+                    d.push(Diagnostic::error(path, msg).at(1, 1));
+                    return (None, d);
+                }
+            };
+            let front = parse_front_matter(s.yaml, s.yaml_line_offset, path, &tax_names, &mut d);
+            if front.title.is_none() && !d.has_errors() {
+                d.push(Diagnostic::error(path, "missing field 'title'").at(1, 1));
+            }
+            let page = SourcePage {
+                lang: lang.clone(),
+                rel: rel.clone(),
+                path: path.clone(),
+                is_section: rel == "_index.md" || rel.ends_with("/_index.md"),
+                front,
+                body: s.body.to_string(),
+                body_line_offset: s.body_line_offset,
+                hash,
+            };
+            (Some(page), d)
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for (p, d) in results {
+        diags.extend(d);
+        if let Some(p) = p
+            && (opts.drafts || !p.front.draft)
+        {
+            pages.push(p);
+        }
+    }
+    let lang_order = |code: &str| codes.iter().position(|c| c == code).unwrap_or(usize::MAX);
+    pages.sort_by(|a, b| (lang_order(&a.lang), &a.rel).cmp(&(lang_order(&b.lang), &b.rel)));
+
+    // Two sources of one language with the same translation key would be ambiguous.
+    let mut keys = BTreeSet::new();
+    for p in &pages {
+        if !keys.insert((p.lang.as_str(), p.translation_key())) {
+            diags.push(Diagnostic::error(
+                &p.path,
+                format!("translation_key '{}' is used by another page of the same language", p.translation_key()),
+            ));
+        }
+    }
+
+    diags.sort();
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let default_language = config.default_language.clone();
+    let fallback_language = config.fallback_language.clone().unwrap_or_else(|| default_language.clone());
+    Ok(Project {
+        root: root.to_path_buf(),
+        config_hash: *blake3::hash(config_text.as_bytes()).as_bytes(),
+        config,
+        languages,
+        default_language,
+        fallback_language,
+        pages,
+        theme,
+        brand,
+        warnings: diags,
+    })
+}

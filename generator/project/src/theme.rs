@@ -1,0 +1,151 @@
+//! A theme: `themes/<name>/` with `templates/`, `css/`, `static/` and `i18n/<lang>.yaml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::yaml::parse_fields;
+
+/// A source file of the theme, read into memory.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// Path relative to its theme subfolder, with `/` separators (`partials/nav.html`).
+    pub name: String,
+    /// Path relative to the project root (for messages).
+    pub path: PathBuf,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// The interface strings of one language.
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    /// The file they come from (relative to the root).
+    pub path: PathBuf,
+    /// key → string (or list of strings for `months`, `weekdays`).
+    pub values: BTreeMap<String, serde_json::Value>,
+}
+
+/// The theme, read into memory.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    /// Theme name.
+    pub name: String,
+    /// Folder relative to the root (`themes/default`).
+    pub dir: PathBuf,
+    /// Templates (`templates/**`).
+    pub templates: Vec<ThemeFile>,
+    /// Stylesheets (`css/**`).
+    pub css: Vec<ThemeFile>,
+    /// Static files copied as they are (`static/**`).
+    pub statics: Vec<ThemeFile>,
+    /// Interface strings per language code.
+    pub strings: BTreeMap<String, Strings>,
+}
+
+fn read_tree(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<ThemeFile> {
+    let abs = root.join(dir);
+    let mut out = Vec::new();
+    if !abs.is_dir() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(&abs).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error(dir, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            if entry.path_is_symlink() {
+                diags.push(Diagnostic::error(
+                    entry.path().strip_prefix(root).unwrap_or(entry.path()),
+                    "symbolic links are not followed in themes",
+                ));
+            }
+            continue;
+        }
+        let rel_to_root = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let name = entry
+            .path()
+            .strip_prefix(&abs)
+            .unwrap_or(entry.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if name.starts_with('.') || name.ends_with('~') || name.contains("/.") {
+            continue;
+        }
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => out.push(ThemeFile {
+                name,
+                path: rel_to_root,
+                bytes,
+            }),
+            Err(e) => diags.push(Diagnostic::error(&rel_to_root, format!("cannot read: {e}"))),
+        }
+    }
+    out
+}
+
+/// Reads `themes/<name>/`; problems go to `diags`.
+pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Diagnostics) -> Theme {
+    let dir = PathBuf::from("themes").join(name);
+    let mut theme = Theme {
+        name: name.to_string(),
+        dir: dir.clone(),
+        ..Theme::default()
+    };
+    if !root.join(&dir).is_dir() {
+        diags.push(Diagnostic::error(
+            "marque.yaml",
+            format!("theme '{name}' not found: there is no folder {}", dir.display()),
+        ));
+        return theme;
+    }
+    theme.templates = read_tree(root, &dir.join("templates"), diags);
+    theme.css = read_tree(root, &dir.join("css"), diags);
+    theme.statics = read_tree(root, &dir.join("static"), diags);
+    for lang in languages {
+        let rel = dir.join("i18n").join(format!("{lang}.yaml"));
+        let abs = root.join(&rel);
+        let text = match std::fs::read_to_string(&abs) {
+            Ok(t) => t,
+            Err(_) => {
+                diags.push(Diagnostic::error(
+                    &rel,
+                    format!("missing interface strings for language '{lang}': create this file"),
+                ));
+                continue;
+            }
+        };
+        let mut strings = Strings {
+            path: rel.clone(),
+            values: BTreeMap::new(),
+        };
+        match parse_fields(&text, &rel, 0) {
+            Ok(fields) => {
+                for f in fields {
+                    let ok = match &f.value {
+                        serde_json::Value::String(_) => true,
+                        serde_json::Value::Array(a) => a.iter().all(|v| v.is_string()),
+                        _ => false,
+                    };
+                    if ok {
+                        strings.values.insert(f.key, f.value);
+                    } else {
+                        diags.push(
+                            Diagnostic::error(&rel, format!("'{}' must be a string or a list of strings", f.key))
+                                .at(f.value_pos.line, f.value_pos.column),
+                        );
+                    }
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+        theme.strings.insert(lang.clone(), strings);
+    }
+    theme
+}

@@ -1,0 +1,197 @@
+//! YAML reading with positions: every YAML problem becomes a [`Diagnostic`] with the
+//! file, line and column counted from the start of the file.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::diag::{Diagnostic, hint};
+
+/// Line and column (1-based) in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+fn pos_of(loc: &serde_saphyr::Location, line_offset: usize) -> Pos {
+    Pos {
+        line: loc.line() as usize + line_offset,
+        column: loc.column() as usize,
+    }
+}
+
+/// Turns a serde-saphyr error into a diagnostic for `path`, adding "did you mean" hints
+/// to unknown-field and unknown-variant errors.
+pub fn error_to_diagnostic(err: &serde_saphyr::Error, path: &Path, line_offset: usize) -> Diagnostic {
+    let message = plain_message(err);
+    let mut d = Diagnostic::error(path, message);
+    if let Some(loc) = err.location() {
+        let p = pos_of(&loc, line_offset);
+        if p.line > 0 {
+            d = d.at(p.line, p.column.max(1));
+        }
+    }
+    d
+}
+
+/// The message of a serde error without snippets or position, rewritten in our style.
+fn plain_message(err: &serde_saphyr::Error) -> String {
+    let full = match err {
+        serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        other => other.to_string().lines().next().unwrap_or_default().to_string(),
+    };
+    let mut msg = full.trim();
+    msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    // Drop a leading "line N column M: " (we report the position ourselves).
+    if let Some(rest) = msg.strip_prefix("line ")
+        && let Some(i) = rest.find(": ")
+        && rest[..i].split(' ').all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit()))
+    {
+        msg = &rest[i + 2..];
+    }
+    rewrite_serde_message(msg)
+}
+
+/// Rewrites serde's "unknown field `x`, expected one of `a`, `b`" into
+/// "unknown field 'x' (did you mean 'a'?); expected one of: a, b".
+pub fn rewrite_serde_message(msg: &str) -> String {
+    let msg = msg.replace('`', "'");
+    for (prefix, what) in [("unknown field '", "field"), ("unknown variant '", "value")] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some(end) = rest.find('\'')
+        {
+            let word = &rest[..end];
+            let tail = &rest[end + 1..];
+            let list = tail
+                .split_once("expected one of ")
+                .or_else(|| tail.split_once("expected "))
+                .map(|(_, l)| l)
+                .unwrap_or("");
+            let candidates: Vec<&str> = list
+                .split(", ")
+                .map(|c| c.trim().trim_matches('\''))
+                .filter(|c| !c.is_empty() && !c.contains(' '))
+                .collect();
+            let h = hint(word, &candidates);
+            let expected = if candidates.is_empty() {
+                String::new()
+            } else {
+                format!("; expected one of: {}", candidates.join(", "))
+            };
+            return format!("unknown {what} '{word}'{h}{expected}");
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("missing field '")
+        && let Some(end) = rest.find('\'')
+    {
+        return format!("missing field '{}'", &rest[..end]);
+    }
+    msg
+}
+
+/// Parses `text` (the content of `path`, starting at line `line_offset + 1`) as `T`.
+pub fn parse<T: DeserializeOwned>(text: &str, path: &Path, line_offset: usize) -> Result<T, Diagnostic> {
+    if text.trim().is_empty() {
+        // An empty document is an empty map for our purposes.
+        return serde_saphyr::from_str::<T>("{}").map_err(|e| error_to_diagnostic(&e, path, line_offset));
+    }
+    serde_saphyr::from_str::<T>(text).map_err(|e| error_to_diagnostic(&e, path, line_offset))
+}
+
+/// A YAML mapping read with the position of each key and value, in document order.
+#[derive(Debug, Clone, Default)]
+pub struct SpannedMap(pub Vec<(Spanned<String>, Spanned<serde_json::Value>)>);
+
+impl<'de> Deserialize<'de> for SpannedMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SpannedMap;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of fields (key: value)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpannedMap, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<String>>()? {
+                    let v = map.next_value::<Spanned<serde_json::Value>>()?;
+                    out.push((k, v));
+                }
+                Ok(SpannedMap(out))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<SpannedMap, E> {
+                Ok(SpannedMap::default())
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+/// A value with the position of its key in the file.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The key.
+    pub key: String,
+    /// Where the key starts.
+    pub key_pos: Pos,
+    /// Where the value starts.
+    pub value_pos: Pos,
+    /// The value, as JSON.
+    pub value: serde_json::Value,
+}
+
+/// Parses a YAML mapping with positions; `line_offset` lines precede `text` in the file.
+pub fn parse_fields(text: &str, path: &Path, line_offset: usize) -> Result<Vec<Field>, Diagnostic> {
+    let map: SpannedMap = parse(text, path, line_offset)?;
+    Ok(map
+        .0
+        .into_iter()
+        .map(|(k, v)| Field {
+            key_pos: pos_of(&k.referenced, line_offset),
+            value_pos: pos_of(&v.referenced, line_offset),
+            key: k.value,
+            value: v.value,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct T {
+        title: String,
+        date: Option<String>,
+    }
+
+    #[test]
+    fn rejects_unknown_field_with_hint_and_position() {
+        let err = parse::<T>("title: a\ntittle: b\n", Path::new("x.yaml"), 1).unwrap_err();
+        assert!(err.message.contains("unknown field 'tittle' (did you mean 'title'?)"), "{}", err.message);
+        assert_eq!(err.line, Some(3), "{err}");
+    }
+
+    #[test]
+    fn can_read_fields_with_positions() {
+        let f = parse_fields("title: Hello\ntags: [a, b]\n", Path::new("x.md"), 1).unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[1].key, "tags");
+        assert_eq!(f[1].key_pos.line, 3);
+        assert_eq!(f[1].key_pos.column, 1);
+        assert_eq!(f[1].value, serde_json::json!(["a", "b"]));
+    }
+
+    #[test]
+    fn rejects_malformed_yaml_with_line() {
+        let err = parse_fields("title: [unclosed\n", Path::new("x.md"), 1).unwrap_err();
+        assert!(err.line.is_some(), "{err}");
+    }
+}

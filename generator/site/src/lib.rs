@@ -1,0 +1,13 @@
+//! Pages: the narrative's Markdown, the Tera templates, URLs, translations, feeds and
+//! the sitemap. In the flow, this crate turns a loaded `Project` into the page jobs of
+//! the plan and renders each of them to bytes.
+
+#![forbid(unsafe_code)]
+
+pub mod links;
+pub mod markdown;
+pub mod model;
+pub mod render;
+
+pub use model::{Entry, EntryKind, Site, slugify};
+pub use render::{PageJob, PageKind, Prepared};

@@ -1,0 +1,127 @@
+//! Resolving links written in Markdown (`@/manifeste.md#axes`, `../a.md`, `#haut`) to
+//! the URL of the right language, and checking that every target and anchor exists.
+
+use std::collections::HashMap;
+
+use marque_project::{Diagnostic, Diagnostics, Project};
+
+use crate::markdown::{LINK_MARKER, RenderedMarkdown};
+use crate::model::Site;
+
+/// Maps (source language, rel path) to the source index.
+pub fn source_index(project: &Project) -> HashMap<(&str, &str), usize> {
+    project
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.lang.as_str(), p.rel.as_str()), i))
+        .collect()
+}
+
+/// Checks every link of every source; returns the problems (once per source).
+pub fn check_links(
+    project: &Project,
+    site: &Site,
+    md: &[RenderedMarkdown],
+    index: &HashMap<(&str, &str), usize>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for (s, page) in project.pages.iter().enumerate() {
+        for link in &md[s].links {
+            let target = match &link.target {
+                None => Some(s),
+                Some(t) => index.get(&(page.lang.as_str(), t.as_str())).copied(),
+            };
+            let Some(t) = target else {
+                let msg = match &link.target {
+                    Some(t) if t.starts_with("../") => format!(
+                        "link '{}' leaves narrative/{}/: link with @/path.md instead",
+                        link.written, page.lang
+                    ),
+                    Some(t) => format!(
+                        "link '{}': there is no page narrative/{}/{t}",
+                        link.written, page.lang
+                    ),
+                    None => unreachable_link(&link.written),
+                };
+                diags.push(Diagnostic::error(&page.path, msg).at(link.line, link.column));
+                continue;
+            };
+            if let Some(anchor) = &link.anchor
+                && !anchor.is_empty()
+                && !md[t].headings.iter().any(|h| &h.id == anchor)
+                && !md[t].html.contains(&format!("id=\"{anchor}\""))
+            {
+                let ids: Vec<&str> = md[t].headings.iter().map(|h| h.id.as_str()).collect();
+                diags.push(
+                    Diagnostic::error(
+                        &page.path,
+                        format!(
+                            "link '{}': {} has no anchor '#{anchor}'{}",
+                            link.written,
+                            project.pages[t].path.display(),
+                            marque_project::diag::hint(anchor, &ids)
+                        ),
+                    )
+                    .at(link.line, link.column),
+                );
+            }
+        }
+    }
+    let _ = site;
+    diags
+}
+
+fn unreachable_link(written: &str) -> String {
+    format!("link '{written}' cannot be resolved")
+}
+
+/// Replaces the link markers of `html` (the Markdown of source `s`) with URLs in the
+/// language `lang`, prefixed by `base_path`.
+pub fn resolve_markers(
+    html: &str,
+    s: usize,
+    lang: usize,
+    project: &Project,
+    site: &Site,
+    md: &[RenderedMarkdown],
+    index: &HashMap<(&str, &str), usize>,
+    base_path: &str,
+) -> String {
+    if md[s].links.is_empty() {
+        return html.to_string();
+    }
+    let page = &project.pages[s];
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    let needle = format!("href=\"{LINK_MARKER}");
+    while let Some(i) = rest.find(&needle) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + needle.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let n: usize = after[..end].parse().unwrap_or(usize::MAX);
+        let url = md[s].links.get(n).map(|link| {
+            let anchor = link.anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default();
+            match &link.target {
+                None => anchor,
+                Some(t) => {
+                    let target_src = index.get(&(page.lang.as_str(), t.as_str())).copied();
+                    let path = target_src.and_then(|ts| {
+                        let key = project.pages[ts].translation_key();
+                        let src_lang = project.languages.iter().position(|l| l.code == page.lang);
+                        site.entry_for(lang, key)
+                            .or_else(|| src_lang.and_then(|sl| site.entry_for(sl, key)))
+                            .map(|e| site.entries[e].path.clone())
+                    });
+                    format!("{base_path}{}{anchor}", path.unwrap_or_else(|| "/".into()))
+                }
+            }
+        });
+        out.push_str("href=\"");
+        out.push_str(&crate::markdown::escape_attr(&url.unwrap_or_default()));
+        out.push('"');
+        rest = if end < after.len() { &after[end + 1..] } else { "" };
+    }
+    out.push_str(rest);
+    out
+}

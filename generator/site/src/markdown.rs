@@ -1,0 +1,306 @@
+//! Markdown to HTML with comrak: GFM tables, strikethrough, autolinks, footnotes,
+//! heading ids, French typography, and links to source files left as markers that
+//! [`crate::links`] resolves per language once every page's headings are known.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::html::Anchorizer;
+use comrak::nodes::{NodeValue, Sourcepos};
+use comrak::{Arena, Options, options::Plugins, parse_document};
+
+/// Marker put in place of a link to a source file: `href="marque-link:N"`.
+pub const LINK_MARKER: &str = "marque-link:";
+
+/// A heading of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1–6.
+    pub level: u8,
+    /// The anchor id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Line in the source file.
+    pub line: usize,
+}
+
+/// A link found in a page that points at a source file or an anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLink {
+    /// As written (`@/manifeste.md#axes`).
+    pub written: String,
+    /// The target source path: `Some("manifeste.md")` relative to `narrative/<lang>/`
+    /// (already resolved for relative links), `None` for a same-page anchor.
+    pub target: Option<String>,
+    /// The anchor without `#`.
+    pub anchor: Option<String>,
+    /// Line and column in the file.
+    pub line: usize,
+    /// Column.
+    pub column: usize,
+}
+
+/// A page's Markdown rendered once, with link markers still in place.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedMarkdown {
+    /// HTML with `marque-link:N` markers.
+    pub html: String,
+    /// Headings in order.
+    pub headings: Vec<Heading>,
+    /// Links to sources and anchors, indexed by marker number.
+    pub links: Vec<SourceLink>,
+    /// Plain text of the first paragraph (for listings).
+    pub summary: String,
+    /// Number of words.
+    pub word_count: usize,
+}
+
+/// Options for one language.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions {
+    /// Let raw HTML through.
+    pub allow_html: bool,
+    /// French typography.
+    pub french_typography: bool,
+}
+
+struct Headings(Mutex<std::vec::IntoIter<String>>);
+
+impl HeadingAdapter for Headings {
+    fn enter(&self, out: &mut dyn fmt::Write, h: &HeadingMeta, _: Option<Sourcepos>) -> fmt::Result {
+        let id = self.0.lock().map(|mut it| it.next()).ok().flatten().unwrap_or_default();
+        write!(out, "<h{} id=\"{}\">", h.level, escape_attr(&id))
+    }
+    fn exit(&self, out: &mut dyn fmt::Write, h: &HeadingMeta) -> fmt::Result {
+        writeln!(out, "</h{}>", h.level)
+    }
+}
+
+/// Escapes text for an HTML attribute value.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inserts narrow no-break spaces as French typography wants: before `; ! ?` and `:`
+/// (replacing an ordinary space), and inside « ».
+pub fn french_typography(text: &str) -> String {
+    const NNBSP: char = '\u{202F}';
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        match c {
+            ' ' | '\u{a0}' if matches!(next, Some(';' | '!' | '?' | ':' | '»')) => out.push(NNBSP),
+            ';' | '!' | '?' => {
+                let prev = if i == 0 { None } else { Some(chars[i - 1]) };
+                if prev.is_some_and(|p| p.is_alphanumeric() || p == '»' || p == ')') {
+                    out.push(NNBSP);
+                }
+                out.push(c);
+            }
+            '»' => {
+                let prev = if i == 0 { None } else { Some(chars[i - 1]) };
+                if prev.is_some_and(|p| !p.is_whitespace() && p != NNBSP) {
+                    out.push(NNBSP);
+                }
+                out.push(c);
+            }
+            '«' => {
+                out.push(c);
+                match next {
+                    Some(' ' | '\u{a0}') => {}
+                    Some(n) if n != NNBSP => out.push(NNBSP),
+                    _ => {}
+                }
+            }
+            ' ' | '\u{a0}' if i > 0 && chars[i - 1] == '«' => out.push(NNBSP),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn options(opts: MarkdownOptions) -> Options<'static> {
+    let mut o = Options::default();
+    o.extension.strikethrough = true;
+    o.extension.table = true;
+    o.extension.autolink = true;
+    o.extension.footnotes = true;
+    o.extension.tasklist = true;
+    o.render.r#unsafe = opts.allow_html;
+    #[allow(deprecated)]
+    {
+        o.render.escape = !opts.allow_html;
+    }
+    o
+}
+
+/// Joins `rel` (a relative link written in the source at `from`) to the source's
+/// folder; `None` when it climbs above the language folder.
+fn join_relative(from: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop(); // the file itself
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Classifies a link URL: `Some((target, anchor))` when it is ours to resolve.
+fn classify(url: &str, from: &str) -> Option<(Option<String>, Option<String>)> {
+    let (path, anchor) = match url.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_string())),
+        None => (url, None),
+    };
+    if path.is_empty() {
+        return anchor.map(|a| (None, Some(a)));
+    }
+    if let Some(p) = path.strip_prefix("@/") {
+        return Some((Some(p.trim_start_matches('/').to_string()), anchor));
+    }
+    if path.contains(':') || path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    if path.ends_with(".md") {
+        return Some((Some(join_relative(from, path).unwrap_or_else(|| format!("../{path}"))), anchor));
+    }
+    None
+}
+
+/// Renders `body` (the Markdown of the source `rel`, whose first line is file line
+/// `line_offset + 1`).
+pub fn render_markdown(body: &str, rel: &str, line_offset: usize, opts: MarkdownOptions) -> RenderedMarkdown {
+    let arena = Arena::new();
+    let options = options(opts);
+    let root = parse_document(&arena, body, &options);
+    let mut out = RenderedMarkdown::default();
+    let mut anchorizer = Anchorizer::new();
+    let mut ids = Vec::new();
+    let mut first_paragraph = None;
+    for node in root.descendants() {
+        let sp = node.data().sourcepos;
+        let mut data = node.data_mut();
+        match &mut data.value {
+            NodeValue::Heading(h) => {
+                let level = h.level;
+                drop(data);
+                let text = node.collect_text();
+                let id = anchorizer.anchorize(&text);
+                ids.push(id.clone());
+                out.headings.push(Heading {
+                    level,
+                    id,
+                    text,
+                    line: sp.start.line + line_offset,
+                });
+            }
+            NodeValue::Paragraph => {
+                drop(data);
+                if first_paragraph.is_none() {
+                    // Only top-level paragraphs make a summary.
+                    if node.parent().is_some_and(|p| matches!(p.data().value, NodeValue::Document)) {
+                        first_paragraph = Some(node.collect_text());
+                    }
+                }
+            }
+            NodeValue::Text(t) => {
+                out.word_count += t.split_whitespace().count();
+                if opts.french_typography && t.contains([':', ';', '!', '?', '«', '»']) {
+                    *t = french_typography(t).into();
+                }
+            }
+            NodeValue::Link(link) => {
+                if let Some((target, anchor)) = classify(&link.url, rel) {
+                    let n = out.links.len();
+                    out.links.push(SourceLink {
+                        written: link.url.clone(),
+                        target,
+                        anchor,
+                        line: sp.start.line + line_offset,
+                        column: sp.start.column,
+                    });
+                    link.url = format!("{LINK_MARKER}{n}");
+                }
+            }
+            _ => {}
+        }
+    }
+    out.summary = first_paragraph.unwrap_or_default().trim().to_string();
+    let adapter = Headings(Mutex::new(ids.into_iter()));
+    let mut plugins = Plugins::default();
+    plugins.render.heading_adapter = Some(&adapter);
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    // Writing into a String cannot fail.
+    let _ = comrak::format_html_with_plugins(root, &options, &mut html, &plugins);
+    out.html = html;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FR: MarkdownOptions = MarkdownOptions {
+        allow_html: false,
+        french_typography: true,
+    };
+
+    #[test]
+    fn can_render_gfm_with_heading_ids() {
+        let md = "## Les axes\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~non~~ https://example.org\n\nNote[^1].\n\n[^1]: Une note.\n";
+        let r = render_markdown(md, "p.md", 0, FR);
+        assert!(r.html.contains("<h2 id=\"les-axes\">Les axes</h2>"), "{}", r.html);
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>non</del>"));
+        assert!(r.html.contains("<a href=\"https://example.org\">"));
+        assert!(r.html.contains("footnote"));
+        assert_eq!(r.headings[0].id, "les-axes");
+    }
+
+    #[test]
+    fn can_apply_french_typography() {
+        assert_eq!(french_typography("Pourquoi ? « Oui » : bien!"), "Pourquoi\u{202f}? «\u{202f}Oui\u{202f}»\u{202f}: bien\u{202f}!");
+        let r = render_markdown("Vraiment ?\n", "p.md", 0, FR);
+        assert!(r.html.contains("Vraiment\u{202f}?"));
+    }
+
+    #[test]
+    fn can_escape_raw_html() {
+        let r = render_markdown("<script>alert(1)</script>\n\nHello <b>x</b>\n", "p.md", 0, FR);
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn can_collect_source_links_with_lines() {
+        let md = "Intro.\n\nVoir [le manifeste](@/manifeste.md#axes) et [là](../a/b.md) et [ici](#haut).\n";
+        let r = render_markdown(md, "actualites/x.md", 4, FR);
+        assert_eq!(r.links.len(), 3);
+        assert_eq!(r.links[0].target.as_deref(), Some("manifeste.md"));
+        assert_eq!(r.links[0].anchor.as_deref(), Some("axes"));
+        assert_eq!(r.links[0].line, 7);
+        assert_eq!(r.links[1].target.as_deref(), Some("a/b.md"));
+        assert_eq!(r.links[2].target, None);
+        assert!(r.html.contains("href=\"marque-link:0\""));
+        assert_eq!(r.summary, "Intro.");
+    }
+}

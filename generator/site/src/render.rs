@@ -1,0 +1,925 @@
+//! Rendering: the Tera environment with marque's functions and filters, the context
+//! of each page, and the HTML, feeds, sitemap and robots.txt of the site.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use marque_project::date::DateNames;
+use marque_project::{Date, Diagnostic, Diagnostics, Project};
+use rayon::prelude::*;
+use serde_json::{Value as Json, json};
+use tera::{Context, Kwargs, State, Tera, Value};
+
+use crate::links::{check_links, resolve_markers, source_index};
+use crate::markdown::{MarkdownOptions, RenderedMarkdown, render_markdown};
+use crate::model::{EntryKind, Site};
+
+/// What a job renders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PageKind {
+    /// An entry (page or section) by index.
+    Entry(usize),
+    /// A taxonomy list page by index into `Site::taxonomies`.
+    TaxonomyList(usize),
+    /// A term page: (taxonomy index, term index).
+    TaxonomyTerm(usize, usize),
+    /// The Atom feed of a language.
+    Feed(usize),
+    /// The 404 page (in the default language).
+    NotFound,
+    /// `sitemap.xml`.
+    Sitemap,
+    /// `robots.txt`.
+    Robots,
+}
+
+/// One output file to render, with the hash of everything it reads.
+#[derive(Debug, Clone)]
+pub struct PageJob {
+    /// Output path relative to the output folder (`en/news/index.html`).
+    pub output: String,
+    /// What to render.
+    pub kind: PageKind,
+    /// blake3 of all inputs: same key, same bytes.
+    pub key: [u8; 32],
+}
+
+/// Data the template functions read, shared by every render.
+struct Shared {
+    base_url: String,
+    base_path: String,
+    langs: Vec<String>,
+    default_lang: String,
+    strings: HashMap<String, (PathBuf, BTreeMap<String, Json>)>,
+    date_formats: HashMap<String, String>,
+    date_names: HashMap<String, DateNames>,
+    /// (lang, key) → summary value.
+    summaries: HashMap<(String, String), Value>,
+    /// (lang, rel path of any language's source) → key, to accept paths in get_url.
+    key_of_rel: HashMap<String, String>,
+    /// (lang, key) → URL path.
+    urls: HashMap<(String, String), String>,
+    /// asset name → hashed URL.
+    assets: BTreeMap<String, String>,
+    /// (lang, key) → section value with its pages.
+    sections: HashMap<(String, String), Value>,
+}
+
+/// The site, ready to render any of its outputs.
+pub struct Prepared {
+    shared: Arc<Shared>,
+    tera: Tera,
+    /// The site model.
+    pub site: Site,
+    md: Vec<RenderedMarkdown>,
+    /// Resolved HTML per entry.
+    contents: Vec<String>,
+    /// Translation report lines.
+    pub missing: BTreeMap<String, Vec<String>>,
+    /// Warnings.
+    pub warnings: Diagnostics,
+    languages: Vec<marque_project::Language>,
+    templates_hash: [u8; 32],
+    global_hash: [u8; 32],
+    theme_dir: PathBuf,
+    feed_limit: usize,
+    template_names: Vec<String>,
+}
+
+fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
+    let list = |k: &str| -> Vec<String> {
+        strings
+            .get(k)
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    DateNames {
+        months: list("months"),
+        weekdays: list("weekdays"),
+    }
+}
+
+fn tera_error(e: &tera::Error, theme_dir: &std::path::Path, fallback_template: &str) -> Diagnostic {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let file = if r.filename().is_empty() { fallback_template } else { r.filename() };
+            let mut msg = r.message().replace('`', "'");
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                msg.push_str(": ");
+                msg.push_str(&s.to_string());
+                src = s.source();
+            }
+            Diagnostic::error(theme_dir.join("templates").join(file), msg)
+                .at(r.span().start_line, r.span().start_col + 1)
+        }
+        tera::ErrorKind::TemplateNotFound(name) => Diagnostic::error(
+            theme_dir.join("templates"),
+            format!("template '{name}' does not exist"),
+        ),
+        tera::ErrorKind::MissingParent { current, parent } => Diagnostic::error(
+            theme_dir.join("templates").join(current),
+            format!("extends '{parent}', which does not exist"),
+        ),
+        other => Diagnostic::error(theme_dir.join("templates").join(fallback_template), other.to_string().replace('`', "'")),
+    }
+}
+
+/// Escapes text for XML.
+pub fn xml_escape(s: &str) -> String {
+    crate::markdown::escape_attr(s)
+}
+
+/// Percent-encodes what a URL in XML or HTTP headers cannot carry raw.
+pub fn encode_url(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Prepared {
+    /// Renders every Markdown source, resolves links, loads templates. Collects every
+    /// problem. `assets` maps asset names (`css/site.css`) to their hashed URLs.
+    pub fn new(project: &Project, assets: BTreeMap<String, String>) -> Result<Prepared, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let site = Site::build(project)?;
+        let base_url = project.config.base().to_string();
+        let base_path = match base_url.split_once("://").and_then(|(_, r)| r.find('/').map(|i| &r[i..])) {
+            Some(p) => p.trim_end_matches('/').to_string(),
+            None => String::new(),
+        };
+        // Markdown, once per source.
+        let lang_opts: HashMap<&str, MarkdownOptions> = project
+            .languages
+            .iter()
+            .map(|l| {
+                (
+                    l.code.as_str(),
+                    MarkdownOptions {
+                        allow_html: project.config.markdown.allow_html,
+                        french_typography: l.french_typography,
+                    },
+                )
+            })
+            .collect();
+        let md: Vec<RenderedMarkdown> = project
+            .pages
+            .par_iter()
+            .map(|p| render_markdown(&p.body, &p.rel, p.body_line_offset, lang_opts[p.lang.as_str()]))
+            .collect();
+        let index = source_index(project);
+        diags.extend(check_links(project, &site, &md, &index));
+
+        // Interface strings: every key of the default language must exist in every language.
+        let mut strings = HashMap::new();
+        for l in &project.languages {
+            if let Some(s) = project.theme.strings.get(&l.code) {
+                strings.insert(l.code.clone(), (s.path.clone(), s.values.clone()));
+            }
+        }
+        if let Some((_, def)) = strings.get(&project.default_language) {
+            for l in &project.languages {
+                if let Some((path, s)) = strings.get(&l.code) {
+                    for k in def.keys() {
+                        if !s.contains_key(k) {
+                            diags.push(Diagnostic::error(
+                                path,
+                                format!("missing interface string '{k}' for language '{}'", l.code),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let date_formats = project.languages.iter().map(|l| (l.code.clone(), l.date_format.clone())).collect();
+        let date_names_map: HashMap<String, DateNames> =
+            strings.iter().map(|(k, (_, v))| (k.clone(), date_names(v))).collect();
+
+        // Contents with links resolved, per entry.
+        let contents: Vec<String> = site
+            .entries
+            .par_iter()
+            .map(|e| resolve_markers(&md[e.source].html, e.source, e.lang, project, &site, &md, &index, &base_path))
+            .collect();
+
+        // Summaries.
+        let mut summaries = HashMap::with_capacity(site.entries.len());
+        let mut urls = HashMap::with_capacity(site.entries.len());
+        let mut key_of_rel = HashMap::new();
+        for p in &project.pages {
+            key_of_rel.insert(p.rel.clone(), p.translation_key().to_string());
+        }
+        let summary_json = |i: usize| -> Json {
+            let e = &site.entries[i];
+            let p = &project.pages[e.source];
+            let lang = &project.languages[e.lang];
+            let mut taxonomies = serde_json::Map::new();
+            for (name, terms) in &e.terms {
+                taxonomies.insert(
+                    name.clone(),
+                    Json::Array(
+                        terms
+                            .iter()
+                            .map(|t| json!({"name": t.name, "slug": t.slug, "url": format!("{base_path}{}/{name}/{}/", lang.prefix, t.slug)}))
+                            .collect(),
+                    ),
+                );
+            }
+            json!({
+                "title": p.title(),
+                "description": p.front.description,
+                "date": p.front.date.map(|d| d.ymd()),
+                "updated": p.front.updated.map(|d| d.ymd()),
+                "weight": p.front.weight,
+                "url": format!("{base_path}{}", e.path),
+                "path": e.path,
+                "permalink": format!("{base_url}{}", e.path),
+                "lang": lang.code,
+                "content_lang": p.lang,
+                "is_fallback": e.is_fallback,
+                "is_section": e.kind == EntryKind::Section,
+                "key": e.key,
+                "source": p.path.to_string_lossy().replace('\\', "/"),
+                "taxonomies": taxonomies,
+                "extra": p.front.extra,
+                "summary": md[e.source].summary,
+                "word_count": md[e.source].word_count,
+                "reading_time": md[e.source].word_count.div_ceil(200),
+                "toc": md[e.source].headings.iter().filter(|h| h.level <= 3).map(|h| json!({"level": h.level, "id": h.id, "title": h.text})).collect::<Vec<_>>(),
+            })
+        };
+        let summary_values: Vec<Value> = (0..site.entries.len())
+            .into_par_iter()
+            .map(|i| Value::from_serializable(&summary_json(i)))
+            .collect();
+        for (i, e) in site.entries.iter().enumerate() {
+            let code = project.languages[e.lang].code.clone();
+            summaries.insert((code.clone(), e.key.clone()), summary_values[i].clone());
+            urls.insert((code, e.key.clone()), format!("{base_path}{}", e.path));
+        }
+        let mut sections = HashMap::new();
+        for (i, e) in site.entries.iter().enumerate() {
+            if e.kind != EntryKind::Section {
+                continue;
+            }
+            let code = project.languages[e.lang].code.clone();
+            let mut map = tera::Map::new();
+            if let Some(m) = summary_values[i].as_map() {
+                for (k, v) in m.iter() {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            let pages: Vec<Value> = e.pages.iter().map(|&p| summary_values[p].clone()).collect();
+            let subs: Vec<Value> = e.subsections.iter().map(|&p| summary_values[p].clone()).collect();
+            map.insert("pages".into(), Value::from(pages.as_slice()));
+            map.insert("subsections".into(), Value::from(subs.as_slice()));
+            sections.insert((code, e.key.clone()), Value::from(map));
+        }
+
+        let shared = Arc::new(Shared {
+            base_url: base_url.clone(),
+            base_path: base_path.clone(),
+            langs: project.languages.iter().map(|l| l.code.clone()).collect(),
+            default_lang: project.default_language.clone(),
+            strings,
+            date_formats,
+            date_names: date_names_map,
+            summaries,
+            key_of_rel,
+            urls,
+            assets,
+            sections,
+        });
+
+        // Templates.
+        let theme_dir = project.theme.dir.clone();
+        let mut tera = Tera::new();
+        let mut template_names = Vec::new();
+        let mut hasher = blake3::Hasher::new();
+        let mut sources = Vec::new();
+        for t in &project.theme.templates {
+            hasher.update(t.name.as_bytes());
+            hasher.update(&t.bytes);
+            match std::str::from_utf8(&t.bytes) {
+                Ok(s) => {
+                    sources.push((t.name.clone(), s.to_string()));
+                    template_names.push(t.name.clone());
+                }
+                Err(_) => diags.push(Diagnostic::error(&t.path, "template is not UTF-8 text")),
+            }
+        }
+        register_functions(&mut tera, shared.clone());
+        // Add one at a time first, to report syntax errors per file, then all together
+        // so that inheritance resolves.
+        for (name, src) in &sources {
+            let mut probe = Tera::new();
+            probe.register_from(&tera);
+            if let Err(e) = probe.add_raw_template(name, src)
+                && !matches!(e.kind(), tera::ErrorKind::MissingParent { .. })
+            {
+                diags.push(tera_error(&e, &theme_dir, name));
+            }
+        }
+        if !diags.has_errors()
+            && let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+        {
+            diags.push(tera_error(&e, &theme_dir, "base.html"));
+        }
+        let templates_hash = *hasher.finalize().as_bytes();
+
+        // Templates named in front matter must exist.
+        for p in &project.pages {
+            if let Some(t) = &p.front.template
+                && !template_names.contains(t)
+            {
+                let pos = p.front.positions.get("template").copied().unwrap_or_default();
+                let h = marque_project::diag::hint(t, &template_names.iter().map(String::as_str).collect::<Vec<_>>());
+                diags.push(
+                    Diagnostic::error(&p.path, format!("template '{t}' does not exist in {}/templates{h}", theme_dir.display()))
+                        .at(pos.line.max(1), pos.column.max(1)),
+                );
+            }
+        }
+        for required in ["base.html", "index.html", "section.html", "page.html", "404.html", "taxonomy_list.html", "taxonomy_term.html"] {
+            if !template_names.iter().any(|n| n == required) && !sources.is_empty() {
+                diags.push(Diagnostic::error(
+                    theme_dir.join("templates"),
+                    format!("the theme has no '{required}' template"),
+                ));
+            }
+        }
+        if sources.is_empty() {
+            diags.push(Diagnostic::error(theme_dir.join("templates"), "the theme has no templates"));
+        }
+
+        // Everything that any page may read besides its own body.
+        let mut g = blake3::Hasher::new();
+        g.update(&project.config_hash);
+        g.update(&templates_hash);
+        for (k, v) in shared.assets.iter() {
+            g.update(k.as_bytes());
+            g.update(v.as_bytes());
+        }
+        for (l, (_, s)) in shared.strings.iter().collect::<BTreeMap<_, _>>() {
+            g.update(l.as_bytes());
+            g.update(serde_json::to_string(s).unwrap_or_default().as_bytes());
+        }
+        for p in &project.pages {
+            g.update(p.path.to_string_lossy().as_bytes());
+            g.update(format!("{:?}", p.front).as_bytes());
+        }
+        g.update(env!("CARGO_PKG_VERSION").as_bytes());
+        let global_hash = *g.finalize().as_bytes();
+
+        diags.sort();
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Prepared {
+            shared,
+            tera,
+            missing: site.missing.clone(),
+            site,
+            md,
+            contents,
+            warnings: diags,
+            languages: project.languages.clone(),
+            templates_hash,
+            global_hash,
+            theme_dir,
+            feed_limit: project.config.feed.limit,
+            template_names,
+        })
+    }
+
+    /// Every output this site renders, with its input key.
+    pub fn jobs(&self, project: &Project) -> Vec<PageJob> {
+        let mut jobs = Vec::with_capacity(self.site.entries.len() + 64);
+        let key = |parts: &[&[u8]]| -> [u8; 32] {
+            let mut h = blake3::Hasher::new();
+            h.update(&self.global_hash);
+            for p in parts {
+                h.update(&(p.len() as u64).to_le_bytes());
+                h.update(p);
+            }
+            *h.finalize().as_bytes()
+        };
+        let body_hash = |e: usize| project.pages[self.site.entries[e].source].hash;
+        // Bodies of link targets change what a page renders only through anchors and
+        // URLs, both covered by the global hash and the check pass.
+        for (i, e) in self.site.entries.iter().enumerate() {
+            let mut parts: Vec<[u8; 32]> = vec![body_hash(i)];
+            if e.kind == EntryKind::Section {
+                parts.extend(e.pages.iter().map(|&p| body_hash(p)));
+            }
+            let flat: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+            let mut all = vec![b"entry".as_slice(), e.path.as_bytes()];
+            all.extend(flat);
+            jobs.push(PageJob {
+                output: format!("{}index.html", e.path.trim_start_matches('/')),
+                kind: PageKind::Entry(i),
+                key: key(&all),
+            });
+        }
+        for (ti, t) in self.site.taxonomies.iter().enumerate() {
+            jobs.push(PageJob {
+                output: format!("{}index.html", t.path.trim_start_matches('/')),
+                kind: PageKind::TaxonomyList(ti),
+                key: key(&[b"taxlist", t.path.as_bytes()]),
+            });
+            for (si, term) in t.terms.iter().enumerate() {
+                let bodies: Vec<[u8; 32]> = term.entries.iter().map(|&e| body_hash(e)).collect();
+                let mut all = vec![b"term".as_slice(), term.path.as_bytes()];
+                all.extend(bodies.iter().map(|b| b.as_slice()));
+                jobs.push(PageJob {
+                    output: format!("{}index.html", term.path.trim_start_matches('/')),
+                    kind: PageKind::TaxonomyTerm(ti, si),
+                    key: key(&all),
+                });
+            }
+        }
+        for (li, l) in self.languages.iter().enumerate() {
+            let dated: Vec<[u8; 32]> = self.feed_entries(li).iter().map(|&e| body_hash(e)).collect();
+            let mut all = vec![b"feed".as_slice(), l.code.as_bytes()];
+            all.extend(dated.iter().map(|b| b.as_slice()));
+            let prefix = l.prefix.trim_start_matches('/');
+            jobs.push(PageJob {
+                output: if prefix.is_empty() { "atom.xml".into() } else { format!("{prefix}/atom.xml") },
+                kind: PageKind::Feed(li),
+                key: key(&all),
+            });
+        }
+        jobs.push(PageJob {
+            output: "404.html".into(),
+            kind: PageKind::NotFound,
+            key: key(&[b"404"]),
+        });
+        jobs.push(PageJob {
+            output: "sitemap.xml".into(),
+            kind: PageKind::Sitemap,
+            key: key(&[b"sitemap"]),
+        });
+        jobs.push(PageJob {
+            output: "robots.txt".into(),
+            kind: PageKind::Robots,
+            key: key(&[b"robots"]),
+        });
+        let _ = self.templates_hash;
+        jobs
+    }
+
+    fn feed_entries(&self, li: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .site
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.lang == li && e.kind == EntryKind::Page && !e.is_fallback)
+            .filter(|(_, e)| self.summary(e.lang, &e.key).and_then(|s| s.get_from_path("date").and_then(|d| d.as_str().map(String::from))).is_some())
+            .map(|(i, _)| i)
+            .collect();
+        v.sort_by(|&a, &b| {
+            let da = self.date_of(a);
+            let db = self.date_of(b);
+            db.cmp(&da).then(self.site.entries[a].path.cmp(&self.site.entries[b].path))
+        });
+        v.truncate(self.feed_limit);
+        v
+    }
+
+    fn date_of(&self, e: usize) -> Option<String> {
+        let en = &self.site.entries[e];
+        self.summary(en.lang, &en.key)
+            .and_then(|s| s.get_from_path("date").and_then(|d| d.as_str().map(String::from)))
+    }
+
+    fn summary(&self, lang: usize, key: &str) -> Option<&Value> {
+        self.shared.summaries.get(&(self.languages[lang].code.clone(), key.to_string()))
+    }
+
+    /// Renders one output.
+    pub fn render(&self, project: &Project, job: &PageJob) -> Result<Vec<u8>, Diagnostic> {
+        match &job.kind {
+            PageKind::Entry(i) => self.render_entry(project, *i).map(String::into_bytes),
+            PageKind::TaxonomyList(t) => self.render_taxonomy(*t, None).map(String::into_bytes),
+            PageKind::TaxonomyTerm(t, s) => self.render_taxonomy(*t, Some(*s)).map(String::into_bytes),
+            PageKind::Feed(li) => Ok(self.render_feed(project, *li).into_bytes()),
+            PageKind::NotFound => self.render_404().map(String::into_bytes),
+            PageKind::Sitemap => Ok(self.render_sitemap().into_bytes()),
+            PageKind::Robots => Ok(format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+                encode_url(&self.shared.base_url)
+            )
+            .into_bytes()),
+        }
+    }
+
+    fn base_context(&self, li: usize, path: &str, alternates_key: Option<&str>) -> Context {
+        let lang = &self.languages[li];
+        let mut ctx = Context::new();
+        ctx.insert("lang", &lang.code);
+        ctx.insert("lang_dir", lang.dir.as_str());
+        ctx.insert("lang_name", &lang.name);
+        ctx.insert("base_url", &self.shared.base_url);
+        ctx.insert("current_path", &format!("{}{path}", self.shared.base_path));
+        ctx.insert("current_url", &format!("{}{path}", self.shared.base_url));
+        ctx.insert("feed_url", &format!("{}{}/atom.xml", self.shared.base_path, lang.prefix));
+        ctx.insert("home_url", &format!("{}{}/", self.shared.base_path, lang.prefix));
+        // Language switcher and hreflang alternates.
+        let mut switcher = Vec::new();
+        let mut alternates = Vec::new();
+        for (lj, other) in self.languages.iter().enumerate() {
+            let target = alternates_key.and_then(|k| self.site.entry_for(lj, k));
+            let (url, available) = match target {
+                Some(e) => (self.site.entries[e].path.clone(), !self.site.entries[e].is_fallback),
+                None => (format!("{}/", other.prefix), false),
+            };
+            if let Some(e) = target
+                && !self.site.entries[e].is_fallback
+            {
+                alternates.push(json!({"hreflang": other.code, "url": format!("{}{}", self.shared.base_url, self.site.entries[e].path)}));
+            }
+            switcher.push(json!({
+                "code": other.code,
+                "name": other.name,
+                "dir": other.dir.as_str(),
+                "url": format!("{}{url}", self.shared.base_path),
+                "current": lj == li,
+                "available": available,
+            }));
+        }
+        if alternates_key.is_none() {
+            // Pages without a translation key (taxonomies): same path in every language.
+            alternates.clear();
+        }
+        if let Some(k) = alternates_key
+            && let Some(e) = self.site.entry_for(0, k)
+            && !self.site.entries[e].is_fallback
+        {
+            alternates.push(json!({"hreflang": "x-default", "url": format!("{}{}", self.shared.base_url, self.site.entries[e].path)}));
+        }
+        ctx.insert("languages", &switcher);
+        ctx.insert("alternates", &alternates);
+        let menu: Vec<Json> = self.site.menus[li]
+            .iter()
+            .map(|&e| {
+                let en = &self.site.entries[e];
+                let s = self.summary(en.lang, &en.key);
+                let title = s.and_then(|s| s.get_from_path("title")).map(|t| t.to_string()).unwrap_or_default();
+                json!({
+                    "title": title,
+                    "url": format!("{}{}", self.shared.base_path, en.path),
+                    "active": path.starts_with(&en.path),
+                })
+            })
+            .collect();
+        ctx.insert("menu", &menu);
+        ctx
+    }
+
+    fn render_template(&self, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
+        self.tera.render(template, ctx).map_err(|e| tera_error(&e, &self.theme_dir, template))
+    }
+
+    fn render_entry(&self, project: &Project, i: usize) -> Result<String, Diagnostic> {
+        let e = &self.site.entries[i];
+        let p = &project.pages[e.source];
+        let mut ctx = self.base_context(e.lang, &e.path, Some(&e.key));
+        let summary = self.summary(e.lang, &e.key).cloned().unwrap_or_else(Value::none);
+        let mut map = tera::Map::new();
+        if let Some(m) = summary.as_map() {
+            for (k, v) in m.iter() {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        map.insert("content".into(), Value::safe_string(&self.contents[i]));
+        let src_lang = self.languages.iter().find(|l| l.code == p.lang);
+        map.insert("content_dir".into(), Value::from(src_lang.map(|l| l.dir.as_str()).unwrap_or("ltr")));
+        let canonical = if e.is_fallback {
+            let sl = self.languages.iter().position(|l| l.code == p.lang).unwrap_or(0);
+            self.site
+                .entry_for(sl, &e.key)
+                .map(|o| self.site.entries[o].path.clone())
+                .unwrap_or_else(|| e.path.clone())
+        } else {
+            e.path.clone()
+        };
+        ctx.insert("canonical_url", &format!("{}{}", self.shared.base_url, canonical));
+        if let Some(parent) = e.parent {
+            let pe = &self.site.entries[parent];
+            if let Some(s) = self.summary(pe.lang, &pe.key) {
+                ctx.insert_value("parent", s.clone());
+            }
+        }
+        let template = match (&p.front.template, e.kind) {
+            (Some(t), _) => t.clone(),
+            (None, EntryKind::Section) if e.dir.is_empty() => "index.html".into(),
+            (None, EntryKind::Section) => "section.html".into(),
+            (None, EntryKind::Page) => "page.html".into(),
+        };
+        if e.kind == EntryKind::Section {
+            let code = &self.languages[e.lang].code;
+            if let Some(sec) = self.shared.sections.get(&(code.clone(), e.key.clone()))
+                && let Some(m) = sec.as_map()
+            {
+                for key in ["pages", "subsections"] {
+                    if let Some(v) = m.get(&tera::value::Key::from(key)) {
+                        map.insert(key.into(), v.clone());
+                    }
+                }
+            }
+            ctx.insert_value("section", Value::from(map.clone()));
+        }
+        ctx.insert_value("page", Value::from(map));
+        self.render_template(&template, &ctx)
+    }
+
+    fn render_taxonomy(&self, ti: usize, term: Option<usize>) -> Result<String, Diagnostic> {
+        let t = &self.site.taxonomies[ti];
+        let bp = &self.shared.base_path;
+        let path = match term {
+            Some(s) => t.terms[s].path.clone(),
+            None => t.path.clone(),
+        };
+        let mut ctx = self.base_context(t.lang, &path, None);
+        ctx.insert("canonical_url", &format!("{}{}", self.shared.base_url, path));
+        let terms: Vec<Json> = t
+            .terms
+            .iter()
+            .map(|tp| json!({"name": tp.term.name, "slug": tp.term.slug, "url": format!("{bp}{}", tp.path), "count": tp.entries.len()}))
+            .collect();
+        ctx.insert(
+            "taxonomy",
+            &json!({"name": t.name, "url": format!("{bp}{}", t.path), "terms": terms}),
+        );
+        // The switcher goes to the same taxonomy page in the other languages.
+        let switch: Vec<Json> = self
+            .languages
+            .iter()
+            .enumerate()
+            .map(|(lj, l)| {
+                let other = self.site.taxonomies.iter().find(|o| o.lang == lj && o.name == t.name);
+                let url = match (other, term) {
+                    (Some(o), Some(s)) => o
+                        .terms
+                        .iter()
+                        .find(|x| x.term.slug == t.terms[s].term.slug)
+                        .map(|x| x.path.clone())
+                        .unwrap_or_else(|| o.path.clone()),
+                    (Some(o), None) => o.path.clone(),
+                    (None, _) => format!("{}/", l.prefix),
+                };
+                json!({"code": l.code, "name": l.name, "dir": l.dir.as_str(), "url": format!("{bp}{url}"), "current": lj == t.lang, "available": true})
+            })
+            .collect();
+        ctx.insert("languages", &switch);
+        match term {
+            Some(s) => {
+                let tp = &t.terms[s];
+                let pages: Vec<Value> = tp
+                    .entries
+                    .iter()
+                    .filter_map(|&e| {
+                        let en = &self.site.entries[e];
+                        self.summary(en.lang, &en.key).cloned()
+                    })
+                    .collect();
+                let mut m = tera::Map::new();
+                m.insert("name".into(), Value::from(tp.term.name.as_str()));
+                m.insert("slug".into(), Value::from(tp.term.slug.as_str()));
+                m.insert("url".into(), Value::from(format!("{bp}{}", tp.path)));
+                m.insert("pages".into(), Value::from(pages.as_slice()));
+                ctx.insert_value("term", Value::from(m));
+                self.render_template("taxonomy_term.html", &ctx)
+            }
+            None => self.render_template("taxonomy_list.html", &ctx),
+        }
+    }
+
+    fn render_404(&self) -> Result<String, Diagnostic> {
+        let mut ctx = self.base_context(0, "/404.html", None);
+        ctx.insert("canonical_url", &format!("{}/404.html", self.shared.base_url));
+        self.render_template("404.html", &ctx)
+    }
+
+    fn render_feed(&self, project: &Project, li: usize) -> String {
+        let lang = &self.languages[li];
+        let (_, strings) = self.shared.strings.get(&lang.code).cloned().unwrap_or_default();
+        let title = strings.get("site_title").and_then(Json::as_str).unwrap_or("").to_string();
+        let base = &self.shared.base_url;
+        let entries = self.feed_entries(li);
+        let updated = entries
+            .iter()
+            .filter_map(|&e| {
+                let p = &project.pages[self.site.entries[e].source];
+                p.front.updated.or(p.front.date)
+            })
+            .max()
+            .map(|d| d.rfc3339())
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        let home = format!("{base}{}/", lang.prefix);
+        let mut out = String::new();
+        out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        out.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", lang.code));
+        out.push_str(&format!("  <title>{}</title>\n", xml_escape(&title)));
+        out.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", xml_escape(&encode_url(&format!("{base}{}/atom.xml", lang.prefix)))));
+        out.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml_escape(&encode_url(&home))));
+        out.push_str(&format!("  <id>{}</id>\n", xml_escape(&encode_url(&home))));
+        out.push_str(&format!("  <updated>{updated}</updated>\n"));
+        for e in entries {
+            let en = &self.site.entries[e];
+            let p = &project.pages[en.source];
+            let url = xml_escape(&encode_url(&format!("{base}{}", en.path)));
+            let date: Date = match p.front.date {
+                Some(d) => d,
+                None => continue,
+            };
+            out.push_str("  <entry>\n");
+            out.push_str(&format!("    <title>{}</title>\n", xml_escape(p.title())));
+            out.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n"));
+            out.push_str(&format!("    <id>{url}</id>\n"));
+            out.push_str(&format!("    <published>{}</published>\n", date.rfc3339()));
+            out.push_str(&format!("    <updated>{}</updated>\n", p.front.updated.unwrap_or(date).rfc3339()));
+            out.push_str(&format!("    <author><name>{}</name></author>\n", xml_escape(&title)));
+            if let Some(d) = &p.front.description {
+                out.push_str(&format!("    <summary>{}</summary>\n", xml_escape(d)));
+            }
+            out.push_str(&format!("    <content type=\"html\">{}</content>\n", xml_escape(&self.contents[e])));
+            out.push_str("  </entry>\n");
+        }
+        out.push_str("</feed>\n");
+        out
+    }
+
+    fn render_sitemap(&self) -> String {
+        let base = &self.shared.base_url;
+        let mut out = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+        );
+        for e in self.site.entries.iter().filter(|e| !e.is_fallback) {
+            out.push_str("  <url>\n");
+            out.push_str(&format!("    <loc>{}</loc>\n", xml_escape(&encode_url(&format!("{base}{}", e.path)))));
+            if let Some(d) = self.summary(e.lang, &e.key).and_then(|s| {
+                s.get_from_path("updated")
+                    .and_then(|d| d.as_str().map(String::from))
+                    .or_else(|| s.get_from_path("date").and_then(|d| d.as_str().map(String::from)))
+            }) {
+                out.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
+            }
+            let mut alts = Vec::new();
+            for (lj, l) in self.languages.iter().enumerate() {
+                if let Some(o) = self.site.entry_for(lj, &e.key)
+                    && !self.site.entries[o].is_fallback
+                {
+                    alts.push((l.code.clone(), self.site.entries[o].path.clone()));
+                }
+            }
+            if alts.len() > 1 {
+                for (code, p) in &alts {
+                    out.push_str(&format!(
+                        "    <xhtml:link rel=\"alternate\" hreflang=\"{code}\" href=\"{}\"/>\n",
+                        xml_escape(&encode_url(&format!("{base}{p}")))
+                    ));
+                }
+                if let Some(o) = self.site.entry_for(0, &e.key)
+                    && !self.site.entries[o].is_fallback
+                {
+                    out.push_str(&format!(
+                        "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
+                        xml_escape(&encode_url(&format!("{base}{}", self.site.entries[o].path)))
+                    ));
+                }
+            }
+            out.push_str("  </url>\n");
+        }
+        for t in &self.site.taxonomies {
+            for p in std::iter::once(&t.path).chain(t.terms.iter().map(|x| &x.path)) {
+                out.push_str(&format!("  <url>\n    <loc>{}</loc>\n  </url>\n", xml_escape(&encode_url(&format!("{base}{p}")))));
+            }
+        }
+        out.push_str("</urlset>\n");
+        out
+    }
+
+    /// The markdown results (for tests and checks).
+    pub fn markdown(&self) -> &[RenderedMarkdown] {
+        &self.md
+    }
+
+    /// Template names in the theme.
+    pub fn template_names(&self) -> &[String] {
+        &self.template_names
+    }
+}
+
+fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<String> {
+    if let Some(l) = kwargs.get::<&str>("lang")? {
+        if !shared.langs.iter().any(|x| x == l) {
+            return Err(tera::Error::message(format!(
+                "language '{l}' is not one of the site's languages ({})",
+                shared.langs.join(", ")
+            )));
+        }
+        return Ok(l.to_string());
+    }
+    Ok(state.get::<String>("lang")?.unwrap_or_else(|| shared.default_lang.clone()))
+}
+
+fn key_of(path: &str, shared: &Shared) -> String {
+    let p = path.trim_start_matches("@/").trim_start_matches('/');
+    shared.key_of_rel.get(p).cloned().unwrap_or_else(|| p.to_string())
+}
+
+fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
+    let s = shared.clone();
+    tera.register_function("trans", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+        let key: &str = kwargs.must_get("key")?;
+        let lang = lang_of(state, &kwargs, &s)?;
+        let (path, strings) = s
+            .strings
+            .get(&lang)
+            .ok_or_else(|| tera::Error::message(format!("no interface strings for language '{lang}'")))?;
+        match strings.get(key) {
+            Some(v) => Ok(Value::from_serializable(v)),
+            None => Err(tera::Error::message(format!(
+                "missing interface string '{key}' for language '{lang}' (add it to {})",
+                path.display()
+            ))),
+        }
+    });
+    let s = shared.clone();
+    tera.register_function("get_url", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        let lang = lang_of(state, &kwargs, &s)?;
+        if path.starts_with("@/") || path.ends_with(".md") {
+            let key = key_of(path, &s);
+            return match s.urls.get(&(lang.clone(), key)) {
+                Some(u) => Ok(Value::from(u.as_str())),
+                None => Err(tera::Error::message(format!("get_url: no page '{path}' in language '{lang}'"))),
+            };
+        }
+        if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
+            return Ok(Value::from(u.as_str()));
+        }
+        let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
+        let prefix = if absolute { &s.base_url } else { &s.base_path };
+        Ok(Value::from(format!("{prefix}/{}", path.trim_start_matches('/'))))
+    });
+    let s = shared.clone();
+    tera.register_function("get_page", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        let lang = lang_of(state, &kwargs, &s)?;
+        let key = key_of(path, &s);
+        s.summaries
+            .get(&(lang.clone(), key))
+            .cloned()
+            .ok_or_else(|| tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'")))
+    });
+    let s = shared.clone();
+    tera.register_function("get_section", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        let lang = lang_of(state, &kwargs, &s)?;
+        let mut key = key_of(path, &s);
+        if !key.ends_with(".md") {
+            key = format!("{}/_index.md", key.trim_end_matches('/')).trim_start_matches('/').to_string();
+        }
+        s.sections
+            .get(&(lang.clone(), key))
+            .cloned()
+            .ok_or_else(|| tera::Error::message(format!("get_section: no section '{path}' in language '{lang}'")))
+    });
+    let s = shared.clone();
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+        let path: &str = kwargs.must_get("path")?;
+        s.assets
+            .get(path.trim_start_matches('/'))
+            .map(|u| Value::from(u.as_str()))
+            .ok_or_else(|| {
+                tera::Error::message(format!(
+                    "asset '{path}' does not exist (known assets: {})",
+                    s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            })
+    });
+    let s = shared.clone();
+    tera.register_filter("date", move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+        let lang = lang_of(state, &kwargs, &s)?;
+        let date = Date::parse(value).map_err(tera::Error::message)?;
+        let pattern = match kwargs.get::<&str>("format")? {
+            Some(f) => f.to_string(),
+            None => s.date_formats.get(&lang).cloned().unwrap_or_else(|| "%Y-%m-%d".into()),
+        };
+        let names = s.date_names.get(&lang).cloned().unwrap_or_default();
+        Ok(date.format(&pattern, &names))
+    });
+    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| crate::model::slugify(value));
+    tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| encode_url(value));
+}
