@@ -13,7 +13,12 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
         if p.is_dir() {
             walk(&p, base, out);
         } else if p.is_file() {
-            out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+            out.push(
+                p.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
         }
     }
 }
@@ -24,7 +29,9 @@ fn main() {
     println!("cargo:rerun-if-changed={}", theme.display());
     let mut files = Vec::new();
     walk(&theme, &theme, &mut files);
-    let mut code = String::from("/// The default theme's files: (path inside the theme, bytes).\npub const DEFAULT_THEME: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The default theme's files: (path inside the theme, bytes).\npub const DEFAULT_THEME: &[(&str, &[u8])] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", theme.join(f).display());
         code.push_str(&format!(

@@ -42,7 +42,11 @@ pub fn brand_properties(brand: &Brand) -> String {
     for f in &brand.typography {
         if marque_project::brand::is_css_ident(&f.role) {
             let fallback = f.fallback.as_deref().unwrap_or("system-ui, sans-serif");
-            out.push_str(&format!("  --font-{}: {}, {fallback};\n", f.role, css_string(&f.family)));
+            out.push_str(&format!(
+                "  --font-{}: {}, {fallback};\n",
+                f.role,
+                css_string(&f.family)
+            ));
         }
     }
     out.push_str("}\n");
@@ -73,7 +77,12 @@ pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
         }
     };
     let mut all = brand_properties(&project.brand);
-    for f in project.theme.css.iter().filter(|f| f.name.ends_with(".css")) {
+    for f in project
+        .theme
+        .css
+        .iter()
+        .filter(|f| f.name.ends_with(".css"))
+    {
         let text = match std::str::from_utf8(&f.bytes) {
             Ok(t) => t,
             Err(_) => {
@@ -102,7 +111,10 @@ pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
     let mut sheet = match StyleSheet::parse(&all, ParserOptions::default()) {
         Ok(s) => s,
         Err(e) => {
-            diags.push(Diagnostic::error(&project.theme.dir, format!("CSS bundle does not parse: {}", e.kind)));
+            diags.push(Diagnostic::error(
+                &project.theme.dir,
+                format!("CSS bundle does not parse: {}", e.kind),
+            ));
             return Err(diags);
         }
     };
@@ -110,7 +122,10 @@ pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
         targets,
         ..MinifyOptions::default()
     }) {
-        diags.push(Diagnostic::error(&project.theme.dir, format!("CSS cannot be minified: {}", e.kind)));
+        diags.push(Diagnostic::error(
+            &project.theme.dir,
+            format!("CSS cannot be minified: {}", e.kind),
+        ));
         return Err(diags);
     }
     let css = match sheet.to_css(PrinterOptions {
@@ -120,7 +135,10 @@ pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
     }) {
         Ok(r) => r.code,
         Err(e) => {
-            diags.push(Diagnostic::error(&project.theme.dir, format!("CSS cannot be printed: {}", e.kind)));
+            diags.push(Diagnostic::error(
+                &project.theme.dir,
+                format!("CSS cannot be printed: {}", e.kind),
+            ));
             return Err(diags);
         }
     };

@@ -71,13 +71,23 @@ fn body(rng: &mut Rng, words: &[&str], pages: usize, sections: usize) -> String 
         match part {
             0 => {
                 for _ in 0..4 {
-                    let _ = writeln!(b, "- {} *{}*", sentence(rng, words, 5), words[rng.below(words.len())]);
+                    let _ = writeln!(
+                        b,
+                        "- {} *{}*",
+                        sentence(rng, words, 5),
+                        words[rng.below(words.len())]
+                    );
                 }
                 b.push('\n');
             }
             1 => {
                 for i in 1..=4 {
-                    let _ = writeln!(b, "{i}. {} `{}`", sentence(rng, words, 5), words[rng.below(words.len())]);
+                    let _ = writeln!(
+                        b,
+                        "{i}. {} `{}`",
+                        sentence(rng, words, 5),
+                        words[rng.below(words.len())]
+                    );
                 }
                 b.push('\n');
                 b.push_str("| a | b | c |\n|---|---|---|\n");
@@ -132,15 +142,22 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
     crate::scaffold::write_default_theme(dir)?;
     for (lang, words) in [("fr", FR_WORDS), ("en", EN_WORDS)] {
         let words: Vec<&str> = words.split(' ').collect();
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ lang.len() as u64 ^ (lang.as_bytes()[0] as u64) << 8);
+        let mut rng =
+            Rng(0x9E37_79B9_7F4A_7C15 ^ lang.len() as u64 ^ (lang.as_bytes()[0] as u64) << 8);
         write(
             &format!("narrative/{lang}/_index.md"),
-            &format!("---\ntitle: \"Bench {lang}\"\ndescription: \"Synthetic benchmark site\"\n---\n{}\n", paragraph(&mut rng, &words, 60)),
+            &format!(
+                "---\ntitle: \"Bench {lang}\"\ndescription: \"Synthetic benchmark site\"\n---\n{}\n",
+                paragraph(&mut rng, &words, 60)
+            ),
         )?;
         for s in 0..SECTIONS {
             write(
                 &format!("narrative/{lang}/s{s:02}/_index.md"),
-                &format!("---\ntitle: \"Section {s}\"\ndescription: \"Section {s}\"\nweight: {s}\n---\n{}\n", paragraph(&mut rng, &words, 40)),
+                &format!(
+                    "---\ntitle: \"Section {s}\"\ndescription: \"Section {s}\"\nweight: {s}\n---\n{}\n",
+                    paragraph(&mut rng, &words, 40)
+                ),
             )?;
         }
         for p in 0..pages {
@@ -153,7 +170,11 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
                 }
             }
             tags.sort();
-            let tag_list = tags.iter().map(|t| format!("{lang}tag{t:02}")).collect::<Vec<_>>().join(", ");
+            let tag_list = tags
+                .iter()
+                .map(|t| format!("{lang}tag{t:02}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let day = 1 + rng.below(28);
             let month = 1 + rng.below(12);
             let year = 2015 + rng.below(10);

@@ -54,6 +54,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// Seconds, wall clock.
     pub seconds: f64,
+    /// Seconds spent in each phase, in order.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 /// One output file of any kind.
@@ -74,20 +76,21 @@ impl Work<'_> {
 /// Builds the site at `opts.root` into its output folder.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let start = Instant::now();
+    let mut phases = Phases::new();
     let root = opts.root.clone();
-    let project = load_project(&root, LoadOptions { drafts: opts.drafts })?;
+    let project = load_project(
+        &root,
+        LoadOptions {
+            drafts: opts.drafts,
+        },
+    )?;
+    phases.lap("load");
     let mut warnings = project.warnings.clone();
 
     // Assets: the CSS bundle and the theme's static files.
     let css = marque_assets::css::bundle_css(&project)?;
     let mut assets = BTreeMap::new();
-    let base_path = {
-        let b = project.config.base();
-        match b.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())) {
-            Some(p) => p,
-            None => String::new(),
-        }
-    };
+    let base_path = project.config.base_path();
     let mut byte_outputs: Vec<(String, &[u8])> = Vec::new();
     if let Some(c) = &css {
         assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
@@ -98,16 +101,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
         byte_outputs.push((f.name.clone(), &f.bytes));
     }
-    let prepared = Prepared::new(&project, assets)?;
+    phases.lap("css");
+    let md_cache_path = root.join(".marque-cache").join("markdown.json");
+    let md_cache = state::load_json(&md_cache_path).unwrap_or_default();
+    let prepared = Prepared::new(&project, assets, &md_cache)?;
+    let md_cache_len = md_cache.len();
+    drop(md_cache);
+    phases.lap("prepare");
     warnings.extend(prepared.warnings.clone());
     if opts.strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();
         for (key, langs) in &prepared.missing {
             let src = project.pages.iter().find(|p| p.translation_key() == key);
-            let path = src.map(|p| p.path.clone()).unwrap_or_else(|| PathBuf::from("narrative"));
+            let path = src
+                .map(|p| p.path.clone())
+                .unwrap_or_else(|| PathBuf::from("narrative"));
             d.push(Diagnostic::error(
                 path,
-                format!("--strict: no translation in {} (translation key '{key}')", langs.join(", ")),
+                format!(
+                    "--strict: no translation in {} (translation key '{key}')",
+                    langs.join(", ")
+                ),
             ));
         }
         return Err(d);
@@ -116,11 +130,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
     let state_path = state::state_path(&root, &output);
     let previous = BuildState::load(&state_path);
-    let staging = Staging::create(&output).map_err(|e| one(&output, e))?;
+    let staging =
+        Staging::create(&output, !previous.outputs.is_empty()).map_err(|e| one(&output, e))?;
 
     let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
     for (o, b) in &byte_outputs {
-        work.push(Work::Bytes { output: o.clone(), bytes: b });
+        work.push(Work::Bytes {
+            output: o.clone(),
+            bytes: b,
+        });
     }
     // Two outputs at one path would overwrite each other.
     {
@@ -129,57 +147,100 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             if !seen.insert(w.output()) {
                 return Err(one(
                     &project.theme.dir,
-                    format!("two outputs would be written at '{}': rename a static file or a page", w.output()),
+                    format!(
+                        "two outputs would be written at '{}': rename a static file or a page",
+                        w.output()
+                    ),
                 ));
             }
         }
     }
-    let results: Vec<Result<(String, OutputRecord, bool, bool), Diagnostic>> = work
-        .par_iter()
-        .map(|w| {
-            let out = w.output().to_string();
-            let old = previous.outputs.get(&out);
-            let old_path = output.join(&out);
-            let key_hex = match w {
-                Work::Page(j) => blake3::Hash::from(j.key).to_hex().to_string(),
-                Work::Bytes { bytes, .. } => blake3::hash(bytes).to_hex().to_string(),
-            };
-            // Same inputs as last time and the old file still there: reuse it as it is.
-            if let Some(o) = old
-                && o.key == key_hex
-                && staging.reuse(&old_path, &out, o.size)
-            {
-                return Ok((out, o.clone(), false, false));
-            }
-            let rendered = matches!(w, Work::Page(_));
-            let bytes: std::borrow::Cow<[u8]> = match w {
-                Work::Page(j) => prepared.render(&project, j)?.into(),
-                Work::Bytes { bytes, .. } => (*bytes).into(),
-            };
-            let content = blake3::hash(&bytes).to_hex().to_string();
-            let record = OutputRecord {
-                key: key_hex,
-                content: content.clone(),
-                size: bytes.len() as u64,
-            };
-            if let Some(o) = old
-                && o.content == content
-                && staging.reuse(&old_path, &out, o.size)
-            {
-                return Ok((out, record, rendered, false));
-            }
-            staging
-                .write(&out, &bytes)
-                .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
-            Ok((out, record, rendered, true))
+    // First the outputs whose inputs did not change and whose file is still there:
+    // they are kept as they are, without rendering.
+    let keys: Vec<String> = work
+        .iter()
+        .map(|w| match w {
+            Work::Page(j) => blake3::Hash::from(j.key).to_hex().to_string(),
+            Work::Bytes { bytes, .. } => blake3::hash(bytes).to_hex().to_string(),
         })
         .collect();
+    let kept: Vec<bool> = work
+        .par_iter()
+        .zip(&keys)
+        .map(|(w, key)| {
+            previous
+                .outputs
+                .get(w.output())
+                .is_some_and(|o| &o.key == key && staging.reuse(w.output(), o.size))
+        })
+        .collect();
+    if work
+        .iter()
+        .zip(&kept)
+        .any(|(w, k)| !k && matches!(w, Work::Page(_)))
+    {
+        // Listings and template functions share per-page values: build them once,
+        // before rendering, rather than inside a rendering thread.
+        prepared.prepare_tables();
+    }
+    phases.lap("tables");
+    // Writing thousands of small files waits on the file system more than on the CPU:
+    // a few more threads than cores keep both busy.
+    let threads = std::env::var("MARQUE_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| 4 * rayon::current_num_threads());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| one(&output, format!("cannot start threads: {e}")))?;
+    let results: Vec<Result<(String, OutputRecord, bool, bool), Diagnostic>> = pool.install(|| {
+        work.par_iter()
+            .zip(&keys)
+            .zip(&kept)
+            .map(|((w, key), kept)| {
+                let out = w.output().to_string();
+                let old = previous.outputs.get(&out);
+                if *kept && let Some(o) = old {
+                    return Ok((out, o.clone(), false, false));
+                }
+                let rendered = matches!(w, Work::Page(_));
+                let bytes: std::borrow::Cow<[u8]> = match w {
+                    Work::Page(j) => prepared.render(&project, j)?.into(),
+                    Work::Bytes { bytes, .. } => (*bytes).into(),
+                };
+                let content = blake3::hash(&bytes).to_hex().to_string();
+                let record = OutputRecord {
+                    key: key.clone(),
+                    content: content.clone(),
+                    size: bytes.len() as u64,
+                };
+                // Rendered again but identical: the old file stays, with its timestamp.
+                if let Some(o) = old
+                    && o.content == content
+                    && staging.reuse(&out, o.size)
+                {
+                    return Ok((out, record, rendered, false));
+                }
+                staging
+                    .write(&out, &bytes)
+                    .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
+                Ok((out, record, rendered, true))
+            })
+            .collect()
+    });
+    phases.lap("render");
     let mut errors = Diagnostics::new();
     let mut next = BuildState::default();
     let mut report = BuildReport {
         pages: prepared.site.entries.len()
-            + prepared.site.taxonomies.iter().map(|t| 1 + t.terms.len()).sum::<usize>()
-            + 1,
+            + prepared
+                .site
+                .taxonomies
+                .iter()
+                .map(|t| 1 + t.terms.len())
+                .sum::<usize>()
+            + project.languages.len(),
         ..BuildReport::default()
     };
     for r in results {
@@ -204,14 +265,49 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         return Err(errors);
     }
     report.outputs = next.outputs.len();
-    staging.commit().map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
-    next.save(&state_path);
+    let gone: Vec<String> = previous
+        .outputs
+        .keys()
+        .filter(|k| !next.outputs.contains_key(*k))
+        .cloned()
+        .collect();
+    staging
+        .commit(&gone)
+        .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
+    phases.lap("swap");
+    if next.outputs != previous.outputs {
+        next.save(&state_path);
+    }
+    if prepared.markdown_cache_changed(md_cache_len) {
+        state::save_json(&md_cache_path, &prepared.markdown_cache());
+    }
+    phases.lap("state");
     warnings.sort();
     report.warnings = warnings;
     report.missing = prepared.missing.clone();
     report.output = output;
     report.seconds = start.elapsed().as_secs_f64();
+    report.phases = phases.done;
     Ok(report)
+}
+
+/// Wall-clock time of each phase of a build.
+struct Phases {
+    done: Vec<(&'static str, f64)>,
+    since: Instant,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases {
+            done: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+    fn lap(&mut self, name: &'static str) {
+        self.done.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = Instant::now();
+    }
 }
 
 fn one(path: &Path, msg: impl ToString) -> Diagnostics {

@@ -20,50 +20,57 @@ pub fn write_default_theme(dir: &Path) -> std::io::Result<()> {
 const FILES: &[(&str, &str)] = &[
     (
         "marque.yaml",
-        "# The site's configuration: see the README of marque for every field.\n\
-base_url: https://example.org\n\
-theme: default\n\
-default_language: fr\n\
-languages:\n\
-  - code: fr\n\
-    name: Français\n\
-    date_format: \"%-d %B %Y\"\n\
-  - code: en\n\
-    name: English\n\
-    date_format: \"%B %-d, %Y\"\n\
-missing_translation: fallback\n\
-taxonomies:\n\
-  - name: tags\n",
+        r#"# The site's configuration: see marque's README for every field.
+base_url: https://example.org
+theme: default
+default_language: fr
+languages:
+  - code: fr
+    name: Français
+    date_format: "%-d %B %Y"
+  - code: en
+    name: English
+    date_format: "%B %-d, %Y"
+missing_translation: fallback
+taxonomies:
+  - name: tags
+"#,
     ),
     (
         "brand/brand.yaml",
-        "name: Ma marque\n\
-colors:\n\
-  - id: bleu\n\
-    name: Bleu\n\
-    role: primary\n\
-    hex: \"#0B4F6C\"\n\
-  - id: corail\n\
-    name: Corail\n\
-    role: accent\n\
-    hex: \"#B33C26\"\n\
-  - id: encre\n\
-    name: Encre\n\
-    role: text\n\
-    hex: \"#1C1B1A\"\n\
-  - id: papier\n\
-    name: Papier\n\
-    role: background\n\
-    hex: \"#FBF8F3\"\n\
-typography:\n\
-  - family: Inter\n\
-    role: body\n\
-    weights: [400, 700]\n\
-    fallback: \"system-ui, sans-serif\"\n\
-  - family: Inter\n\
-    role: heading\n\
-    weights: [700]\n\
-    fallback: \"system-ui, sans-serif\"\n",
+        r##"# The brand's colours and typefaces, given to the theme as CSS custom properties.
+name: Ma marque
+colors:
+  - id: bleu
+    name: Bleu
+    role: primary
+    hex: "#0B4F6C"
+  - id: corail
+    name: Corail
+    role: secondary
+    hex: "#B33C26"
+  - id: soleil
+    name: Soleil
+    role: accent
+    hex: "#E3A23B"
+  - id: encre
+    name: Encre
+    role: text
+    hex: "#1C1B1A"
+  - id: papier
+    name: Papier
+    role: background
+    hex: "#FBF8F3"
+typography:
+  - family: Inter
+    role: heading
+    weights: [700]
+    fallback: "system-ui, sans-serif"
+  - family: Inter
+    role: body
+    weights: [400, 700]
+    fallback: "system-ui, sans-serif"
+"##,
     ),
     (
         "narrative/fr/_index.md",
@@ -112,7 +119,8 @@ pub fn new_project(dir: &Path) -> Result<(), String> {
     for (name, text) in FILES {
         let p = dir.join(name);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }

@@ -1,5 +1,11 @@
-//! The disk sink: a staging folder beside the output folder, filled with new files and
-//! hard links to unchanged old ones, then swapped in by renames.
+//! The disk sink. Nothing in the output folder changes until every output has been
+//! rendered without error:
+//! - a *full* build writes every file into a staging folder beside the output folder
+//!   and swaps it in by renames;
+//! - an *incremental* build (the output folder and the previous build's state exist)
+//!   writes only new or changed files into the staging folder, then moves them into
+//!   place and deletes the outputs that are gone. Unchanged files are not touched, so
+//!   they keep their timestamps, and a no-change build writes nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -7,58 +13,128 @@ use std::path::{Path, PathBuf};
 pub struct Staging {
     dir: PathBuf,
     output: PathBuf,
+    incremental: bool,
 }
 
 impl Staging {
     /// Creates an empty staging folder next to `output`.
-    pub fn create(output: &Path) -> Result<Staging, String> {
+    pub fn create(output: &Path, incremental: bool) -> Result<Staging, String> {
         let output = std::path::absolute(output).map_err(|e| e.to_string())?;
-        let parent = output.parent().ok_or("the output folder has no parent")?.to_path_buf();
+        let parent = output
+            .parent()
+            .ok_or("the output folder has no parent")?
+            .to_path_buf();
         let name = output
             .file_name()
             .ok_or("the output folder has no name")?
             .to_string_lossy()
             .into_owned();
-        std::fs::create_dir_all(&parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         let dir = parent.join(format!(".{name}.marque-staging-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
         }
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        Ok(Staging { dir, output })
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let incremental = incremental && output.is_dir();
+        Ok(Staging {
+            dir,
+            output,
+            incremental,
+        })
+    }
+
+    /// True when only changed files are staged.
+    pub fn is_incremental(&self) -> bool {
+        self.incremental
     }
 
     fn target(&self, rel: &str) -> std::io::Result<PathBuf> {
         let p = self.dir.join(rel);
-        if let Some(parent) = p.parent() {
+        if let Some(parent) = p.parent()
+            && !parent.is_dir()
+        {
             std::fs::create_dir_all(parent)?;
         }
         Ok(p)
     }
 
-    /// Writes a new file.
+    /// Stages a new or changed file.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::write(self.target(rel)?, bytes)
     }
 
-    /// Brings the old file `old` (of the expected size) into the staging folder without
-    /// rewriting it (a hard link keeps its timestamp). False when it cannot.
-    pub fn reuse(&self, old: &Path, rel: &str, size: u64) -> bool {
-        match std::fs::symlink_metadata(old) {
+    /// Keeps the old output file `rel` (of the expected size) as it is. False when it
+    /// is not there as expected, and must be written.
+    pub fn reuse(&self, rel: &str, size: u64) -> bool {
+        let old = self.output.join(rel);
+        match std::fs::symlink_metadata(&old) {
             Ok(m) if m.is_file() && m.len() == size => {}
             _ => return false,
         }
-        let Ok(target) = self.target(rel) else { return false };
-        std::fs::hard_link(old, &target).is_ok() || std::fs::copy(old, &target).is_ok()
+        if self.incremental {
+            return true;
+        }
+        let Ok(target) = self.target(rel) else {
+            return false;
+        };
+        std::fs::hard_link(&old, &target).is_ok() || std::fs::copy(&old, &target).is_ok()
     }
 
-    /// Swaps the staging folder in place of the output folder.
-    pub fn commit(self) -> Result<(), String> {
+    /// Puts the staged files in place; in an incremental build, also deletes the
+    /// outputs of the previous build listed in `gone`.
+    pub fn commit(self, gone: &[String]) -> Result<(), String> {
+        if self.incremental {
+            let mut stack = vec![self.dir.clone()];
+            while let Some(d) = stack.pop() {
+                let entries = std::fs::read_dir(&d).map_err(|e| e.to_string())?;
+                for e in entries {
+                    let e = e.map_err(|e| e.to_string())?;
+                    let p = e.path();
+                    if e.file_type().map_err(|e| e.to_string())?.is_dir() {
+                        stack.push(p);
+                        continue;
+                    }
+                    let rel = p.strip_prefix(&self.dir).map_err(|e| e.to_string())?;
+                    let target = self.output.join(rel);
+                    if let Some(parent) = target.parent()
+                        && !parent.is_dir()
+                    {
+                        if parent.exists() {
+                            std::fs::remove_file(parent).map_err(|e| e.to_string())?;
+                        }
+                        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                    }
+                    if target.is_dir() {
+                        std::fs::remove_dir_all(&target).map_err(|e| e.to_string())?;
+                    }
+                    std::fs::rename(&p, &target).map_err(|e| e.to_string())?;
+                }
+            }
+            let _ = std::fs::remove_dir_all(&self.dir);
+            for rel in gone {
+                let p = self.output.join(rel);
+                let _ = std::fs::remove_file(&p);
+                // Remove the folders left empty, up to the output folder.
+                let mut dir = p.parent().map(Path::to_path_buf);
+                while let Some(d) = dir {
+                    if d == self.output || std::fs::remove_dir(&d).is_err() {
+                        break;
+                    }
+                    dir = d.parent().map(Path::to_path_buf);
+                }
+            }
+            return Ok(());
+        }
         let old = self.dir.with_extension("old");
         if self.output.exists() {
             if !self.output.is_dir() {
                 let _ = std::fs::remove_dir_all(&self.dir);
-                return Err(format!("{} exists and is not a folder", self.output.display()));
+                return Err(format!(
+                    "{} exists and is not a folder",
+                    self.output.display()
+                ));
             }
             std::fs::rename(&self.output, &old).map_err(|e| e.to_string())?;
             if let Err(e) = std::fs::rename(&self.dir, &self.output) {

@@ -28,28 +28,41 @@ pub struct BuildState {
 pub fn state_path(root: &Path, output: &Path) -> PathBuf {
     let abs = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
     let h = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
-    root.join(".marque-cache").join(format!("build-{}.json", &h[..16]))
+    root.join(".marque-cache")
+        .join(format!("build-{}.json", &h[..16]))
 }
 
 impl BuildState {
     /// Reads the state; an absent or unreadable state is an empty one.
     pub fn load(path: &Path) -> BuildState {
-        std::fs::read(path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+        load_json(path).unwrap_or_default()
     }
 
     /// Writes the state; failing to write only costs speed next time.
     pub fn save(&self, path: &Path) {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if let Ok(bytes) = serde_json::to_vec(self) {
-            let tmp = path.with_extension("json.tmp");
-            if std::fs::write(&tmp, bytes).is_ok() {
-                let _ = std::fs::rename(&tmp, path);
-            }
-        }
+        save_json(path, self);
+    }
+}
+
+/// Reads a cache file; `None` when it is absent or unreadable (a cache is never needed).
+pub fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Writes a cache file atomically; failing to write only costs speed next time.
+pub fn save_json<T: Serialize>(path: &Path, value: &T) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let tmp = path.with_extension("tmp");
+    let written = std::fs::File::create(&tmp).ok().is_some_and(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        serde_json::to_writer(&mut w, value).is_ok() && std::io::Write::flush(&mut w).is_ok()
+    });
+    if written {
+        let _ = std::fs::rename(&tmp, path);
+    } else {
+        let _ = std::fs::remove_file(&tmp);
     }
 }

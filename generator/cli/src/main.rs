@@ -12,7 +12,11 @@ use marque_build::{BuildOptions, BuildReport, build};
 use marque_project::Diagnostics;
 
 #[derive(Parser)]
-#[command(name = "marque", version, about = "Compiles a brand system, a multilingual narrative and event kits into a static site")]
+#[command(
+    name = "marque",
+    version,
+    about = "Compiles a brand system, a multilingual narrative and event kits into a static site"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,7 +70,10 @@ fn print_diagnostics(d: &Diagnostics) {
 fn print_report(r: &BuildReport, quiet: bool) {
     print_diagnostics(&r.warnings);
     if !r.missing.is_empty() && !quiet {
-        eprintln!("translation report: {} page(s) lack a translation", r.missing.len());
+        eprintln!(
+            "translation report: {} page(s) lack a translation",
+            r.missing.len()
+        );
         for (key, langs) in &r.missing {
             eprintln!("  {key}: missing in {}", langs.join(", "));
         }
@@ -116,7 +123,18 @@ fn main() -> ExitCode {
                 Ok(r) => {
                     print_report(&r, quiet);
                     if std::env::var_os("MARQUE_STATS").is_some() {
-                        println!("stats: seconds={:.4} peak_kib={} rendered={}", r.seconds, peak_kib().unwrap_or(0), r.rendered);
+                        let phases: Vec<String> = r
+                            .phases
+                            .iter()
+                            .map(|(n, s)| format!("{n}={s:.3}"))
+                            .collect();
+                        println!(
+                            "stats: seconds={:.4} peak_kib={} rendered={} {}",
+                            r.seconds,
+                            peak_kib().unwrap_or(0),
+                            r.rendered,
+                            phases.join(" ")
+                        );
                     }
                     ExitCode::SUCCESS
                 }
@@ -130,7 +148,11 @@ fn main() -> ExitCode {
         }
         Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
             Ok(()) => {
-                println!("created {}: build it with `marque build --root {}`", dir.display(), dir.display());
+                println!(
+                    "created {}: build it with `marque build --root {}`",
+                    dir.display(),
+                    dir.display()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -158,9 +180,16 @@ fn run_build(root: &std::path::Path) -> Result<Run, String> {
         .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(format!("build failed:\n{}{}", stdout, String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "build failed:\n{}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let line = stdout.lines().find(|l| l.starts_with("stats:")).ok_or("no stats line")?;
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("stats:"))
+        .ok_or("no stats line")?;
     let field = |name: &str| -> f64 {
         line.split_whitespace()
             .find_map(|w| w.strip_prefix(&format!("{name}=")))
@@ -182,7 +211,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
     let (dir, temp) = match dir {
         Some(d) => (d, false),
-        None => (std::env::temp_dir().join(format!("marque-bench-{}", std::process::id())), true),
+        None => (
+            std::env::temp_dir().join(format!("marque-bench-{}", std::process::id())),
+            true,
+        ),
     };
     let _ = std::fs::remove_dir_all(&dir);
     let t = Instant::now();
@@ -190,7 +222,12 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
         eprintln!("error: cannot write the bench project: {e}");
         return ExitCode::from(1);
     }
-    println!("generated {} pages per language (fr, en) in {} ({:.2} s)", pages, dir.display(), t.elapsed().as_secs_f64());
+    println!(
+        "generated {} pages per language (fr, en) in {} ({:.2} s)",
+        pages,
+        dir.display(),
+        t.elapsed().as_secs_f64()
+    );
     let mut cold = Vec::new();
     let mut warm = Vec::new();
     let mut outcome = Ok(());
@@ -217,7 +254,7 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
         return ExitCode::from(1);
     }
     let total = walkdir_count(&dir.join("output"));
-    let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 1;
+    let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 2;
     for (name, rs) in [("cold build", &cold), ("no-change rebuild", &warm)] {
         let secs = median(rs.iter().map(|r| r.seconds).collect());
         let peak = median(rs.iter().map(|r| r.peak_kib as f64).collect());

@@ -193,4 +193,13 @@ impl Config {
     pub fn base(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
+
+    /// The path part of the base URL without a trailing slash: `""` for a site at the
+    /// root of its domain, `/sub` for `https://example.org/sub/`.
+    pub fn base_path(&self) -> String {
+        self.base()
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+            .unwrap_or_default()
+    }
 }

@@ -148,7 +148,13 @@ impl Date {
                 pad = false;
                 chars.next();
             }
-            let two = |n: u8| if pad { format!("{n:02}") } else { n.to_string() };
+            let two = |n: u8| {
+                if pad {
+                    format!("{n:02}")
+                } else {
+                    n.to_string()
+                }
+            };
             match chars.next() {
                 Some('Y') => out.push_str(&self.year.to_string()),
                 Some('m') => out.push_str(&two(self.month)),
@@ -217,11 +223,27 @@ impl DateNames {
 }
 
 const ENGLISH_MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const ENGLISH_DAYS: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 
 #[cfg(test)]

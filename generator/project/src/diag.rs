@@ -121,13 +121,8 @@ impl Diagnostics {
     /// Sorts by file, line, column, then message, and drops exact duplicates.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.message, a.severity).cmp(&(
-                &b.path,
-                b.line,
-                b.column,
-                &b.message,
-                b.severity,
-            ))
+            (&a.path, a.line, a.column, &a.message, a.severity)
+                .cmp(&(&b.path, b.line, b.column, &b.message, b.severity))
         });
         self.0.dedup();
     }
@@ -155,7 +150,10 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// The closest of `candidates` to `word`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -187,7 +185,10 @@ mod tests {
 
     #[test]
     fn can_suggest_close_names() {
-        assert_eq!(did_you_mean("tittle", ["title", "date", "slug"]), Some("title"));
+        assert_eq!(
+            did_you_mean("tittle", ["title", "date", "slug"]),
+            Some("title")
+        );
         assert_eq!(did_you_mean("zzz", ["title", "date"]), None);
     }
 }

@@ -92,8 +92,7 @@ pub fn split(text: &str) -> Result<Split<'_>, String> {
     }
     let rest = &text[first_line_end..];
     let mut offset = 0;
-    let mut lines = 1;
-    for line in rest.split_inclusive('\n') {
+    for (lines, line) in (1..).zip(rest.split_inclusive('\n')) {
         if line.trim_end() == "---" {
             let yaml = &rest[..offset];
             let body = &rest[offset + line.len()..];
@@ -105,12 +104,17 @@ pub fn split(text: &str) -> Result<Split<'_>, String> {
             });
         }
         offset += line.len();
-        lines += 1;
     }
     Err("front matter is not closed: add a line '---' after the last field".into())
 }
 
-fn type_error(path: &Path, pos: Pos, field: &str, expected: &str, got: &serde_json::Value) -> Diagnostic {
+fn type_error(
+    path: &Path,
+    pos: Pos,
+    field: &str,
+    expected: &str,
+    got: &serde_json::Value,
+) -> Diagnostic {
     let got = match got {
         serde_json::Value::Null => "nothing",
         serde_json::Value::Bool(_) => "a boolean",
@@ -119,7 +123,11 @@ fn type_error(path: &Path, pos: Pos, field: &str, expected: &str, got: &serde_js
         serde_json::Value::Array(_) => "a list",
         serde_json::Value::Object(_) => "a mapping",
     };
-    Diagnostic::error(path, format!("field '{field}' must be {expected}, found {got}")).at(pos.line, pos.column)
+    Diagnostic::error(
+        path,
+        format!("field '{field}' must be {expected}, found {got}"),
+    )
+    .at(pos.line, pos.column)
 }
 
 fn as_string(v: &serde_json::Value) -> Option<String> {
@@ -171,8 +179,13 @@ pub fn parse_front_matter(
                     && (s.is_empty() || s.contains(['/', '\\', '?', '#']) || s == "." || s == "..")
                 {
                     diags.push(
-                        Diagnostic::error(path, format!("slug '{s}' must be one URL segment (no '/', '?', '#', not empty)"))
-                            .at(pos.line, pos.column),
+                        Diagnostic::error(
+                            path,
+                            format!(
+                                "slug '{s}' must be one URL segment (no '/', '?', '#', not empty)"
+                            ),
+                        )
+                        .at(pos.line, pos.column),
                     );
                     fm.slug = None;
                 }
@@ -185,7 +198,8 @@ pub fn parse_front_matter(
                         Ok(d) if f.key == "date" => fm.date = Some(d),
                         Ok(d) => fm.updated = Some(d),
                         Err(e) => diags.push(
-                            Diagnostic::error(path, format!("field '{}': {e}", f.key)).at(pos.line, pos.column),
+                            Diagnostic::error(path, format!("field '{}': {e}", f.key))
+                                .at(pos.line, pos.column),
                         ),
                     }
                 }
@@ -220,7 +234,13 @@ pub fn parse_front_matter(
                             match as_string(item) {
                                 Some(t) if !t.trim().is_empty() => terms.push(t.trim().to_string()),
                                 _ => {
-                                    diags.push(type_error(path, pos, name, "a list of words", item));
+                                    diags.push(type_error(
+                                        path,
+                                        pos,
+                                        name,
+                                        "a list of words",
+                                        item,
+                                    ));
                                 }
                             }
                         }
@@ -261,7 +281,13 @@ mod tests {
     fn parse(text: &str) -> (FrontMatter, Diagnostics) {
         let s = split(text).unwrap();
         let mut d = Diagnostics::new();
-        let fm = parse_front_matter(s.yaml, s.yaml_line_offset, Path::new("p.md"), &["tags"], &mut d);
+        let fm = parse_front_matter(
+            s.yaml,
+            s.yaml_line_offset,
+            Path::new("p.md"),
+            &["tags"],
+            &mut d,
+        );
         (fm, d)
     }
 
@@ -285,7 +311,12 @@ mod tests {
         let e = &d.0[0];
         assert_eq!(e.line, Some(3));
         assert_eq!(e.column, Some(1));
-        assert!(e.message.starts_with("unknown field 'tittle' (did you mean 'title'?)"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("unknown field 'tittle' (did you mean 'title'?)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -39,17 +39,18 @@ pub struct SourcePage {
     pub body_line_offset: usize,
     /// blake3 of the whole file.
     pub hash: [u8; 32],
+    /// blake3 of the language, path and front matter: what other pages may read.
+    pub front_hash: [u8; 32],
 }
 
 impl SourcePage {
     /// The folder this source belongs to: for a section its own folder, for a page the
     /// folder that holds it ("" is the language's root).
     pub fn dir(&self) -> &str {
-        let parent = match self.rel.rfind('/') {
+        match self.rel.rfind('/') {
             Some(i) => &self.rel[..i],
             None => "",
-        };
-        parent
+        }
     }
 
     /// The key that groups translations of this source.
@@ -106,7 +107,9 @@ impl Project {
 fn valid_lang_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 35
-        && code.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        && code
+            .split('-')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> {
@@ -115,7 +118,10 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
     let mut seen_codes = BTreeSet::new();
     let mut seen_prefixes = BTreeSet::new();
     if config.languages.is_empty() {
-        diags.push(Diagnostic::error(path, "field 'languages' must list at least one language"));
+        diags.push(Diagnostic::error(
+            path,
+            "field 'languages' must list at least one language",
+        ));
     }
     for l in &config.languages {
         if !valid_lang_code(&l.code) {
@@ -126,25 +132,39 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             continue;
         }
         if !seen_codes.insert(l.code.clone()) {
-            diags.push(Diagnostic::error(path, format!("language '{}' is declared twice", l.code)));
+            diags.push(Diagnostic::error(
+                path,
+                format!("language '{}' is declared twice", l.code),
+            ));
             continue;
         }
         let is_default = l.code == config.default_language;
         let prefix = match &l.prefix {
             Some(p) => {
                 let p = p.trim_matches('/');
-                if p.is_empty() { String::new() } else { format!("/{p}") }
+                if p.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{p}")
+                }
             }
             None if is_default => String::new(),
             None => format!("/{}", l.code),
         };
         if prefix.contains(['?', '#', ' ', '\\']) || prefix.contains("..") {
-            diags.push(Diagnostic::error(path, format!("language '{}': prefix '{prefix}' is not a URL path", l.code)));
+            diags.push(Diagnostic::error(
+                path,
+                format!("language '{}': prefix '{prefix}' is not a URL path", l.code),
+            ));
         }
         if !seen_prefixes.insert(prefix.clone()) {
             diags.push(Diagnostic::error(
                 path,
-                format!("language '{}': prefix '{}' is already used by another language", l.code, if prefix.is_empty() { "/" } else { &prefix }),
+                format!(
+                    "language '{}': prefix '{}' is already used by another language",
+                    l.code,
+                    if prefix.is_empty() { "/" } else { &prefix }
+                ),
             ));
         }
         let lang = Language {
@@ -153,7 +173,9 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             prefix,
             dir: l.dir,
             date_format: l.date_format.clone().unwrap_or_else(|| "%Y-%m-%d".into()),
-            french_typography: l.french_typography.unwrap_or(l.code == "fr" || l.code.starts_with("fr-")),
+            french_typography: l
+                .french_typography
+                .unwrap_or(l.code == "fr" || l.code.starts_with("fr-")),
         };
         if is_default {
             out.insert(0, lang);
@@ -175,7 +197,10 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
     if let Some(f) = &config.fallback_language
         && !seen_codes.contains(f)
     {
-        diags.push(Diagnostic::error(path, format!("fallback_language '{f}' is not one of the languages")));
+        diags.push(Diagnostic::error(
+            path,
+            format!("fallback_language '{f}' is not one of the languages"),
+        ));
     }
     let mut tax_seen = BTreeSet::new();
     for t in &config.taxonomies {
@@ -186,13 +211,19 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             ));
         }
         if !tax_seen.insert(&t.name) {
-            diags.push(Diagnostic::error(path, format!("taxonomy '{}' is declared twice", t.name)));
+            diags.push(Diagnostic::error(
+                path,
+                format!("taxonomy '{}' is declared twice", t.name),
+            ));
         }
     }
     if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
         diags.push(Diagnostic::error(
             path,
-            format!("base_url '{}' must start with http:// or https://", config.base_url),
+            format!(
+                "base_url '{}' must start with http:// or https://",
+                config.base_url
+            ),
         ));
     }
     out
@@ -224,17 +255,26 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
         if parse_hex(&c.hex).is_none() {
             diags.push(at(Diagnostic::error(
                 rel,
-                format!("colour '{}': hex '{}' is not a colour (write #RRGGBB)", c.id, c.hex),
+                format!(
+                    "colour '{}': hex '{}' is not a colour (write #RRGGBB)",
+                    c.id, c.hex
+                ),
             )));
         }
         if !is_css_ident(&c.id) {
             diags.push(at(Diagnostic::error(
                 rel,
-                format!("colour id '{}' must use lowercase letters, digits and '-'", c.id),
+                format!(
+                    "colour id '{}' must use lowercase letters, digits and '-'",
+                    c.id
+                ),
             )));
         }
         if !ids.insert(&c.id) {
-            diags.push(at(Diagnostic::error(rel, format!("colour id '{}' is used twice", c.id))));
+            diags.push(at(Diagnostic::error(
+                rel,
+                format!("colour id '{}' is used twice", c.id),
+            )));
         }
     }
     brand
@@ -337,7 +377,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
             }
         }
     } else {
-        diags.push(Diagnostic::warning("narrative", "no narrative/ folder: the site has no pages"));
+        diags.push(Diagnostic::warning(
+            "narrative",
+            "no narrative/ folder: the site has no pages",
+        ));
     }
 
     let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
@@ -355,7 +398,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
             let text = match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {
-                    d.push(Diagnostic::error(path, "not UTF-8 text: save the file as UTF-8"));
+                    d.push(Diagnostic::error(
+                        path,
+                        "not UTF-8 text: save the file as UTF-8",
+                    ));
                     return (None, d);
                 }
             };
@@ -368,6 +414,13 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
                 }
             };
             let front = parse_front_matter(s.yaml, s.yaml_line_offset, path, &tax_names, &mut d);
+            let mut fh = blake3::Hasher::new();
+            fh.update(lang.as_bytes());
+            fh.update(b"\0");
+            fh.update(rel.as_bytes());
+            fh.update(b"\0");
+            fh.update(s.yaml.as_bytes());
+            let front_hash = *fh.finalize().as_bytes();
             if front.title.is_none() && !d.has_errors() {
                 d.push(Diagnostic::error(path, "missing field 'title'").at(1, 1));
             }
@@ -380,6 +433,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
                 body: s.body.to_string(),
                 body_line_offset: s.body_line_offset,
                 hash,
+                front_hash,
             };
             (Some(page), d)
         })
@@ -402,7 +456,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         if !keys.insert((p.lang.as_str(), p.translation_key())) {
             diags.push(Diagnostic::error(
                 &p.path,
-                format!("translation_key '{}' is used by another page of the same language", p.translation_key()),
+                format!(
+                    "translation_key '{}' is used by another page of the same language",
+                    p.translation_key()
+                ),
             ));
         }
     }
@@ -412,7 +469,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         return Err(diags);
     }
     let default_language = config.default_language.clone();
-    let fallback_language = config.fallback_language.clone().unwrap_or_else(|| default_language.clone());
+    let fallback_language = config
+        .fallback_language
+        .clone()
+        .unwrap_or_else(|| default_language.clone());
     Ok(Project {
         root: root.to_path_buf(),
         config_hash: *blake3::hash(config_text.as_bytes()).as_bytes(),

@@ -7,7 +7,9 @@ use std::path::{Component, Path, PathBuf};
 pub fn resolve_inside(root: &Path, base: &Path, rel: &str) -> Result<PathBuf, String> {
     let p = Path::new(rel);
     if p.is_absolute() || rel.starts_with('/') || rel.starts_with('\\') || p.has_root() {
-        return Err(format!("'{rel}' is an absolute path: use a path relative to the project"));
+        return Err(format!(
+            "'{rel}' is an absolute path: use a path relative to the project"
+        ));
     }
     let mut out = base.to_path_buf();
     for c in p.components() {
@@ -20,7 +22,9 @@ pub fn resolve_inside(root: &Path, base: &Path, rel: &str) -> Result<PathBuf, St
                 }
             }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("'{rel}' is an absolute path: use a path relative to the project"));
+                return Err(format!(
+                    "'{rel}' is an absolute path: use a path relative to the project"
+                ));
             }
         }
     }
@@ -30,7 +34,9 @@ pub fn resolve_inside(root: &Path, base: &Path, rel: &str) -> Result<PathBuf, St
     if let (Ok(real), Ok(real_root)) = (out.canonicalize(), root.canonicalize())
         && !real.starts_with(&real_root)
     {
-        return Err(format!("'{rel}' is a link that leads outside the project folder"));
+        return Err(format!(
+            "'{rel}' is a link that leads outside the project folder"
+        ));
     }
     Ok(out)
 }

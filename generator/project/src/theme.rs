@@ -66,7 +66,11 @@ fn read_tree(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<ThemeFile>
             }
             continue;
         }
-        let rel_to_root = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let rel_to_root = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
         let name = entry
             .path()
             .strip_prefix(&abs)
@@ -101,7 +105,10 @@ pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Dia
     if !root.join(&dir).is_dir() {
         diags.push(Diagnostic::error(
             "marque.yaml",
-            format!("theme '{name}' not found: there is no folder {}", dir.display()),
+            format!(
+                "theme '{name}' not found: there is no folder {}",
+                dir.display()
+            ),
         ));
         return theme;
     }
@@ -137,8 +144,11 @@ pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Dia
                         strings.values.insert(f.key, f.value);
                     } else {
                         diags.push(
-                            Diagnostic::error(&rel, format!("'{}' must be a string or a list of strings", f.key))
-                                .at(f.value_pos.line, f.value_pos.column),
+                            Diagnostic::error(
+                                &rel,
+                                format!("'{}' must be a string or a list of strings", f.key),
+                            )
+                            .at(f.value_pos.line, f.value_pos.column),
                         );
                     }
                 }

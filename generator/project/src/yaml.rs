@@ -28,7 +28,11 @@ fn pos_of(loc: &serde_saphyr::Location, line_offset: usize) -> Pos {
 
 /// Turns a serde-saphyr error into a diagnostic for `path`, adding "did you mean" hints
 /// to unknown-field and unknown-variant errors.
-pub fn error_to_diagnostic(err: &serde_saphyr::Error, path: &Path, line_offset: usize) -> Diagnostic {
+pub fn error_to_diagnostic(
+    err: &serde_saphyr::Error,
+    path: &Path,
+    line_offset: usize,
+) -> Diagnostic {
     let message = plain_message(err);
     let mut d = Diagnostic::error(path, message);
     if let Some(loc) = err.location() {
@@ -44,14 +48,21 @@ pub fn error_to_diagnostic(err: &serde_saphyr::Error, path: &Path, line_offset: 
 fn plain_message(err: &serde_saphyr::Error) -> String {
     let full = match err {
         serde_saphyr::Error::Message { msg, .. } => msg.clone(),
-        other => other.to_string().lines().next().unwrap_or_default().to_string(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     };
     let mut msg = full.trim();
     msg = msg.strip_prefix("error: ").unwrap_or(msg);
     // Drop a leading "line N column M: " (we report the position ourselves).
     if let Some(rest) = msg.strip_prefix("line ")
         && let Some(i) = rest.find(": ")
-        && rest[..i].split(' ').all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit()))
+        && rest[..i]
+            .split(' ')
+            .all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit()))
     {
         msg = &rest[i + 2..];
     }
@@ -96,10 +107,15 @@ pub fn rewrite_serde_message(msg: &str) -> String {
 }
 
 /// Parses `text` (the content of `path`, starting at line `line_offset + 1`) as `T`.
-pub fn parse<T: DeserializeOwned>(text: &str, path: &Path, line_offset: usize) -> Result<T, Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    line_offset: usize,
+) -> Result<T, Diagnostic> {
     if text.trim().is_empty() {
         // An empty document is an empty map for our purposes.
-        return serde_saphyr::from_str::<T>("{}").map_err(|e| error_to_diagnostic(&e, path, line_offset));
+        return serde_saphyr::from_str::<T>("{}")
+            .map_err(|e| error_to_diagnostic(&e, path, line_offset));
     }
     serde_saphyr::from_str::<T>(text).map_err(|e| error_to_diagnostic(&e, path, line_offset))
 }
@@ -175,7 +191,12 @@ mod tests {
     #[test]
     fn rejects_unknown_field_with_hint_and_position() {
         let err = parse::<T>("title: a\ntittle: b\n", Path::new("x.yaml"), 1).unwrap_err();
-        assert!(err.message.contains("unknown field 'tittle' (did you mean 'title'?)"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("unknown field 'tittle' (did you mean 'title'?)"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.line, Some(3), "{err}");
     }
 

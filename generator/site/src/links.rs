@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use marque_project::{Diagnostic, Diagnostics, Project};
 
-use crate::markdown::{LINK_MARKER, RenderedMarkdown};
+use crate::markdown::{LINK_MARKER, MarkdownMeta};
 use crate::model::Site;
 
 /// Maps (source language, rel path) to the source index.
@@ -18,11 +18,27 @@ pub fn source_index(project: &Project) -> HashMap<(&str, &str), usize> {
         .collect()
 }
 
+/// The source a link written in `lang` to `rel` points at: the page of that language,
+/// or else the same path in another language (a page not translated yet).
+pub fn find_target(
+    project: &Project,
+    index: &HashMap<(&str, &str), usize>,
+    lang: &str,
+    rel: &str,
+) -> Option<usize> {
+    index.get(&(lang, rel)).copied().or_else(|| {
+        project
+            .languages
+            .iter()
+            .find_map(|l| index.get(&(l.code.as_str(), rel)).copied())
+    })
+}
+
 /// Checks every link of every source; returns the problems (once per source).
 pub fn check_links(
     project: &Project,
     site: &Site,
-    md: &[RenderedMarkdown],
+    md: &[std::sync::Arc<MarkdownMeta>],
     index: &HashMap<(&str, &str), usize>,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
@@ -30,7 +46,7 @@ pub fn check_links(
         for link in &md[s].links {
             let target = match &link.target {
                 None => Some(s),
-                Some(t) => index.get(&(page.lang.as_str(), t.as_str())).copied(),
+                Some(t) => find_target(project, index, &page.lang, t),
             };
             let Some(t) = target else {
                 let msg = match &link.target {
@@ -49,8 +65,8 @@ pub fn check_links(
             };
             if let Some(anchor) = &link.anchor
                 && !anchor.is_empty()
+                && !md[t].ids.iter().any(|id| id == anchor)
                 && !md[t].headings.iter().any(|h| &h.id == anchor)
-                && !md[t].html.contains(&format!("id=\"{anchor}\""))
             {
                 let ids: Vec<&str> = md[t].headings.iter().map(|h| h.id.as_str()).collect();
                 diags.push(
@@ -76,18 +92,30 @@ fn unreachable_link(written: &str) -> String {
     format!("link '{written}' cannot be resolved")
 }
 
+/// What link resolution reads.
+pub struct LinkContext<'a> {
+    /// The project.
+    pub project: &'a Project,
+    /// The site model.
+    pub site: &'a Site,
+    /// Markdown facts of every source.
+    pub md: &'a [std::sync::Arc<MarkdownMeta>],
+    /// (lang, rel) → source.
+    pub index: &'a HashMap<(&'a str, &'a str), usize>,
+    /// Path part of the base URL (`""` or `/sub`).
+    pub base_path: &'a str,
+}
+
 /// Replaces the link markers of `html` (the Markdown of source `s`) with URLs in the
-/// language `lang`, prefixed by `base_path`.
-pub fn resolve_markers(
-    html: &str,
-    s: usize,
-    lang: usize,
-    project: &Project,
-    site: &Site,
-    md: &[RenderedMarkdown],
-    index: &HashMap<(&str, &str), usize>,
-    base_path: &str,
-) -> String {
+/// language `lang`.
+pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> String {
+    let LinkContext {
+        project,
+        site,
+        md,
+        index,
+        base_path,
+    } = *cx;
     if md[s].links.is_empty() {
         return html.to_string();
     }
@@ -101,14 +129,22 @@ pub fn resolve_markers(
         let end = after.find('"').unwrap_or(after.len());
         let n: usize = after[..end].parse().unwrap_or(usize::MAX);
         let url = md[s].links.get(n).map(|link| {
-            let anchor = link.anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default();
+            let anchor = link
+                .anchor
+                .as_ref()
+                .map(|a| format!("#{a}"))
+                .unwrap_or_default();
             match &link.target {
                 None => anchor,
                 Some(t) => {
-                    let target_src = index.get(&(page.lang.as_str(), t.as_str())).copied();
+                    let target_src = find_target(project, index, &page.lang, t);
                     let path = target_src.and_then(|ts| {
                         let key = project.pages[ts].translation_key();
-                        let src_lang = project.languages.iter().position(|l| l.code == page.lang);
+                        let target_lang = &project.pages[ts].lang;
+                        let src_lang = project
+                            .languages
+                            .iter()
+                            .position(|l| &l.code == target_lang);
                         site.entry_for(lang, key)
                             .or_else(|| src_lang.and_then(|sl| site.entry_for(sl, key)))
                             .map(|e| site.entries[e].path.clone())
@@ -120,7 +156,11 @@ pub fn resolve_markers(
         out.push_str("href=\"");
         out.push_str(&crate::markdown::escape_attr(&url.unwrap_or_default()));
         out.push('"');
-        rest = if end < after.len() { &after[end + 1..] } else { "" };
+        rest = if end < after.len() {
+            &after[end + 1..]
+        } else {
+            ""
+        };
     }
     out.push_str(rest);
     out

@@ -14,7 +14,7 @@ use comrak::{Arena, Options, options::Plugins, parse_document};
 pub const LINK_MARKER: &str = "marque-link:";
 
 /// A heading of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     /// 1–6.
     pub level: u8,
@@ -27,7 +27,7 @@ pub struct Heading {
 }
 
 /// A link found in a page that points at a source file or an anchor.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceLink {
     /// As written (`@/manifeste.md#axes`).
     pub written: String,
@@ -47,6 +47,14 @@ pub struct SourceLink {
 pub struct RenderedMarkdown {
     /// HTML with `marque-link:N` markers.
     pub html: String,
+    /// What the rest of the site needs to know of it.
+    pub meta: MarkdownMeta,
+}
+
+/// What other pages and listings need from a page's Markdown: small enough to cache,
+/// so that an unchanged page is not rendered again to know its anchors or summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MarkdownMeta {
     /// Headings in order.
     pub headings: Vec<Heading>,
     /// Links to sources and anchors, indexed by marker number.
@@ -55,6 +63,40 @@ pub struct RenderedMarkdown {
     pub summary: String,
     /// Number of words.
     pub word_count: usize,
+    /// Every `id` attribute in the HTML (headings, footnotes), for anchor checks.
+    pub ids: Vec<String>,
+}
+
+/// `text` cut at a word boundary to at most `max` bytes, with an ellipsis when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = match text[..end].rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => &text[..i],
+        _ => &text[..end],
+    };
+    format!(
+        "{}…",
+        cut.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';')
+    )
+}
+
+/// Every value of an `id="…"` attribute in `html`.
+fn collect_ids(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(" id=\"") {
+        let after = &rest[i + 5..];
+        let end = after.find('"').unwrap_or(after.len());
+        out.push(after[..end].to_string());
+        rest = &after[end..];
+    }
+    out
 }
 
 /// Options for one language.
@@ -69,8 +111,19 @@ pub struct MarkdownOptions {
 struct Headings(Mutex<std::vec::IntoIter<String>>);
 
 impl HeadingAdapter for Headings {
-    fn enter(&self, out: &mut dyn fmt::Write, h: &HeadingMeta, _: Option<Sourcepos>) -> fmt::Result {
-        let id = self.0.lock().map(|mut it| it.next()).ok().flatten().unwrap_or_default();
+    fn enter(
+        &self,
+        out: &mut dyn fmt::Write,
+        h: &HeadingMeta,
+        _: Option<Sourcepos>,
+    ) -> fmt::Result {
+        let id = self
+            .0
+            .lock()
+            .map(|mut it| it.next())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         write!(out, "<h{} id=\"{}\">", h.level, escape_attr(&id))
     }
     fn exit(&self, out: &mut dyn fmt::Write, h: &HeadingMeta) -> fmt::Result {
@@ -181,14 +234,22 @@ fn classify(url: &str, from: &str) -> Option<(Option<String>, Option<String>)> {
         return None;
     }
     if path.ends_with(".md") {
-        return Some((Some(join_relative(from, path).unwrap_or_else(|| format!("../{path}"))), anchor));
+        return Some((
+            Some(join_relative(from, path).unwrap_or_else(|| format!("../{path}"))),
+            anchor,
+        ));
     }
     None
 }
 
 /// Renders `body` (the Markdown of the source `rel`, whose first line is file line
 /// `line_offset + 1`).
-pub fn render_markdown(body: &str, rel: &str, line_offset: usize, opts: MarkdownOptions) -> RenderedMarkdown {
+pub fn render_markdown(
+    body: &str,
+    rel: &str,
+    line_offset: usize,
+    opts: MarkdownOptions,
+) -> RenderedMarkdown {
     let arena = Arena::new();
     let options = options(opts);
     let root = parse_document(&arena, body, &options);
@@ -206,7 +267,7 @@ pub fn render_markdown(body: &str, rel: &str, line_offset: usize, opts: Markdown
                 let text = node.collect_text();
                 let id = anchorizer.anchorize(&text);
                 ids.push(id.clone());
-                out.headings.push(Heading {
+                out.meta.headings.push(Heading {
                     level,
                     id,
                     text,
@@ -217,21 +278,24 @@ pub fn render_markdown(body: &str, rel: &str, line_offset: usize, opts: Markdown
                 drop(data);
                 if first_paragraph.is_none() {
                     // Only top-level paragraphs make a summary.
-                    if node.parent().is_some_and(|p| matches!(p.data().value, NodeValue::Document)) {
+                    if node
+                        .parent()
+                        .is_some_and(|p| matches!(p.data().value, NodeValue::Document))
+                    {
                         first_paragraph = Some(node.collect_text());
                     }
                 }
             }
             NodeValue::Text(t) => {
-                out.word_count += t.split_whitespace().count();
+                out.meta.word_count += t.split_whitespace().count();
                 if opts.french_typography && t.contains([':', ';', '!', '?', '«', '»']) {
                     *t = french_typography(t).into();
                 }
             }
             NodeValue::Link(link) => {
                 if let Some((target, anchor)) = classify(&link.url, rel) {
-                    let n = out.links.len();
-                    out.links.push(SourceLink {
+                    let n = out.meta.links.len();
+                    out.meta.links.push(SourceLink {
                         written: link.url.clone(),
                         target,
                         anchor,
@@ -244,13 +308,18 @@ pub fn render_markdown(body: &str, rel: &str, line_offset: usize, opts: Markdown
             _ => {}
         }
     }
-    out.summary = first_paragraph.unwrap_or_default().trim().to_string();
+    out.meta.summary = truncate_words(first_paragraph.unwrap_or_default().trim(), 280);
     let adapter = Headings(Mutex::new(ids.into_iter()));
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     // Writing into a String cannot fail.
     let _ = comrak::format_html_with_plugins(root, &options, &mut html, &plugins);
+    // Heading ids are already known; keep the others (footnotes, raw HTML).
+    out.meta.ids = collect_ids(&html)
+        .into_iter()
+        .filter(|id| !out.meta.headings.iter().any(|h| &h.id == id))
+        .collect();
     out.html = html;
     out
 }
@@ -268,24 +337,36 @@ mod tests {
     fn can_render_gfm_with_heading_ids() {
         let md = "## Les axes\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~non~~ https://example.org\n\nNote[^1].\n\n[^1]: Une note.\n";
         let r = render_markdown(md, "p.md", 0, FR);
-        assert!(r.html.contains("<h2 id=\"les-axes\">Les axes</h2>"), "{}", r.html);
+        assert!(
+            r.html.contains("<h2 id=\"les-axes\">Les axes</h2>"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>non</del>"));
         assert!(r.html.contains("<a href=\"https://example.org\">"));
         assert!(r.html.contains("footnote"));
-        assert_eq!(r.headings[0].id, "les-axes");
+        assert_eq!(r.meta.headings[0].id, "les-axes");
     }
 
     #[test]
     fn can_apply_french_typography() {
-        assert_eq!(french_typography("Pourquoi ? « Oui » : bien!"), "Pourquoi\u{202f}? «\u{202f}Oui\u{202f}»\u{202f}: bien\u{202f}!");
+        assert_eq!(
+            french_typography("Pourquoi ? « Oui » : bien!"),
+            "Pourquoi\u{202f}? «\u{202f}Oui\u{202f}»\u{202f}: bien\u{202f}!"
+        );
         let r = render_markdown("Vraiment ?\n", "p.md", 0, FR);
         assert!(r.html.contains("Vraiment\u{202f}?"));
     }
 
     #[test]
     fn can_escape_raw_html() {
-        let r = render_markdown("<script>alert(1)</script>\n\nHello <b>x</b>\n", "p.md", 0, FR);
+        let r = render_markdown(
+            "<script>alert(1)</script>\n\nHello <b>x</b>\n",
+            "p.md",
+            0,
+            FR,
+        );
         assert!(!r.html.contains("<script>"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
     }
@@ -294,13 +375,13 @@ mod tests {
     fn can_collect_source_links_with_lines() {
         let md = "Intro.\n\nVoir [le manifeste](@/manifeste.md#axes) et [là](../a/b.md) et [ici](#haut).\n";
         let r = render_markdown(md, "actualites/x.md", 4, FR);
-        assert_eq!(r.links.len(), 3);
-        assert_eq!(r.links[0].target.as_deref(), Some("manifeste.md"));
-        assert_eq!(r.links[0].anchor.as_deref(), Some("axes"));
-        assert_eq!(r.links[0].line, 7);
-        assert_eq!(r.links[1].target.as_deref(), Some("a/b.md"));
-        assert_eq!(r.links[2].target, None);
+        assert_eq!(r.meta.links.len(), 3);
+        assert_eq!(r.meta.links[0].target.as_deref(), Some("manifeste.md"));
+        assert_eq!(r.meta.links[0].anchor.as_deref(), Some("axes"));
+        assert_eq!(r.meta.links[0].line, 7);
+        assert_eq!(r.meta.links[1].target.as_deref(), Some("a/b.md"));
+        assert_eq!(r.meta.links[2].target, None);
         assert!(r.html.contains("href=\"marque-link:0\""));
-        assert_eq!(r.summary, "Intro.");
+        assert_eq!(r.meta.summary, "Intro.");
     }
 }

@@ -155,7 +155,11 @@ fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by:
     let src = |e: usize| &project.pages[entries[e].source];
     list.sort_by(|&a, &b| {
         let (pa, pb) = (src(a), src(b));
-        let by_weight = pa.front.weight.unwrap_or(i64::MAX).cmp(&pb.front.weight.unwrap_or(i64::MAX));
+        let by_weight = pa
+            .front
+            .weight
+            .unwrap_or(i64::MAX)
+            .cmp(&pb.front.weight.unwrap_or(i64::MAX));
         let by_title = pa.title().cmp(pb.title());
         let by_path = entries[a].path.cmp(&entries[b].path);
         match sort_by {
@@ -183,7 +187,9 @@ impl Site {
         let mut keys: Vec<&str> = Vec::new();
         let mut key_seen = std::collections::HashSet::new();
         for (i, p) in project.pages.iter().enumerate() {
-            let Some(li) = lang_index(&p.lang) else { continue };
+            let Some(li) = lang_index(&p.lang) else {
+                continue;
+            };
             sources.insert((li, p.translation_key()), i);
             if key_seen.insert(p.translation_key()) {
                 keys.push(p.translation_key());
@@ -263,7 +269,11 @@ impl Site {
             let path = if p.is_section {
                 url_of_dir(li, &dir)
             } else {
-                let slug = p.front.slug.clone().unwrap_or_else(|| file_stem(&p.rel).to_string());
+                let slug = p
+                    .front
+                    .slug
+                    .clone()
+                    .unwrap_or_else(|| file_stem(&p.rel).to_string());
                 format!("{}{}/", url_of_dir(li, &dir), slug)
             };
             let terms = project
@@ -289,7 +299,11 @@ impl Site {
                 lang: li,
                 source: s,
                 is_fallback: fallback,
-                kind: if p.is_section { EntryKind::Section } else { EntryKind::Page },
+                kind: if p.is_section {
+                    EntryKind::Section
+                } else {
+                    EntryKind::Page
+                },
                 path,
                 key: p.translation_key().to_string(),
                 dir,
@@ -371,7 +385,10 @@ impl Site {
             if entries[i].kind != EntryKind::Section {
                 continue;
             }
-            let sort_by = project.pages[entries[i].source].front.sort_by.unwrap_or_default();
+            let sort_by = project.pages[entries[i].source]
+                .front
+                .sort_by
+                .unwrap_or_default();
             let mut pages = std::mem::take(&mut entries[i].pages);
             sort_pages(&entries, project, &mut pages, sort_by);
             entries[i].pages = pages;
@@ -424,7 +441,10 @@ impl Site {
                     .iter()
                     .enumerate()
                     .filter(|(_, e)| e.lang == li && e.parent.is_some() && e.parent == homes[li])
-                    .filter(|(_, e)| project.pages[e.source].front.weight.is_some() || e.kind == EntryKind::Section)
+                    .filter(|(_, e)| {
+                        project.pages[e.source].front.weight.is_some()
+                            || e.kind == EntryKind::Section
+                    })
                     .map(|(i, _)| i)
                     .collect();
                 sort_pages(&entries, project, &mut top, SortBy::Weight);
@@ -436,7 +456,10 @@ impl Site {
                         Some(&i) => menu.push(i),
                         None if li == 0 => diags.push(Diagnostic::error(
                             "marque.yaml",
-                            format!("menu: '{item}' is not a page of narrative/{}/", project.languages[li].code),
+                            format!(
+                                "menu: '{item}' is not a page of narrative/{}/",
+                                project.languages[li].code
+                            ),
                         )),
                         None => {}
                     }

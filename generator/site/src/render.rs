@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use marque_project::date::DateNames;
 use marque_project::{Date, Diagnostic, Diagnostics, Project};
@@ -11,8 +12,8 @@ use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::links::{check_links, resolve_markers, source_index};
-use crate::markdown::{MarkdownOptions, RenderedMarkdown, render_markdown};
+use crate::links::{LinkContext, check_links, resolve_markers, source_index};
+use crate::markdown::{MarkdownMeta, MarkdownOptions, render_markdown};
 use crate::model::{EntryKind, Site};
 
 /// What a job renders.
@@ -26,8 +27,9 @@ pub enum PageKind {
     TaxonomyTerm(usize, usize),
     /// The Atom feed of a language.
     Feed(usize),
-    /// The 404 page (in the default language).
-    NotFound,
+    /// The 404 page of a language (the default language's at `/404.html`, the others'
+    /// under their prefix, for servers that can serve one per folder).
+    NotFound(usize),
     /// `sitemap.xml`.
     Sitemap,
     /// `robots.txt`.
@@ -52,29 +54,63 @@ struct Shared {
     langs: Vec<String>,
     default_lang: String,
     strings: HashMap<String, (PathBuf, BTreeMap<String, Json>)>,
+    /// Languages with French typography on.
+    french_typography: Vec<String>,
+    /// The same strings as template values, converted once.
+    string_values: HashMap<String, HashMap<String, Value>>,
     date_formats: HashMap<String, String>,
     date_names: HashMap<String, DateNames>,
-    /// (lang, key) → summary value.
-    summaries: HashMap<(String, String), Value>,
+    /// Summaries and sections, built on the first render (a build that renders
+    /// nothing never needs them).
+    tables: OnceLock<Tables>,
     /// (lang, rel path of any language's source) → key, to accept paths in get_url.
     key_of_rel: HashMap<String, String>,
     /// (lang, key) → URL path.
     urls: HashMap<(String, String), String>,
     /// asset name → hashed URL.
     assets: BTreeMap<String, String>,
-    /// (lang, key) → section value with its pages.
+}
+
+/// The values templates see for each entry.
+struct Tables {
+    /// Per entry: its summary (title, url, date, summary, taxonomies…).
+    by_entry: Vec<Value>,
+    /// (lang, key) → summary.
+    summaries: HashMap<(String, String), Value>,
+    /// (lang, key) → section value with its pages and subsections.
     sections: HashMap<(String, String), Value>,
 }
 
+struct CacheView<'a, 'p>(&'a Prepared<'p>);
+
+impl serde::Serialize for CacheView<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_map(self.0.md_keys.iter().zip(self.0.md.iter().map(|m| &**m)))
+    }
+}
+
+/// Cached Markdown facts: cache key → facts.
+pub type MarkdownCache = HashMap<String, MarkdownMeta>;
+
 /// The site, ready to render any of its outputs.
-pub struct Prepared {
+pub struct Prepared<'p> {
+    project: &'p Project,
     shared: Arc<Shared>,
     tera: Tera,
     /// The site model.
     pub site: Site,
-    md: Vec<RenderedMarkdown>,
-    /// Resolved HTML per entry.
-    contents: Vec<String>,
+    md: Vec<Arc<MarkdownMeta>>,
+    md_keys: Vec<String>,
+    /// HTML of each source's Markdown, kept from the prepare step until the page that
+    /// shows it is rendered (then dropped, to keep memory low on large sites).
+    html: Vec<Mutex<Option<String>>>,
+    /// How many entries still have to take each source's HTML.
+    html_uses: Vec<AtomicUsize>,
+    /// Sources whose Markdown was rendered afresh (not from the cache).
+    fresh: usize,
+    index: HashMap<(&'p str, &'p str), usize>,
+    lang_opts: HashMap<String, MarkdownOptions>,
+    base_path: String,
     /// Translation report lines.
     pub missing: BTreeMap<String, Vec<String>>,
     /// Warnings.
@@ -92,7 +128,11 @@ fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
         strings
             .get(k)
             .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     DateNames {
@@ -104,7 +144,11 @@ fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
 fn tera_error(e: &tera::Error, theme_dir: &std::path::Path, fallback_template: &str) -> Diagnostic {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
-            let file = if r.filename().is_empty() { fallback_template } else { r.filename() };
+            let file = if r.filename().is_empty() {
+                fallback_template
+            } else {
+                r.filename()
+            };
             let mut msg = r.message().replace('`', "'");
             let mut src = std::error::Error::source(e);
             while let Some(s) = src {
@@ -123,7 +167,10 @@ fn tera_error(e: &tera::Error, theme_dir: &std::path::Path, fallback_template: &
             theme_dir.join("templates").join(current),
             format!("extends '{parent}', which does not exist"),
         ),
-        other => Diagnostic::error(theme_dir.join("templates").join(fallback_template), other.to_string().replace('`', "'")),
+        other => Diagnostic::error(
+            theme_dir.join("templates").join(fallback_template),
+            other.to_string().replace('`', "'"),
+        ),
     }
 }
 
@@ -145,24 +192,25 @@ pub fn encode_url(s: &str) -> String {
     out
 }
 
-impl Prepared {
+impl<'p> Prepared<'p> {
     /// Renders every Markdown source, resolves links, loads templates. Collects every
     /// problem. `assets` maps asset names (`css/site.css`) to their hashed URLs.
-    pub fn new(project: &Project, assets: BTreeMap<String, String>) -> Result<Prepared, Diagnostics> {
+    pub fn new(
+        project: &'p Project,
+        assets: BTreeMap<String, String>,
+        cache: &MarkdownCache,
+    ) -> Result<Prepared<'p>, Diagnostics> {
         let mut diags = Diagnostics::new();
         let site = Site::build(project)?;
         let base_url = project.config.base().to_string();
-        let base_path = match base_url.split_once("://").and_then(|(_, r)| r.find('/').map(|i| &r[i..])) {
-            Some(p) => p.trim_end_matches('/').to_string(),
-            None => String::new(),
-        };
+        let base_path = project.config.base_path();
         // Markdown, once per source.
-        let lang_opts: HashMap<&str, MarkdownOptions> = project
+        let lang_opts: HashMap<String, MarkdownOptions> = project
             .languages
             .iter()
             .map(|l| {
                 (
-                    l.code.as_str(),
+                    l.code.clone(),
                     MarkdownOptions {
                         allow_html: project.config.markdown.allow_html,
                         french_typography: l.french_typography,
@@ -170,11 +218,38 @@ impl Prepared {
                 )
             })
             .collect();
-        let md: Vec<RenderedMarkdown> = project
+        // Markdown facts from the cache when the source did not change; otherwise render
+        // it now and keep its HTML for the page job.
+        let rendered: Vec<(String, Arc<MarkdownMeta>, Option<String>)> = project
             .pages
             .par_iter()
-            .map(|p| render_markdown(&p.body, &p.rel, p.body_line_offset, lang_opts[p.lang.as_str()]))
+            .map(|p| {
+                let opts = lang_opts[p.lang.as_str()];
+                let key = markdown_cache_key(p, opts);
+                let (meta, html) = match cache.get(&key) {
+                    Some(m) => (m.clone(), None),
+                    None => {
+                        let r = render_markdown(&p.body, &p.rel, p.body_line_offset, opts);
+                        (r.meta, Some(r.html))
+                    }
+                };
+                (key, Arc::new(meta), html)
+            })
             .collect();
+        let mut md = Vec::with_capacity(rendered.len());
+        let mut md_keys = Vec::with_capacity(rendered.len());
+        let mut html = Vec::with_capacity(rendered.len());
+        let fresh = rendered.iter().filter(|r| r.2.is_some()).count();
+        for (k, m, h) in rendered {
+            md_keys.push(k);
+            md.push(m);
+            html.push(Mutex::new(h));
+        }
+        let mut uses = vec![0usize; project.pages.len()];
+        for e in &site.entries {
+            uses[e.source] += 1;
+        }
+        let html_uses = uses.into_iter().map(AtomicUsize::new).collect();
         let index = source_index(project);
         diags.extend(check_links(project, &site, &md, &index));
 
@@ -199,104 +274,54 @@ impl Prepared {
                 }
             }
         }
-        let date_formats = project.languages.iter().map(|l| (l.code.clone(), l.date_format.clone())).collect();
-        let date_names_map: HashMap<String, DateNames> =
-            strings.iter().map(|(k, (_, v))| (k.clone(), date_names(v))).collect();
-
-        // Contents with links resolved, per entry.
-        let contents: Vec<String> = site
-            .entries
-            .par_iter()
-            .map(|e| resolve_markers(&md[e.source].html, e.source, e.lang, project, &site, &md, &index, &base_path))
+        let date_formats = project
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), l.date_format.clone()))
+            .collect();
+        let date_names_map: HashMap<String, DateNames> = strings
+            .iter()
+            .map(|(k, (_, v))| (k.clone(), date_names(v)))
             .collect();
 
-        // Summaries.
-        let mut summaries = HashMap::with_capacity(site.entries.len());
         let mut urls = HashMap::with_capacity(site.entries.len());
         let mut key_of_rel = HashMap::new();
         for p in &project.pages {
             key_of_rel.insert(p.rel.clone(), p.translation_key().to_string());
         }
-        let summary_json = |i: usize| -> Json {
-            let e = &site.entries[i];
-            let p = &project.pages[e.source];
-            let lang = &project.languages[e.lang];
-            let mut taxonomies = serde_json::Map::new();
-            for (name, terms) in &e.terms {
-                taxonomies.insert(
-                    name.clone(),
-                    Json::Array(
-                        terms
-                            .iter()
-                            .map(|t| json!({"name": t.name, "slug": t.slug, "url": format!("{base_path}{}/{name}/{}/", lang.prefix, t.slug)}))
-                            .collect(),
-                    ),
-                );
-            }
-            json!({
-                "title": p.title(),
-                "description": p.front.description,
-                "date": p.front.date.map(|d| d.ymd()),
-                "updated": p.front.updated.map(|d| d.ymd()),
-                "weight": p.front.weight,
-                "url": format!("{base_path}{}", e.path),
-                "path": e.path,
-                "permalink": format!("{base_url}{}", e.path),
-                "lang": lang.code,
-                "content_lang": p.lang,
-                "is_fallback": e.is_fallback,
-                "is_section": e.kind == EntryKind::Section,
-                "key": e.key,
-                "source": p.path.to_string_lossy().replace('\\', "/"),
-                "taxonomies": taxonomies,
-                "extra": p.front.extra,
-                "summary": md[e.source].summary,
-                "word_count": md[e.source].word_count,
-                "reading_time": md[e.source].word_count.div_ceil(200),
-                "toc": md[e.source].headings.iter().filter(|h| h.level <= 3).map(|h| json!({"level": h.level, "id": h.id, "title": h.text})).collect::<Vec<_>>(),
-            })
-        };
-        let summary_values: Vec<Value> = (0..site.entries.len())
-            .into_par_iter()
-            .map(|i| Value::from_serializable(&summary_json(i)))
-            .collect();
-        for (i, e) in site.entries.iter().enumerate() {
+        for e in &site.entries {
             let code = project.languages[e.lang].code.clone();
-            summaries.insert((code.clone(), e.key.clone()), summary_values[i].clone());
             urls.insert((code, e.key.clone()), format!("{base_path}{}", e.path));
         }
-        let mut sections = HashMap::new();
-        for (i, e) in site.entries.iter().enumerate() {
-            if e.kind != EntryKind::Section {
-                continue;
-            }
-            let code = project.languages[e.lang].code.clone();
-            let mut map = tera::Map::new();
-            if let Some(m) = summary_values[i].as_map() {
-                for (k, v) in m.iter() {
-                    map.insert(k.clone(), v.clone());
-                }
-            }
-            let pages: Vec<Value> = e.pages.iter().map(|&p| summary_values[p].clone()).collect();
-            let subs: Vec<Value> = e.subsections.iter().map(|&p| summary_values[p].clone()).collect();
-            map.insert("pages".into(), Value::from(pages.as_slice()));
-            map.insert("subsections".into(), Value::from(subs.as_slice()));
-            sections.insert((code, e.key.clone()), Value::from(map));
-        }
-
         let shared = Arc::new(Shared {
             base_url: base_url.clone(),
             base_path: base_path.clone(),
             langs: project.languages.iter().map(|l| l.code.clone()).collect(),
             default_lang: project.default_language.clone(),
+            french_typography: project
+                .languages
+                .iter()
+                .filter(|l| l.french_typography)
+                .map(|l| l.code.clone())
+                .collect(),
+            string_values: strings
+                .iter()
+                .map(|(l, (_, m))| {
+                    (
+                        l.clone(),
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), Value::from_serializable(v)))
+                            .collect(),
+                    )
+                })
+                .collect(),
             strings,
             date_formats,
             date_names: date_names_map,
-            summaries,
             key_of_rel,
             urls,
             assets,
-            sections,
+            tables: OnceLock::new(),
         });
 
         // Templates.
@@ -329,7 +354,8 @@ impl Prepared {
             }
         }
         if !diags.has_errors()
-            && let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            && let Err(e) =
+                tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
         {
             diags.push(tera_error(&e, &theme_dir, "base.html"));
         }
@@ -340,15 +366,40 @@ impl Prepared {
             if let Some(t) = &p.front.template
                 && !template_names.contains(t)
             {
-                let pos = p.front.positions.get("template").copied().unwrap_or_default();
-                let h = marque_project::diag::hint(t, &template_names.iter().map(String::as_str).collect::<Vec<_>>());
+                let pos = p
+                    .front
+                    .positions
+                    .get("template")
+                    .copied()
+                    .unwrap_or_default();
+                let h = marque_project::diag::hint(
+                    t,
+                    &template_names
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                );
                 diags.push(
-                    Diagnostic::error(&p.path, format!("template '{t}' does not exist in {}/templates{h}", theme_dir.display()))
-                        .at(pos.line.max(1), pos.column.max(1)),
+                    Diagnostic::error(
+                        &p.path,
+                        format!(
+                            "template '{t}' does not exist in {}/templates{h}",
+                            theme_dir.display()
+                        ),
+                    )
+                    .at(pos.line.max(1), pos.column.max(1)),
                 );
             }
         }
-        for required in ["base.html", "index.html", "section.html", "page.html", "404.html", "taxonomy_list.html", "taxonomy_term.html"] {
+        for required in [
+            "base.html",
+            "index.html",
+            "section.html",
+            "page.html",
+            "404.html",
+            "taxonomy_list.html",
+            "taxonomy_term.html",
+        ] {
             if !template_names.iter().any(|n| n == required) && !sources.is_empty() {
                 diags.push(Diagnostic::error(
                     theme_dir.join("templates"),
@@ -357,7 +408,10 @@ impl Prepared {
             }
         }
         if sources.is_empty() {
-            diags.push(Diagnostic::error(theme_dir.join("templates"), "the theme has no templates"));
+            diags.push(Diagnostic::error(
+                theme_dir.join("templates"),
+                "the theme has no templates",
+            ));
         }
 
         // Everything that any page may read besides its own body.
@@ -372,9 +426,17 @@ impl Prepared {
             g.update(l.as_bytes());
             g.update(serde_json::to_string(s).unwrap_or_default().as_bytes());
         }
-        for p in &project.pages {
-            g.update(p.path.to_string_lossy().as_bytes());
-            g.update(format!("{:?}", p.front).as_bytes());
+        // What listings and get_page() show of other pages: front matter, and from the
+        // body only the summary, reading time and table of contents.
+        for (p, m) in project.pages.iter().zip(&md) {
+            g.update(&p.front_hash);
+            g.update(m.summary.as_bytes());
+            g.update(&(m.word_count.div_ceil(200) as u64).to_le_bytes());
+            for h in m.headings.iter().filter(|h| h.level <= 3) {
+                g.update(&[h.level]);
+                g.update(h.id.as_bytes());
+                g.update(h.text.as_bytes());
+            }
         }
         g.update(env!("CARGO_PKG_VERSION").as_bytes());
         let global_hash = *g.finalize().as_bytes();
@@ -384,12 +446,19 @@ impl Prepared {
             return Err(diags);
         }
         Ok(Prepared {
+            project,
+            md_keys,
+            html,
+            html_uses,
+            fresh,
+            index,
+            lang_opts,
+            base_path,
             shared,
             tera,
             missing: site.missing.clone(),
             site,
             md,
-            contents,
             warnings: diags,
             languages: project.languages.clone(),
             templates_hash,
@@ -398,6 +467,186 @@ impl Prepared {
             feed_limit: project.config.feed.limit,
             template_names,
         })
+    }
+
+    /// Builds the values listings and template functions read; call it before rendering
+    /// in parallel (rendering builds them on first use otherwise).
+    pub fn prepare_tables(&self) {
+        self.tables();
+    }
+
+    fn tables(&self) -> &Tables {
+        self.shared.tables.get_or_init(|| self.build_tables())
+    }
+
+    fn build_tables(&self) -> Tables {
+        let project = self.project;
+        let site = &self.site;
+        let md = &self.md;
+        let base_path = &self.base_path;
+        let base_url = &self.shared.base_url;
+        let text = |p: &marque_project::SourcePage, t: &str| -> Value {
+            if self
+                .lang_opts
+                .get(&p.lang)
+                .is_some_and(|o| o.french_typography)
+            {
+                Value::from(crate::markdown::french_typography(t))
+            } else {
+                Value::from(t)
+            }
+        };
+        let opt = |v: Option<String>| v.map(Value::from).unwrap_or_else(Value::none);
+        // Built directly as template values: on a large site these are tens of
+        // thousands of maps, and every intermediate copy costs memory.
+        let summary = |i: usize| -> Value {
+            let e = &site.entries[i];
+            let p = &project.pages[e.source];
+            let lang = &project.languages[e.lang];
+            let content_dir = project
+                .language(&p.lang)
+                .map(|l| l.dir.as_str())
+                .unwrap_or("ltr");
+            let mut taxonomies = tera::Map::new();
+            for (name, terms) in &e.terms {
+                let list: Vec<Value> = terms
+                    .iter()
+                    .map(|t| {
+                        let mut m = tera::Map::new();
+                        m.insert("name".into(), Value::from(t.name.as_str()));
+                        m.insert("slug".into(), Value::from(t.slug.as_str()));
+                        m.insert(
+                            "url".into(),
+                            Value::from(format!("{base_path}{}/{name}/{}/", lang.prefix, t.slug)),
+                        );
+                        Value::from(m)
+                    })
+                    .collect();
+                taxonomies.insert(name.clone().into(), Value::from(list.as_slice()));
+            }
+            let mut m = tera::Map::new();
+            m.insert("title".into(), text(p, p.title()));
+            m.insert(
+                "description".into(),
+                p.front
+                    .description
+                    .as_deref()
+                    .map(|d| text(p, d))
+                    .unwrap_or_else(Value::none),
+            );
+            m.insert("date".into(), opt(p.front.date.map(|d| d.ymd())));
+            m.insert("updated".into(), opt(p.front.updated.map(|d| d.ymd())));
+            m.insert(
+                "weight".into(),
+                p.front.weight.map(Value::from).unwrap_or_else(Value::none),
+            );
+            m.insert("url".into(), Value::from(format!("{base_path}{}", e.path)));
+            m.insert("path".into(), Value::from(e.path.as_str()));
+            m.insert(
+                "permalink".into(),
+                Value::from(format!("{base_url}{}", e.path)),
+            );
+            m.insert("lang".into(), Value::from(lang.code.as_str()));
+            m.insert("content_lang".into(), Value::from(p.lang.as_str()));
+            m.insert("content_dir".into(), Value::from(content_dir));
+            m.insert("is_fallback".into(), Value::from(e.is_fallback));
+            m.insert(
+                "is_section".into(),
+                Value::from(e.kind == EntryKind::Section),
+            );
+            m.insert("key".into(), Value::from(e.key.as_str()));
+            m.insert(
+                "source".into(),
+                Value::from(p.path.to_string_lossy().replace('\\', "/")),
+            );
+            m.insert("taxonomies".into(), Value::from(taxonomies));
+            m.insert("extra".into(), Value::from_serializable(&p.front.extra));
+            m.insert("summary".into(), Value::from(md[e.source].summary.as_str()));
+            m.insert(
+                "reading_time".into(),
+                Value::from(md[e.source].word_count.div_ceil(200)),
+            );
+            Value::from(m)
+        };
+        let by_entry: Vec<Value> = (0..site.entries.len())
+            .into_par_iter()
+            .map(summary)
+            .collect();
+        let mut summaries = HashMap::with_capacity(site.entries.len());
+        for (i, e) in site.entries.iter().enumerate() {
+            let code = project.languages[e.lang].code.clone();
+            summaries.insert((code, e.key.clone()), by_entry[i].clone());
+        }
+        let mut sections = HashMap::new();
+        for (i, e) in site.entries.iter().enumerate() {
+            if e.kind != EntryKind::Section {
+                continue;
+            }
+            let code = project.languages[e.lang].code.clone();
+            let mut map = tera::Map::new();
+            if let Some(m) = by_entry[i].as_map() {
+                for (k, v) in m.iter() {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            let pages: Vec<Value> = e.pages.iter().map(|&p| by_entry[p].clone()).collect();
+            let subs: Vec<Value> = e.subsections.iter().map(|&p| by_entry[p].clone()).collect();
+            map.insert("pages".into(), Value::from(pages.as_slice()));
+            map.insert("subsections".into(), Value::from(subs.as_slice()));
+            sections.insert((code, e.key.clone()), Value::from(map));
+        }
+        Tables {
+            by_entry,
+            summaries,
+            sections,
+        }
+    }
+
+    /// The HTML of source `s`'s Markdown, with link markers. `take` when the caller is
+    /// one of the entries that show it: the last of them takes it out of memory.
+    fn html(&self, s: usize, take: bool) -> String {
+        let kept = self.html[s].lock().ok().and_then(|mut h| {
+            if take && self.html_uses[s].fetch_sub(1, Ordering::AcqRel) <= 1 {
+                h.take()
+            } else {
+                h.clone()
+            }
+        });
+        kept.unwrap_or_else(|| {
+            let p = &self.project.pages[s];
+            render_markdown(
+                &p.body,
+                &p.rel,
+                p.body_line_offset,
+                self.lang_opts[p.lang.as_str()],
+            )
+            .html
+        })
+    }
+
+    /// The HTML content of entry `i`, links resolved in its language. `take` for the
+    /// entry's own page, see [`Prepared::html`].
+    fn content(&self, i: usize, take: bool) -> String {
+        let e = &self.site.entries[i];
+        let cx = LinkContext {
+            project: self.project,
+            site: &self.site,
+            md: &self.md,
+            index: &self.index,
+            base_path: &self.base_path,
+        };
+        resolve_markers(&cx, &self.html(e.source, take), e.source, e.lang)
+    }
+
+    /// True when some source's Markdown was rendered afresh (the cache is out of date).
+    pub fn markdown_cache_changed(&self, previous: usize) -> bool {
+        previous != self.md.len() || self.fresh > 0
+    }
+
+    /// The Markdown facts of every source, to save as the next build's cache
+    /// (serialises as a [`MarkdownCache`] without copying it).
+    pub fn markdown_cache(&self) -> impl serde::Serialize + '_ {
+        CacheView(self)
     }
 
     /// Every output this site renders, with its input key.
@@ -447,21 +696,36 @@ impl Prepared {
             }
         }
         for (li, l) in self.languages.iter().enumerate() {
-            let dated: Vec<[u8; 32]> = self.feed_entries(li).iter().map(|&e| body_hash(e)).collect();
+            let dated: Vec<[u8; 32]> = self
+                .feed_entries(li)
+                .iter()
+                .map(|&e| body_hash(e))
+                .collect();
             let mut all = vec![b"feed".as_slice(), l.code.as_bytes()];
             all.extend(dated.iter().map(|b| b.as_slice()));
             let prefix = l.prefix.trim_start_matches('/');
             jobs.push(PageJob {
-                output: if prefix.is_empty() { "atom.xml".into() } else { format!("{prefix}/atom.xml") },
+                output: if prefix.is_empty() {
+                    "atom.xml".into()
+                } else {
+                    format!("{prefix}/atom.xml")
+                },
                 kind: PageKind::Feed(li),
                 key: key(&all),
             });
         }
-        jobs.push(PageJob {
-            output: "404.html".into(),
-            kind: PageKind::NotFound,
-            key: key(&[b"404"]),
-        });
+        for (li, l) in self.languages.iter().enumerate() {
+            let prefix = l.prefix.trim_start_matches('/');
+            jobs.push(PageJob {
+                output: if prefix.is_empty() {
+                    "404.html".into()
+                } else {
+                    format!("{prefix}/404.html")
+                },
+                kind: PageKind::NotFound(li),
+                key: key(&[b"404", l.code.as_bytes()]),
+            });
+        }
         jobs.push(PageJob {
             output: "sitemap.xml".into(),
             kind: PageKind::Sitemap,
@@ -483,26 +747,27 @@ impl Prepared {
             .iter()
             .enumerate()
             .filter(|(_, e)| e.lang == li && e.kind == EntryKind::Page && !e.is_fallback)
-            .filter(|(_, e)| self.summary(e.lang, &e.key).and_then(|s| s.get_from_path("date").and_then(|d| d.as_str().map(String::from))).is_some())
+            .filter(|(_, e)| self.project.pages[e.source].front.date.is_some())
             .map(|(i, _)| i)
             .collect();
         v.sort_by(|&a, &b| {
             let da = self.date_of(a);
             let db = self.date_of(b);
-            db.cmp(&da).then(self.site.entries[a].path.cmp(&self.site.entries[b].path))
+            db.cmp(&da)
+                .then(self.site.entries[a].path.cmp(&self.site.entries[b].path))
         });
         v.truncate(self.feed_limit);
         v
     }
 
-    fn date_of(&self, e: usize) -> Option<String> {
-        let en = &self.site.entries[e];
-        self.summary(en.lang, &en.key)
-            .and_then(|s| s.get_from_path("date").and_then(|d| d.as_str().map(String::from)))
+    fn date_of(&self, e: usize) -> Option<Date> {
+        self.project.pages[self.site.entries[e].source].front.date
     }
 
     fn summary(&self, lang: usize, key: &str) -> Option<&Value> {
-        self.shared.summaries.get(&(self.languages[lang].code.clone(), key.to_string()))
+        self.site
+            .entry_for(lang, key)
+            .map(|e| &self.tables().by_entry[e])
     }
 
     /// Renders one output.
@@ -510,9 +775,11 @@ impl Prepared {
         match &job.kind {
             PageKind::Entry(i) => self.render_entry(project, *i).map(String::into_bytes),
             PageKind::TaxonomyList(t) => self.render_taxonomy(*t, None).map(String::into_bytes),
-            PageKind::TaxonomyTerm(t, s) => self.render_taxonomy(*t, Some(*s)).map(String::into_bytes),
+            PageKind::TaxonomyTerm(t, s) => {
+                self.render_taxonomy(*t, Some(*s)).map(String::into_bytes)
+            }
             PageKind::Feed(li) => Ok(self.render_feed(project, *li).into_bytes()),
-            PageKind::NotFound => self.render_404().map(String::into_bytes),
+            PageKind::NotFound(li) => self.render_404(*li).map(String::into_bytes),
             PageKind::Sitemap => Ok(self.render_sitemap().into_bytes()),
             PageKind::Robots => Ok(format!(
                 "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
@@ -531,15 +798,24 @@ impl Prepared {
         ctx.insert("base_url", &self.shared.base_url);
         ctx.insert("current_path", &format!("{}{path}", self.shared.base_path));
         ctx.insert("current_url", &format!("{}{path}", self.shared.base_url));
-        ctx.insert("feed_url", &format!("{}{}/atom.xml", self.shared.base_path, lang.prefix));
-        ctx.insert("home_url", &format!("{}{}/", self.shared.base_path, lang.prefix));
+        ctx.insert(
+            "feed_url",
+            &format!("{}{}/atom.xml", self.shared.base_path, lang.prefix),
+        );
+        ctx.insert(
+            "home_url",
+            &format!("{}{}/", self.shared.base_path, lang.prefix),
+        );
         // Language switcher and hreflang alternates.
         let mut switcher = Vec::new();
         let mut alternates = Vec::new();
         for (lj, other) in self.languages.iter().enumerate() {
             let target = alternates_key.and_then(|k| self.site.entry_for(lj, k));
             let (url, available) = match target {
-                Some(e) => (self.site.entries[e].path.clone(), !self.site.entries[e].is_fallback),
+                Some(e) => (
+                    self.site.entries[e].path.clone(),
+                    !self.site.entries[e].is_fallback,
+                ),
                 None => (format!("{}/", other.prefix), false),
             };
             if let Some(e) = target
@@ -573,11 +849,19 @@ impl Prepared {
             .map(|&e| {
                 let en = &self.site.entries[e];
                 let s = self.summary(en.lang, &en.key);
-                let title = s.and_then(|s| s.get_from_path("title")).map(|t| t.to_string()).unwrap_or_default();
+                let field = |k: &str| {
+                    s.and_then(|s| s.get_from_path(k))
+                        .map(|t| t.to_string())
+                        .unwrap_or_default()
+                };
+                let home = format!("{}/", self.languages[li].prefix);
                 json!({
-                    "title": title,
+                    "title": field("title"),
                     "url": format!("{}{}", self.shared.base_path, en.path),
-                    "active": path.starts_with(&en.path),
+                    "active": path.starts_with(&en.path) && (en.path != home || path == home),
+                    "content_lang": field("content_lang"),
+                    "content_dir": field("content_dir"),
+                    "is_fallback": en.is_fallback,
                 })
             })
             .collect();
@@ -586,25 +870,44 @@ impl Prepared {
     }
 
     fn render_template(&self, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
-        self.tera.render(template, ctx).map_err(|e| tera_error(&e, &self.theme_dir, template))
+        self.tera
+            .render(template, ctx)
+            .map_err(|e| tera_error(&e, &self.theme_dir, template))
     }
 
     fn render_entry(&self, project: &Project, i: usize) -> Result<String, Diagnostic> {
         let e = &self.site.entries[i];
         let p = &project.pages[e.source];
         let mut ctx = self.base_context(e.lang, &e.path, Some(&e.key));
-        let summary = self.summary(e.lang, &e.key).cloned().unwrap_or_else(Value::none);
+        let summary = self
+            .summary(e.lang, &e.key)
+            .cloned()
+            .unwrap_or_else(Value::none);
         let mut map = tera::Map::new();
         if let Some(m) = summary.as_map() {
             for (k, v) in m.iter() {
                 map.insert(k.clone(), v.clone());
             }
         }
-        map.insert("content".into(), Value::safe_string(&self.contents[i]));
+        map.insert("content".into(), Value::safe_string(&self.content(i, true)));
+        let toc: Vec<Json> = self.md[e.source]
+            .headings
+            .iter()
+            .filter(|h| h.level <= 3)
+            .map(|h| json!({"level": h.level, "id": h.id, "title": h.text}))
+            .collect();
+        map.insert("toc".into(), Value::from_serializable(&toc));
         let src_lang = self.languages.iter().find(|l| l.code == p.lang);
-        map.insert("content_dir".into(), Value::from(src_lang.map(|l| l.dir.as_str()).unwrap_or("ltr")));
+        map.insert(
+            "content_dir".into(),
+            Value::from(src_lang.map(|l| l.dir.as_str()).unwrap_or("ltr")),
+        );
         let canonical = if e.is_fallback {
-            let sl = self.languages.iter().position(|l| l.code == p.lang).unwrap_or(0);
+            let sl = self
+                .languages
+                .iter()
+                .position(|l| l.code == p.lang)
+                .unwrap_or(0);
             self.site
                 .entry_for(sl, &e.key)
                 .map(|o| self.site.entries[o].path.clone())
@@ -612,7 +915,10 @@ impl Prepared {
         } else {
             e.path.clone()
         };
-        ctx.insert("canonical_url", &format!("{}{}", self.shared.base_url, canonical));
+        ctx.insert(
+            "canonical_url",
+            &format!("{}{}", self.shared.base_url, canonical),
+        );
         if let Some(parent) = e.parent {
             let pe = &self.site.entries[parent];
             if let Some(s) = self.summary(pe.lang, &pe.key) {
@@ -627,7 +933,7 @@ impl Prepared {
         };
         if e.kind == EntryKind::Section {
             let code = &self.languages[e.lang].code;
-            if let Some(sec) = self.shared.sections.get(&(code.clone(), e.key.clone()))
+            if let Some(sec) = self.tables().sections.get(&(code.clone(), e.key.clone()))
                 && let Some(m) = sec.as_map()
             {
                 for key in ["pages", "subsections"] {
@@ -650,7 +956,10 @@ impl Prepared {
             None => t.path.clone(),
         };
         let mut ctx = self.base_context(t.lang, &path, None);
-        ctx.insert("canonical_url", &format!("{}{}", self.shared.base_url, path));
+        ctx.insert(
+            "canonical_url",
+            &format!("{}{}", self.shared.base_url, path),
+        );
         let terms: Vec<Json> = t
             .terms
             .iter()
@@ -704,16 +1013,26 @@ impl Prepared {
         }
     }
 
-    fn render_404(&self) -> Result<String, Diagnostic> {
-        let mut ctx = self.base_context(0, "/404.html", None);
-        ctx.insert("canonical_url", &format!("{}/404.html", self.shared.base_url));
+    fn render_404(&self, li: usize) -> Result<String, Diagnostic> {
+        let path = format!("{}/404.html", self.languages[li].prefix);
+        let mut ctx = self.base_context(li, &path, None);
+        ctx.insert("canonical_url", &format!("{}{path}", self.shared.base_url));
         self.render_template("404.html", &ctx)
     }
 
     fn render_feed(&self, project: &Project, li: usize) -> String {
         let lang = &self.languages[li];
-        let (_, strings) = self.shared.strings.get(&lang.code).cloned().unwrap_or_default();
-        let title = strings.get("site_title").and_then(Json::as_str).unwrap_or("").to_string();
+        let (_, strings) = self
+            .shared
+            .strings
+            .get(&lang.code)
+            .cloned()
+            .unwrap_or_default();
+        let title = strings
+            .get("site_title")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
         let base = &self.shared.base_url;
         let entries = self.feed_entries(li);
         let updated = entries
@@ -728,10 +1047,19 @@ impl Prepared {
         let home = format!("{base}{}/", lang.prefix);
         let mut out = String::new();
         out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        out.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", lang.code));
+        out.push_str(&format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+            lang.code
+        ));
         out.push_str(&format!("  <title>{}</title>\n", xml_escape(&title)));
-        out.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", xml_escape(&encode_url(&format!("{base}{}/atom.xml", lang.prefix)))));
-        out.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml_escape(&encode_url(&home))));
+        out.push_str(&format!(
+            "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+            xml_escape(&encode_url(&format!("{base}{}/atom.xml", lang.prefix)))
+        ));
+        out.push_str(&format!(
+            "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+            xml_escape(&encode_url(&home))
+        ));
         out.push_str(&format!("  <id>{}</id>\n", xml_escape(&encode_url(&home))));
         out.push_str(&format!("  <updated>{updated}</updated>\n"));
         for e in entries {
@@ -744,15 +1072,26 @@ impl Prepared {
             };
             out.push_str("  <entry>\n");
             out.push_str(&format!("    <title>{}</title>\n", xml_escape(p.title())));
-            out.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n"));
+            out.push_str(&format!(
+                "    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n"
+            ));
             out.push_str(&format!("    <id>{url}</id>\n"));
             out.push_str(&format!("    <published>{}</published>\n", date.rfc3339()));
-            out.push_str(&format!("    <updated>{}</updated>\n", p.front.updated.unwrap_or(date).rfc3339()));
-            out.push_str(&format!("    <author><name>{}</name></author>\n", xml_escape(&title)));
+            out.push_str(&format!(
+                "    <updated>{}</updated>\n",
+                p.front.updated.unwrap_or(date).rfc3339()
+            ));
+            out.push_str(&format!(
+                "    <author><name>{}</name></author>\n",
+                xml_escape(&title)
+            ));
             if let Some(d) = &p.front.description {
                 out.push_str(&format!("    <summary>{}</summary>\n", xml_escape(d)));
             }
-            out.push_str(&format!("    <content type=\"html\">{}</content>\n", xml_escape(&self.contents[e])));
+            out.push_str(&format!(
+                "    <content type=\"html\">{}</content>\n",
+                xml_escape(&self.content(e, false))
+            ));
             out.push_str("  </entry>\n");
         }
         out.push_str("</feed>\n");
@@ -766,11 +1105,17 @@ impl Prepared {
         );
         for e in self.site.entries.iter().filter(|e| !e.is_fallback) {
             out.push_str("  <url>\n");
-            out.push_str(&format!("    <loc>{}</loc>\n", xml_escape(&encode_url(&format!("{base}{}", e.path)))));
+            out.push_str(&format!(
+                "    <loc>{}</loc>\n",
+                xml_escape(&encode_url(&format!("{base}{}", e.path)))
+            ));
             if let Some(d) = self.summary(e.lang, &e.key).and_then(|s| {
                 s.get_from_path("updated")
                     .and_then(|d| d.as_str().map(String::from))
-                    .or_else(|| s.get_from_path("date").and_then(|d| d.as_str().map(String::from)))
+                    .or_else(|| {
+                        s.get_from_path("date")
+                            .and_then(|d| d.as_str().map(String::from))
+                    })
             }) {
                 out.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
             }
@@ -802,15 +1147,18 @@ impl Prepared {
         }
         for t in &self.site.taxonomies {
             for p in std::iter::once(&t.path).chain(t.terms.iter().map(|x| &x.path)) {
-                out.push_str(&format!("  <url>\n    <loc>{}</loc>\n  </url>\n", xml_escape(&encode_url(&format!("{base}{p}")))));
+                out.push_str(&format!(
+                    "  <url>\n    <loc>{}</loc>\n  </url>\n",
+                    xml_escape(&encode_url(&format!("{base}{p}")))
+                ));
             }
         }
         out.push_str("</urlset>\n");
         out
     }
 
-    /// The markdown results (for tests and checks).
-    pub fn markdown(&self) -> &[RenderedMarkdown] {
+    /// The Markdown facts of every source (for checks).
+    pub fn markdown(&self) -> &[Arc<MarkdownMeta>] {
         &self.md
     }
 
@@ -819,6 +1167,23 @@ impl Prepared {
         &self.template_names
     }
 }
+
+/// The cache key of a source's Markdown facts: its bytes, path, options and marque's
+/// version (a new version may render differently).
+fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(&p.hash);
+    h.update(p.lang.as_bytes());
+    h.update(b"\0");
+    h.update(p.rel.as_bytes());
+    h.update(&[opts.allow_html as u8, opts.french_typography as u8]);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&MARKDOWN_CACHE_FORMAT.to_le_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// Bumped whenever what the Markdown step produces changes shape or content.
+const MARKDOWN_CACHE_FORMAT: u32 = 2;
 
 fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<String> {
     if let Some(l) = kwargs.get::<&str>("lang")? {
@@ -830,96 +1195,158 @@ fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<
         }
         return Ok(l.to_string());
     }
-    Ok(state.get::<String>("lang")?.unwrap_or_else(|| shared.default_lang.clone()))
+    Ok(state
+        .get::<String>("lang")?
+        .unwrap_or_else(|| shared.default_lang.clone()))
 }
 
 fn key_of(path: &str, shared: &Shared) -> String {
     let p = path.trim_start_matches("@/").trim_start_matches('/');
-    shared.key_of_rel.get(p).cloned().unwrap_or_else(|| p.to_string())
+    shared
+        .key_of_rel
+        .get(p)
+        .cloned()
+        .unwrap_or_else(|| p.to_string())
 }
 
 fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
     let s = shared.clone();
-    tera.register_function("trans", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-        let key: &str = kwargs.must_get("key")?;
-        let lang = lang_of(state, &kwargs, &s)?;
-        let (path, strings) = s
-            .strings
-            .get(&lang)
-            .ok_or_else(|| tera::Error::message(format!("no interface strings for language '{lang}'")))?;
-        match strings.get(key) {
-            Some(v) => Ok(Value::from_serializable(v)),
-            None => Err(tera::Error::message(format!(
-                "missing interface string '{key}' for language '{lang}' (add it to {})",
-                path.display()
-            ))),
-        }
-    });
+    tera.register_function(
+        "trans",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let key: &str = kwargs.must_get("key")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            let (path, strings) = s.strings.get(&lang).ok_or_else(|| {
+                tera::Error::message(format!("no interface strings for language '{lang}'"))
+            })?;
+            if let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key)) {
+                return Ok(v.clone());
+            }
+            match strings.get(key) {
+                Some(v) => Ok(Value::from_serializable(v)),
+                None => Err(tera::Error::message(format!(
+                    "missing interface string '{key}' for language '{lang}' (add it to {})",
+                    path.display()
+                ))),
+            }
+        },
+    );
     let s = shared.clone();
-    tera.register_function("get_url", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-        let path: &str = kwargs.must_get("path")?;
-        let lang = lang_of(state, &kwargs, &s)?;
-        if path.starts_with("@/") || path.ends_with(".md") {
+    tera.register_function(
+        "get_url",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            if path.starts_with("@/") || path.ends_with(".md") {
+                let key = key_of(path, &s);
+                return match s.urls.get(&(lang.clone(), key)) {
+                    Some(u) => Ok(Value::from(u.as_str())),
+                    None => Err(tera::Error::message(format!(
+                        "get_url: no page '{path}' in language '{lang}'"
+                    ))),
+                };
+            }
+            if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
+                return Ok(Value::from(u.as_str()));
+            }
+            let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
+            let prefix = if absolute { &s.base_url } else { &s.base_path };
+            Ok(Value::from(format!(
+                "{prefix}/{}",
+                path.trim_start_matches('/')
+            )))
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "get_page",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
             let key = key_of(path, &s);
-            return match s.urls.get(&(lang.clone(), key)) {
-                Some(u) => Ok(Value::from(u.as_str())),
-                None => Err(tera::Error::message(format!("get_url: no page '{path}' in language '{lang}'"))),
+            s.tables
+                .get()
+                .and_then(|t| t.summaries.get(&(lang.clone(), key)))
+                .cloned()
+                .ok_or_else(|| {
+                    tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'"))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "get_section",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            let mut key = key_of(path, &s);
+            if !key.ends_with(".md") {
+                key = format!("{}/_index.md", key.trim_end_matches('/'))
+                    .trim_start_matches('/')
+                    .to_string();
+            }
+            s.tables
+                .get()
+                .and_then(|t| t.sections.get(&(lang.clone(), key)))
+                .cloned()
+                .ok_or_else(|| {
+                    tera::Error::message(format!(
+                        "get_section: no section '{path}' in language '{lang}'"
+                    ))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            s.assets
+                .get(path.trim_start_matches('/'))
+                .map(|u| Value::from(u.as_str()))
+                .ok_or_else(|| {
+                    tera::Error::message(format!(
+                        "asset '{path}' does not exist (known assets: {})",
+                        s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_filter(
+        "date",
+        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+            let lang = lang_of(state, &kwargs, &s)?;
+            let date = Date::parse(value).map_err(tera::Error::message)?;
+            let pattern = match kwargs.get::<&str>("format")? {
+                Some(f) => f,
+                None => s
+                    .date_formats
+                    .get(&lang)
+                    .map(String::as_str)
+                    .unwrap_or("%Y-%m-%d"),
             };
-        }
-        if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
-            return Ok(Value::from(u.as_str()));
-        }
-        let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
-        let prefix = if absolute { &s.base_url } else { &s.base_path };
-        Ok(Value::from(format!("{prefix}/{}", path.trim_start_matches('/'))))
-    });
+            let default_names = DateNames::default();
+            let names = s.date_names.get(&lang).unwrap_or(&default_names);
+            Ok(date.format(pattern, names))
+        },
+    );
     let s = shared.clone();
-    tera.register_function("get_page", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-        let path: &str = kwargs.must_get("path")?;
-        let lang = lang_of(state, &kwargs, &s)?;
-        let key = key_of(path, &s);
-        s.summaries
-            .get(&(lang.clone(), key))
-            .cloned()
-            .ok_or_else(|| tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'")))
-    });
-    let s = shared.clone();
-    tera.register_function("get_section", move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-        let path: &str = kwargs.must_get("path")?;
-        let lang = lang_of(state, &kwargs, &s)?;
-        let mut key = key_of(path, &s);
-        if !key.ends_with(".md") {
-            key = format!("{}/_index.md", key.trim_end_matches('/')).trim_start_matches('/').to_string();
-        }
-        s.sections
-            .get(&(lang.clone(), key))
-            .cloned()
-            .ok_or_else(|| tera::Error::message(format!("get_section: no section '{path}' in language '{lang}'")))
-    });
-    let s = shared.clone();
-    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-        let path: &str = kwargs.must_get("path")?;
-        s.assets
-            .get(path.trim_start_matches('/'))
-            .map(|u| Value::from(u.as_str()))
-            .ok_or_else(|| {
-                tera::Error::message(format!(
-                    "asset '{path}' does not exist (known assets: {})",
-                    s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
-                ))
+    tera.register_filter(
+        "typography",
+        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+            let lang = lang_of(state, &kwargs, &s)?;
+            Ok(if s.french_typography.contains(&lang) {
+                crate::markdown::french_typography(value)
+            } else {
+                value.to_string()
             })
+        },
+    );
+    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
+        crate::model::slugify(value)
     });
-    let s = shared.clone();
-    tera.register_filter("date", move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
-        let lang = lang_of(state, &kwargs, &s)?;
-        let date = Date::parse(value).map_err(tera::Error::message)?;
-        let pattern = match kwargs.get::<&str>("format")? {
-            Some(f) => f.to_string(),
-            None => s.date_formats.get(&lang).cloned().unwrap_or_else(|| "%Y-%m-%d".into()),
-        };
-        let names = s.date_names.get(&lang).cloned().unwrap_or_default();
-        Ok(date.format(&pattern, &names))
+    tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| {
+        encode_url(value)
     });
-    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| crate::model::slugify(value));
-    tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| encode_url(value));
 }

@@ -1,0 +1,65 @@
+//! The bundled One Provence site and `marque new`: both build, and their pages hold
+//! what a visitor expects.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn the_bundled_site_builds_with_working_links_and_hreflang() {
+    let out = tempfile::tempdir().unwrap();
+    let o = marque(&[
+        "build",
+        "--root",
+        repo_root().to_str().unwrap(),
+        "--output",
+        out.path().join("output").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let root = out.path();
+    let home = read(root, "index.html");
+    assert!(home.contains("<html lang=\"fr\" dir=\"ltr\">"));
+    assert!(home.contains(
+        "Marseille Provence le territoire méditerranéen aux avant-postes des transitions"
+    ));
+    for axe in ["Fédérer", "Révéler", "Mesurer"] {
+        assert!(home.contains(axe), "home lacks {axe}");
+    }
+    assert!(home.contains("hreflang=\"en\" href=\"https://www.oneprovence.fr/en/\""));
+    assert!(home.contains("hreflang=\"ar\" href=\"https://www.oneprovence.fr/ar/\""));
+    assert!(home.contains("hreflang=\"x-default\" href=\"https://www.oneprovence.fr/\""));
+    let ar = read(root, "ar/index.html");
+    assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert!(read(root, "ar/manifeste/index.html").contains("dir=\"rtl\""));
+    // Arabic pages not written yet are served from French with a notice.
+    let ar_about = read(root, "ar/a-propos/index.html");
+    assert!(ar_about.contains("class=\"notice\""));
+    assert!(read(root, "en/manifesto/index.html").contains("<html lang=\"en\""));
+    let flame = read(root, "actualites/flamme-olympique-marseille/index.html");
+    assert!(flame.contains("8 mai 2024"));
+    // At least six dated updates in each of fr and en.
+    let feed = read(root, "atom.xml");
+    assert!(feed.matches("<entry>").count() >= 6);
+    assert!(read(root, "en/atom.xml").matches("<entry>").count() >= 6);
+    let broken = broken_links(&root.join("output"));
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+}
+
+#[test]
+fn marque_new_scaffolds_a_project_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("site");
+    let o = marque(&["new", target.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = build_ok(&target, &["--strict"]);
+    assert!(out.contains("built"), "{out}");
+    let root = &target;
+    assert!(read(root, "index.html").contains("<html lang=\"fr\""));
+    assert!(read(root, "en/news/launch/index.html").contains("The site is live"));
+    assert!(read(root, "actualites/atelier/index.html").contains("Premier atelier"));
+    assert!(broken_links(&target.join("output")).is_empty());
+    // A second `new` into a non-empty folder is refused.
+    let again = marque(&["new", target.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("already exists and is not empty"));
+}

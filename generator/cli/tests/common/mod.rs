@@ -1,0 +1,170 @@
+//! Helpers shared by the integration tests: fixture projects copied into temporary
+//! folders, and the `marque` binary run on them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+/// A copy of `generator/tests/fixtures/<name>` in a temporary folder, with the default
+/// theme added when the fixture has none.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo_root().join("generator/tests/fixtures").join(name),
+        dir.path(),
+    );
+    if !dir.path().join("themes").exists() {
+        copy_dir(
+            &repo_root().join("themes/default"),
+            &dir.path().join("themes/default"),
+        );
+    }
+    dir
+}
+
+/// Runs `marque` with `args`.
+pub fn marque(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `marque build --root <root>` plus `extra`.
+pub fn build(root: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["build", "--root", root.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    marque(&args)
+}
+
+/// Stdout and stderr together.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Asserts a successful build and returns its text.
+pub fn build_ok(root: &Path, extra: &[&str]) -> String {
+    let o = build(root, extra);
+    assert!(o.status.success(), "build failed:\n{}", text(&o));
+    text(&o)
+}
+
+/// Asserts a failed build (exit 1) and returns its text.
+pub fn build_err(root: &Path, extra: &[&str]) -> String {
+    let o = build(root, extra);
+    assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{}", text(&o));
+    text(&o)
+}
+
+/// Reads an output file.
+pub fn read(root: &Path, rel: &str) -> String {
+    let p = root.join("output").join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+/// Writes a source file.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// Every `href="…"` and `src="…"` value in `html`.
+pub fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            let after = &rest[i + attr.len()..];
+            let end = after.find('"').unwrap();
+            out.push(after[..end].replace("&amp;", "&"));
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+/// Checks that every internal link of every HTML file in `out` leads to a file (and its
+/// anchor to an id); returns the broken ones.
+pub fn broken_links(out: &Path) -> Vec<String> {
+    let mut broken = Vec::new();
+    let mut files = Vec::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                files.push(p);
+            }
+        }
+    }
+    for f in &files {
+        let html = std::fs::read_to_string(f).unwrap();
+        for l in links(&html) {
+            if l.starts_with("http") || l.starts_with("mailto:") {
+                continue;
+            }
+            let (path, anchor) = match l.split_once('#') {
+                Some((p, a)) => (p.to_string(), Some(a.to_string())),
+                None => (l.clone(), None),
+            };
+            let path = path.split('?').next().unwrap().to_string();
+            let target = if path.is_empty() {
+                f.clone()
+            } else {
+                let t = out.join(path.trim_start_matches('/'));
+                if path.ends_with('/') {
+                    t.join("index.html")
+                } else {
+                    t
+                }
+            };
+            if !target.is_file() {
+                broken.push(format!("{}: {l}", f.strip_prefix(out).unwrap().display()));
+                continue;
+            }
+            if let Some(a) = anchor
+                && target.extension().is_some_and(|x| x == "html")
+            {
+                let t = std::fs::read_to_string(&target).unwrap();
+                if !t.contains(&format!("id=\"{a}\"")) {
+                    broken.push(format!(
+                        "{}: {l} (no anchor)",
+                        f.strip_prefix(out).unwrap().display()
+                    ));
+                }
+            }
+        }
+    }
+    broken
+}
