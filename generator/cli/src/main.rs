@@ -53,7 +53,7 @@ enum Command {
         #[arg(long, default_value_t = 5000)]
         pages: usize,
         /// Runs of each measurement (the median is printed).
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Where to write the project (default: a temporary folder, removed after).
         #[arg(long)]
@@ -234,6 +234,9 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
     for _ in 0..runs {
         let _ = std::fs::remove_dir_all(dir.join("output"));
         let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
+        // Let the disk write back the deletion first, so that it is not timed as part
+        // of the build.
+        let _ = std::process::Command::new("sync").status();
         match run_build(&dir) {
             Ok(r) => cold.push(r),
             Err(e) => {

@@ -311,3 +311,163 @@ fn builds_are_deterministic() {
         assert_eq!(read(a.path(), f), read(b.path(), f), "{f}");
     }
 }
+
+/// Every file below `dir`, with its bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A change made to a project's sources.
+type Edit = Box<dyn Fn(&std::path::Path)>;
+
+/// After each kind of edit, the incremental build equals a clean build byte for byte.
+#[test]
+fn incremental_builds_equal_clean_builds() {
+    let p = fixture("basic");
+    build_ok(p.path(), &[]);
+    let edits: Vec<Edit> = vec![
+        // A body edit far from the summary.
+        Box::new(|p| {
+            let f = p.join("narrative/fr/news/one.md");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, t.replace("| 1 | 2 |", "| 1 | 3 |")).unwrap();
+        }),
+        // A title edit: listings, menus, switchers and feeds change.
+        Box::new(|p| {
+            let f = p.join("narrative/en/about.md");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, t.replace("title: About", "title: About us")).unwrap();
+        }),
+        // The first paragraph (the summary) of a listed page.
+        Box::new(|p| {
+            let f = p.join("narrative/fr/news/two.md");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(
+                &f,
+                t.replace("La flamme arrive", "La flamme olympique arrive"),
+            )
+            .unwrap();
+        }),
+        // A new page, then a deleted one, then a new translation.
+        Box::new(|p| {
+            write(
+                p,
+                "narrative/fr/news/three.md",
+                "---\ntitle: Trois\ndate: 2024-07-27\ntags: [Club France]\n---\nTrois.\n",
+            )
+        }),
+        Box::new(|p| std::fs::remove_file(p.join("narrative/fr/news/one.md")).unwrap()),
+        Box::new(|p| {
+            write(
+                p,
+                "narrative/en/news/two.md",
+                "---\ntitle: Second news\ndate: 2024-05-08\n---\nThe flame.\n",
+            )
+        }),
+        // A template and an interface string.
+        Box::new(|p| {
+            let f = p.join("themes/default/templates/404.html");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(
+                &f,
+                t.replace("{% block content %}", "{% block content %}<!-- edited -->"),
+            )
+            .unwrap();
+        }),
+        Box::new(|p| {
+            let f = p.join("themes/default/i18n/en.yaml");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, format!("{t}\n")).unwrap();
+        }),
+        // The brand (CSS) and the config.
+        Box::new(|p| {
+            let f = p.join("brand/brand.yaml");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, t.replace("#15212B", "#111111")).unwrap();
+        }),
+        Box::new(|p| {
+            let f = p.join("marque.yaml");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, t.replace("%B %-d, %Y", "%-d %B %Y")).unwrap();
+        }),
+    ];
+    for (i, edit) in edits.iter().enumerate() {
+        edit(p.path());
+        build_ok(p.path(), &[]);
+        let clean = tempfile::tempdir().unwrap();
+        let clean_out = clean.path().join("out");
+        build_ok(p.path(), &["--output", clean_out.to_str().unwrap()]);
+        let a = tree(&p.path().join("output"));
+        let b = tree(&clean_out);
+        let a_keys: Vec<&String> = a.keys().collect();
+        let b_keys: Vec<&String> = b.keys().collect();
+        assert_eq!(a_keys, b_keys, "edit {i}: different files");
+        for (k, v) in &a {
+            assert!(v == &b[k], "edit {i}: {k} differs from a clean build");
+        }
+    }
+}
+
+#[test]
+fn template_functions_find_pages_sections_and_assets() {
+    let p = fixture("basic");
+    write(
+        p.path(),
+        "themes/default/templates/probe.html",
+        "{% set a = get_page(path='@/about.md') %}{% set s = get_section(path='news/_index.md') %}\
+         <p id=\"probe\">{{ a.title }}|{{ get_url(path='@/news/one.md') }}|{{ get_url(path='@/about.md', lang='en') }}|\
+         {{ s.title }}:{{ s.pages | length }}|{{ asset(path='css/site.css') }}|{{ trans(key='home') }}|{{ '2024-05-08' | date }}</p>",
+    );
+    write(
+        p.path(),
+        "narrative/fr/probe.md",
+        "---\ntitle: Sonde\ntemplate: probe.html\n---\n",
+    );
+    build_ok(p.path(), &[]);
+    let html = read(p.path(), "probe/index.html");
+    let css = std::fs::read_dir(p.path().join("output/css"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let expected = format!(
+        "<p id=\"probe\">À propos|/news/one/|/en/about-us/|Nouvelles:2|/css/{}|Accueil|8 mai 2024</p>",
+        css.to_string_lossy()
+    );
+    assert_eq!(html, expected);
+}
+
+#[test]
+fn base_url_with_a_path_prefixes_every_link() {
+    let p = fixture("basic");
+    let cfg = std::fs::read_to_string(p.path().join("marque.yaml")).unwrap();
+    write(
+        p.path(),
+        "marque.yaml",
+        &cfg.replace("https://example.org", "https://example.org/site/"),
+    );
+    build_ok(p.path(), &[]);
+    let html = read(p.path(), "en/updates/one/index.html");
+    assert!(
+        html.contains("href=\"/site/en/about-us/#our-mission\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<link rel=\"canonical\" href=\"https://example.org/site/en/updates/one/\">")
+    );
+    assert!(html.contains("href=\"/site/css/site."));
+}

@@ -290,3 +290,67 @@ fn survives_garbage_without_panicking() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(!text(&o).contains("panicked"));
 }
+
+#[test]
+fn rejects_a_theme_outside_the_themes_folder() {
+    fails_keeping_output(
+        |p| {
+            let cfg = std::fs::read_to_string(p.join("marque.yaml")).unwrap();
+            write(
+                p,
+                "marque.yaml",
+                &cfg.replace("theme: default", "theme: ../../etc"),
+            );
+        },
+        &["marque.yaml: error: theme '../../etc' must be the name of a folder in themes/"],
+    );
+}
+
+#[test]
+fn rejects_symlinks_out_of_the_narrative() {
+    let p = fixture("basic");
+    build_ok(p.path(), &[]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.md"),
+        "---\ntitle: Secret\n---\nx\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        p.path().join("narrative/fr/secret.md"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        let out = build_err(p.path(), &[]);
+        assert!(
+            out.contains("narrative/fr/secret.md: error: symbolic links are not followed"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn rejects_unknown_functions_arguments_in_templates() {
+    fails_keeping_output(
+        |p| {
+            let t = p.join("themes/default/templates/page.html");
+            let text = std::fs::read_to_string(&t).unwrap();
+            std::fs::write(
+                &t,
+                text.replacen(
+                    "{% block content %}\n",
+                    "{% block content %}\n{{ get_page(path='@/nowhere.md') }}\n",
+                    1,
+                ),
+            )
+            .unwrap();
+        },
+        &[
+            "themes/default/templates/page.html:3:",
+            "get_page: no page '@/nowhere.md' in language 'fr'",
+        ],
+    );
+}

@@ -306,6 +306,20 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         }
     };
     let languages = resolve_languages(&config, &mut diags);
+    if config.theme.is_empty()
+        || config.theme.contains(['/', '\\'])
+        || config.theme == "."
+        || config.theme == ".."
+    {
+        diags.push(Diagnostic::error(
+            "marque.yaml",
+            format!(
+                "theme '{}' must be the name of a folder in themes/ (no '/' or '..')",
+                config.theme
+            ),
+        ));
+        return Err(diags);
+    }
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     let theme: Theme = load_theme(root, &config.theme, &codes, &mut diags);
     let brand = load_brand(root, &mut diags);
