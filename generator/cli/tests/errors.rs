@@ -354,3 +354,23 @@ fn rejects_unknown_functions_arguments_in_templates() {
         ],
     );
 }
+
+#[test]
+fn rejects_an_include_of_a_missing_template() {
+    fails_keeping_output(
+        |p| {
+            let t = p.join("themes/default/templates/page.html");
+            let text = std::fs::read_to_string(&t).unwrap();
+            std::fs::write(
+                &t,
+                text.replacen(
+                    "{% block content %}\n",
+                    "{% block content %}\n{% include \"partials/nope.html\" %}\n",
+                    1,
+                ),
+            )
+            .unwrap();
+        },
+        &["themes/default/templates/page.html:3:12: error: Unknown template 'partials/nope.html'"],
+    );
+}

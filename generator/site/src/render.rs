@@ -167,11 +167,31 @@ fn tera_error(e: &tera::Error, theme_dir: &std::path::Path, fallback_template: &
             theme_dir.join("templates").join(current),
             format!("extends '{parent}', which does not exist"),
         ),
-        other => Diagnostic::error(
-            theme_dir.join("templates").join(fallback_template),
-            other.to_string().replace('`', "'"),
-        ),
+        other => {
+            let text = other.to_string().replace('`', "'");
+            match parse_report(&text) {
+                Some((file, line, col, msg)) => {
+                    Diagnostic::error(theme_dir.join("templates").join(file), msg).at(line, col)
+                }
+                None => {
+                    Diagnostic::error(theme_dir.join("templates").join(fallback_template), text)
+                }
+            }
+        }
     }
+}
+
+/// Reads Tera's text report (`error: msg` then ` --> file:line:col`) into its parts.
+fn parse_report(text: &str) -> Option<(String, usize, usize, String)> {
+    let mut lines = text.lines();
+    let first = lines.next()?;
+    let msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let at = lines.find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = at.rsplitn(3, ':');
+    let col: usize = parts.next()?.trim().parse().ok()?;
+    let line: usize = parts.next()?.trim().parse().ok()?;
+    let file = parts.next()?.trim().to_string();
+    Some((file, line, col, msg))
 }
 
 /// Escapes text for XML.
@@ -347,8 +367,11 @@ impl<'p> Prepared<'p> {
         for (name, src) in &sources {
             let mut probe = Tera::new();
             probe.register_from(&tera);
+            // Alone, a template cannot find the ones it extends or includes: those are
+            // checked when all are added together below.
             if let Err(e) = probe.add_raw_template(name, src)
                 && !matches!(e.kind(), tera::ErrorKind::MissingParent { .. })
+                && !e.to_string().contains("Unknown template")
             {
                 diags.push(tera_error(&e, &theme_dir, name));
             }

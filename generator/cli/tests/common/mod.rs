@@ -112,24 +112,31 @@ pub fn links(html: &str) -> Vec<String> {
     out
 }
 
-/// Checks that every internal link of every HTML file in `out` leads to a file (and its
-/// anchor to an id); returns the broken ones.
-pub fn broken_links(out: &Path) -> Vec<String> {
-    let mut broken = Vec::new();
-    let mut files = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
+/// Every file below `dir`, with its bytes.
+pub fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
-                files.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
     }
-    for f in &files {
-        let html = std::fs::read_to_string(f).unwrap();
+    out
+}
+
+/// Checks that every internal link of every HTML file in `out` leads to a file (and its
+/// anchor to an id); returns the broken ones.
+pub fn broken_links(out: &Path) -> Vec<String> {
+    let mut broken = Vec::new();
+    for (rel, bytes) in tree(out).iter().filter(|(k, _)| k.ends_with(".html")) {
+        let f = out.join(rel);
+        let html = String::from_utf8_lossy(bytes);
         for l in links(&html) {
             if l.starts_with("http") || l.starts_with("mailto:") {
                 continue;
@@ -150,7 +157,7 @@ pub fn broken_links(out: &Path) -> Vec<String> {
                 }
             };
             if !target.is_file() {
-                broken.push(format!("{}: {l}", f.strip_prefix(out).unwrap().display()));
+                broken.push(format!("{rel}: {l}"));
                 continue;
             }
             if let Some(a) = anchor
