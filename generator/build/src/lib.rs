@@ -1,23 +1,27 @@
 //! Planning, running and writing: turns a loaded project into jobs, runs them in
-//! parallel, reuses the outputs whose inputs did not change, and swaps the result into
-//! the output folder atomically so that a failed build leaves the old output intact.
+//! parallel, reuses the outputs whose inputs did not change, and hands the results to a
+//! sink: the output folder (`marque build`, updated only once every page rendered) or
+//! memory (`marque serve`, through [`session::Session`]). A plain build is an
+//! incremental build against the state the previous build left.
 
 #![forbid(unsafe_code)]
 
 pub mod bench;
 pub mod scaffold;
+pub mod session;
 pub mod sink;
 pub mod state;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
 use std::time::Instant;
 
-use marque_project::{Diagnostic, Diagnostics, LoadOptions, load_project};
-use marque_site::{PageJob, Prepared};
+use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project};
+use marque_site::{MarkdownCache, PageJob, Prepared};
 use rayon::prelude::*;
 
-use crate::sink::Staging;
+use crate::sink::{Sink, Staging};
 use crate::state::{BuildState, OutputRecord};
 
 /// What `marque build` is asked to do.
@@ -46,6 +50,12 @@ pub struct BuildReport {
     pub written: usize,
     /// All output files.
     pub outputs: usize,
+    /// The outputs rendered this time, sorted (what a rebuild had to redo).
+    pub rendered_paths: Vec<String>,
+    /// The outputs whose bytes changed, sorted.
+    pub changed_paths: Vec<String>,
+    /// The outputs of the previous build that are gone.
+    pub removed_paths: Vec<String>,
     /// Warnings.
     pub warnings: Diagnostics,
     /// Translation gaps: key → languages lacking it.
@@ -73,43 +83,39 @@ impl Work<'_> {
     }
 }
 
-/// Builds the site at `opts.root` into its output folder.
-pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    let start = Instant::now();
-    let mut phases = Phases::new();
-    let root = opts.root.clone();
-    let project = load_project(
-        &root,
-        LoadOptions {
-            drafts: opts.drafts,
-        },
-    )?;
-    phases.lap("load");
-    let mut warnings = project.warnings.clone();
+/// A project ready to render: the site, its assets and everything it will write.
+pub struct Plan<'p> {
+    /// The prepared site.
+    pub prepared: Prepared<'p>,
+    /// Files written as they are (CSS bundle, static files): path → bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Warnings.
+    pub warnings: Diagnostics,
+}
 
-    // Assets: the CSS bundle and the theme's static files.
-    let css = marque_assets::css::bundle_css(&project)?;
+/// Bundles the assets and prepares the site; `--strict` gaps become errors.
+pub fn plan<'p>(
+    project: &'p Project,
+    md_cache: &MarkdownCache,
+    strict: bool,
+) -> Result<Plan<'p>, Diagnostics> {
+    let mut warnings = project.warnings.clone();
+    let css = marque_assets::css::bundle_css(project)?;
     let mut assets = BTreeMap::new();
     let base_path = project.config.base_path();
-    let mut byte_outputs: Vec<(String, &[u8])> = Vec::new();
-    if let Some(c) = &css {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(c) = css {
         assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
-        byte_outputs.push((c.output.clone(), &c.bytes));
+        files.push((c.output, c.bytes));
     }
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
-        byte_outputs.push((f.name.clone(), &f.bytes));
+        files.push((f.name.clone(), f.bytes.clone()));
     }
-    phases.lap("css");
-    let md_cache_path = root.join(".marque-cache").join("markdown.json");
-    let md_cache = state::load_json(&md_cache_path).unwrap_or_default();
-    let prepared = Prepared::new(&project, assets, &md_cache)?;
-    let md_cache_len = md_cache.len();
-    drop(md_cache);
-    phases.lap("prepare");
+    let prepared = Prepared::new(project, assets, md_cache)?;
     warnings.extend(prepared.warnings.clone());
-    if opts.strict && !prepared.missing.is_empty() {
+    if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();
         for (key, langs) in &prepared.missing {
             let src = project.pages.iter().find(|p| p.translation_key() == key);
@@ -126,33 +132,41 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
         return Err(d);
     }
-    let jobs = prepared.jobs(&project);
-    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-    let state_path = state::state_path(&root, &output);
-    let previous = BuildState::load(&state_path);
-    let staging =
-        Staging::create(&output, !previous.outputs.is_empty()).map_err(|e| one(&output, e))?;
+    Ok(Plan {
+        prepared,
+        files,
+        warnings,
+    })
+}
 
+/// Renders what changed since `previous` into `sink`. Returns the new state and the
+/// report's counts; nothing is committed.
+pub fn run(
+    project: &Project,
+    plan: &Plan,
+    previous: &BuildState,
+    sink: &dyn Sink,
+) -> Result<(BuildState, BuildReport), Diagnostics> {
+    let prepared = &plan.prepared;
+    let jobs = prepared.jobs(project);
     let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
-    for (o, b) in &byte_outputs {
+    for (o, b) in &plan.files {
         work.push(Work::Bytes {
             output: o.clone(),
             bytes: b,
         });
     }
     // Two outputs at one path would overwrite each other.
-    {
-        let mut seen = std::collections::HashSet::new();
-        for w in &work {
-            if !seen.insert(w.output()) {
-                return Err(one(
-                    &project.theme.dir,
-                    format!(
-                        "two outputs would be written at '{}': rename a static file or a page",
-                        w.output()
-                    ),
-                ));
-            }
+    let mut seen = std::collections::HashSet::new();
+    for w in &work {
+        if !seen.insert(w.output()) {
+            return Err(one(
+                &project.theme.dir,
+                format!(
+                    "two outputs would be written at '{}': rename a static file or a page",
+                    w.output()
+                ),
+            ));
         }
     }
     // First the outputs whose inputs did not change and whose file is still there:
@@ -171,7 +185,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             previous
                 .outputs
                 .get(w.output())
-                .is_some_and(|o| &o.key == key && staging.reuse(w.output(), o.size))
+                .is_some_and(|o| &o.key == key && sink.reuse(w.output(), o.size))
         })
         .collect();
     if work
@@ -183,7 +197,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         // before rendering, rather than inside a rendering thread.
         prepared.prepare_tables();
     }
-    phases.lap("tables");
     // Writing thousands of small files waits on the file system more than on the CPU:
     // a few more threads than cores keep both busy.
     let threads = std::env::var("MARQUE_THREADS")
@@ -193,8 +206,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| one(&output, format!("cannot start threads: {e}")))?;
-    let results: Vec<Result<(String, OutputRecord, bool, bool), Diagnostic>> = pool.install(|| {
+        .map_err(|e| one(&project.root, format!("cannot start threads: {e}")))?;
+    type Outcome = Result<(String, OutputRecord, bool, bool), Diagnostic>;
+    let results: Vec<Outcome> = pool.install(|| {
         work.par_iter()
             .zip(&keys)
             .zip(&kept)
@@ -206,7 +220,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 }
                 let rendered = matches!(w, Work::Page(_));
                 let bytes: std::borrow::Cow<[u8]> = match w {
-                    Work::Page(j) => prepared.render(&project, j)?.into(),
+                    Work::Page(j) => prepared.render(project, j)?.into(),
                     Work::Bytes { bytes, .. } => (*bytes).into(),
                 };
                 let content = blake3::hash(&bytes).to_hex().to_string();
@@ -218,18 +232,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 // Rendered again but identical: the old file stays, with its timestamp.
                 if let Some(o) = old
                     && o.content == content
-                    && staging.reuse(&out, o.size)
+                    && sink.reuse(&out, o.size)
                 {
                     return Ok((out, record, rendered, false));
                 }
-                staging
-                    .write(&out, &bytes)
+                sink.write(&out, &bytes)
                     .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
                 Ok((out, record, rendered, true))
             })
             .collect()
     });
-    phases.lap("render");
     let mut errors = Diagnostics::new();
     let mut next = BuildState::default();
     let mut report = BuildReport {
@@ -248,11 +260,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             Ok((out, rec, rendered, written)) => {
                 if rendered {
                     report.rendered += 1;
+                    report.rendered_paths.push(out.clone());
                 } else if !written {
                     report.reused += 1;
                 }
                 if written {
                     report.written += 1;
+                    report.changed_paths.push(out.clone());
                 }
                 next.outputs.insert(out, rec);
             }
@@ -261,30 +275,66 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     }
     if !errors.is_empty() {
         errors.sort();
-        staging.discard();
         return Err(errors);
     }
-    report.outputs = next.outputs.len();
-    let gone: Vec<String> = previous
+    report.rendered_paths.sort();
+    report.changed_paths.sort();
+    report.removed_paths = previous
         .outputs
         .keys()
         .filter(|k| !next.outputs.contains_key(*k))
         .cloned()
         .collect();
+    report.outputs = next.outputs.len();
+    report.missing = prepared.missing.clone();
+    Ok((next, report))
+}
+
+/// Builds the site at `opts.root` into its output folder.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    let start = Instant::now();
+    let mut phases = Phases::new();
+    let root = opts.root.clone();
+    let project = load_project(
+        &root,
+        LoadOptions {
+            drafts: opts.drafts,
+        },
+    )?;
+    phases.lap("load");
+    let md_cache_path = root.join(".marque-cache").join("markdown.json");
+    let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
+    let plan = plan(&project, &md_cache, opts.strict)?;
+    let md_cache_len = md_cache.len();
+    drop(md_cache);
+    phases.lap("prepare");
+    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+    let state_path = state::state_path(&root, &output);
+    let previous = BuildState::load(&state_path);
+    let staging =
+        Staging::create(&output, !previous.outputs.is_empty()).map_err(|e| one(&output, e))?;
+    let (next, mut report) = match run(&project, &plan, &previous, &staging) {
+        Ok(r) => r,
+        Err(e) => {
+            staging.discard();
+            return Err(e);
+        }
+    };
+    phases.lap("render");
     staging
-        .commit(&gone)
+        .commit(&report.removed_paths)
         .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
     phases.lap("swap");
     if next.outputs != previous.outputs {
         next.save(&state_path);
     }
-    if prepared.markdown_cache_changed(md_cache_len) {
-        state::save_json(&md_cache_path, &prepared.markdown_cache());
+    if plan.prepared.markdown_cache_changed(md_cache_len) {
+        state::save_json(&md_cache_path, &plan.prepared.markdown_cache());
     }
     phases.lap("state");
+    let mut warnings = plan.warnings.clone();
     warnings.sort();
     report.warnings = warnings;
-    report.missing = prepared.missing.clone();
     report.output = output;
     report.seconds = start.elapsed().as_secs_f64();
     report.phases = phases.done;

@@ -7,7 +7,80 @@
 //!   place and deletes the outputs that are gone. Unchanged files are not touched, so
 //!   they keep their timestamps, and a no-change build writes nothing.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Where a build's outputs go.
+pub trait Sink: Sync {
+    /// Keeps the previous output `rel` (of `size` bytes) as it is. False when it is not
+    /// there as expected, and must be written.
+    fn reuse(&self, rel: &str, size: u64) -> bool;
+    /// Stages a new or changed output.
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+impl Sink for Staging {
+    fn reuse(&self, rel: &str, size: u64) -> bool {
+        Staging::reuse(self, rel, size)
+    }
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        Staging::write(self, rel, bytes)
+    }
+}
+
+/// The site kept in memory, for `marque serve`: output path → bytes.
+pub type MemorySite = HashMap<String, Arc<Vec<u8>>>;
+
+/// A sink into memory: changed outputs are staged, then committed into the shared site
+/// in one step, so that a server never sees half a rebuild.
+pub struct MemorySink<'a> {
+    site: &'a RwLock<Arc<MemorySite>>,
+    staged: Mutex<Vec<(String, Arc<Vec<u8>>)>>,
+}
+
+impl<'a> MemorySink<'a> {
+    /// A sink over `site`.
+    pub fn new(site: &'a RwLock<Arc<MemorySite>>) -> Self {
+        MemorySink {
+            site,
+            staged: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Applies the staged outputs and removes `gone`.
+    pub fn commit(self, gone: &[String]) {
+        let staged = self.staged.into_inner().unwrap_or_default();
+        let mut guard = match self.site.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut next: MemorySite = (**guard).clone();
+        for rel in gone {
+            next.remove(rel);
+        }
+        for (rel, bytes) in staged {
+            next.insert(rel, bytes);
+        }
+        *guard = Arc::new(next);
+    }
+}
+
+impl Sink for MemorySink<'_> {
+    fn reuse(&self, rel: &str, size: u64) -> bool {
+        let site = match self.site.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        site.get(rel).is_some_and(|b| b.len() as u64 == size)
+    }
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if let Ok(mut s) = self.staged.lock() {
+            s.push((rel.to_string(), Arc::new(bytes.to_vec())));
+        }
+        Ok(())
+    }
+}
 
 /// A staging folder for one build.
 pub struct Staging {

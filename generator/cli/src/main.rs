@@ -42,6 +42,25 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Builds the site into memory, serves it, and rebuilds and reloads the browser on
+    /// every change.
+    Serve {
+        /// Project folder (holds marque.yaml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on (loopback unless told otherwise).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Creates a new project in DIR that builds at once.
     New {
         /// Folder to create.
@@ -146,6 +165,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+        } => serve(root, port, bind, open, drafts),
         Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
             Ok(()) => {
                 println!(
@@ -161,6 +187,74 @@ fn main() -> ExitCode {
             }
         },
         Command::Bench { pages, runs, dir } => bench(pages, runs.max(1), dir),
+    }
+}
+
+fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, open: bool, drafts: bool) -> ExitCode {
+    use marque_serve::{ServeEvent, ServeOptions, Server};
+    let on_event = std::sync::Arc::new(move |e: ServeEvent| match e {
+        ServeEvent::Listening(addr) => {
+            let url = format!("http://{addr}/");
+            println!("serving {url} (Ctrl+C to stop)");
+            if open {
+                let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
+            }
+        }
+        ServeEvent::Rebuilt {
+            report,
+            changed,
+            latency,
+        } => {
+            print_diagnostics(&report.warnings);
+            if changed.is_empty() {
+                println!(
+                    "built {} pages ({} outputs) in {:.0} ms",
+                    report.pages,
+                    report.outputs,
+                    report.seconds * 1000.0
+                );
+            } else {
+                let names: Vec<String> = changed
+                    .iter()
+                    .map(|p| {
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                println!(
+                    "{}: rebuilt in {:.0} ms ({} rendered, {} changed, {} removed), reload sent {:.0} ms after the change",
+                    names.join(", "),
+                    report.seconds * 1000.0,
+                    report.rendered,
+                    report.changed_paths.len(),
+                    report.removed_paths.len(),
+                    latency.as_secs_f64() * 1000.0
+                );
+            }
+        }
+        ServeEvent::Failed(d) => {
+            print_diagnostics(&d);
+            eprintln!(
+                "build failed: still serving the last good build; fix the error and save again"
+            );
+        }
+    });
+    let opts = ServeOptions {
+        root,
+        bind,
+        port,
+        drafts,
+    };
+    match Server::start(&opts, on_event) {
+        Ok(server) => {
+            server.wait();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -90,7 +90,7 @@ impl serde::Serialize for CacheView<'_, '_> {
 }
 
 /// Cached Markdown facts: cache key → facts.
-pub type MarkdownCache = HashMap<String, MarkdownMeta>;
+pub type MarkdownCache = HashMap<String, Arc<MarkdownMeta>>;
 
 /// The site, ready to render any of its outputs.
 pub struct Prepared<'p> {
@@ -250,10 +250,10 @@ impl<'p> Prepared<'p> {
                     Some(m) => (m.clone(), None),
                     None => {
                         let r = render_markdown(&p.body, &p.rel, p.body_line_offset, opts);
-                        (r.meta, Some(r.html))
+                        (Arc::new(r.meta), Some(r.html))
                     }
                 };
-                (key, Arc::new(meta), html)
+                (key, meta, html)
             })
             .collect();
         let mut md = Vec::with_capacity(rendered.len());
@@ -664,6 +664,15 @@ impl<'p> Prepared<'p> {
     /// True when some source's Markdown was rendered afresh (the cache is out of date).
     pub fn markdown_cache_changed(&self, previous: usize) -> bool {
         previous != self.md.len() || self.fresh > 0
+    }
+
+    /// The Markdown facts of every source, shared, for a resident session's next build.
+    pub fn markdown_metas(&self) -> MarkdownCache {
+        self.md_keys
+            .iter()
+            .cloned()
+            .zip(self.md.iter().cloned())
+            .collect()
     }
 
     /// The Markdown facts of every source, to save as the next build's cache

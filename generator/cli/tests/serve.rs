@@ -1,0 +1,378 @@
+//! `marque serve`: rebuilds in memory that redo only what an edit touches and equal a
+//! clean build, and the HTTP server (content types, 404s, path safety, live reload,
+//! error overlay, many connections, a port in use).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use common::*;
+use marque_build::session::Session;
+use marque_build::sink::MemorySite;
+
+fn session(root: &std::path::Path) -> Session {
+    Session::new(
+        root.to_path_buf(),
+        false,
+        Arc::new(RwLock::new(Arc::new(MemorySite::new()))),
+    )
+}
+
+fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) {
+    let f = root.join(rel);
+    let t = std::fs::read_to_string(&f).unwrap();
+    assert!(t.contains(from), "{rel} lacks {from:?}");
+    std::fs::write(&f, t.replacen(from, to, 1)).unwrap();
+}
+
+/// The in-memory site equals a clean `marque build` of the same sources.
+fn assert_equals_clean_build(root: &std::path::Path, s: &Session) {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("o");
+    build_ok(root, &["--output", o.to_str().unwrap()]);
+    let disk = tree(&o);
+    let mem = s.site();
+    let mut mem_keys: Vec<&String> = mem.keys().collect();
+    mem_keys.sort();
+    assert_eq!(mem_keys, disk.keys().collect::<Vec<_>>());
+    for (k, v) in &disk {
+        assert!(
+            mem[k].as_slice() == v.as_slice(),
+            "{k} differs from a clean build"
+        );
+    }
+}
+
+#[test]
+fn rebuilds_render_only_what_an_edit_touches() {
+    let p = fixture("basic");
+    let root = p.path();
+    let mut s = session(root);
+    let first = s.rebuild().unwrap();
+    assert_eq!(
+        first.rendered,
+        first.outputs - 2,
+        "everything but the CSS and the favicon"
+    );
+
+    // Nothing changed: nothing rendered.
+    assert_eq!(s.rebuild().unwrap().rendered, 0);
+
+    // A body edit (not the summary): the page, its section listing, the term pages and
+    // the feed that show it, and its fallback copies.
+    edit(root, "narrative/fr/news/one.md", "| 1 | 2 |", "| 1 | 3 |");
+    let r = s.rebuild().unwrap();
+    assert_eq!(
+        r.rendered_paths,
+        vec![
+            "atom.xml",
+            "news/index.html",
+            "news/one/index.html",
+            "tags/academie/index.html",
+            "tags/reseau/index.html",
+        ],
+        "{:?}",
+        r.rendered_paths
+    );
+    assert_eq!(r.changed_paths, vec!["atom.xml", "news/one/index.html"]);
+    assert_equals_clean_build(root, &s);
+
+    edit(
+        root,
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Cinq personnes, une agence.",
+    );
+    // A top-level page: itself and the home page (the section it belongs to).
+    let r = s.rebuild().unwrap();
+    assert_eq!(r.rendered_paths, vec!["about/index.html", "index.html"]);
+    assert_eq!(r.changed_paths, vec!["about/index.html"]);
+    assert_equals_clean_build(root, &s);
+
+    // A title: menus, switchers, listings everywhere.
+    edit(
+        root,
+        "narrative/fr/about.md",
+        "title: À propos",
+        "title: Qui sommes-nous",
+    );
+    let r = s.rebuild().unwrap();
+    assert!(r.rendered > 10, "{r:?}");
+    assert!(r.changed_paths.contains(&"index.html".to_string()));
+    assert_equals_clean_build(root, &s);
+
+    // A template: what uses it.
+    edit(
+        root,
+        "themes/default/templates/404.html",
+        "{% block content %}",
+        "{% block content %}<!-- x -->",
+    );
+    let r = s.rebuild().unwrap();
+    assert_eq!(r.changed_paths, vec!["404.html", "en/404.html"]);
+    assert_equals_clean_build(root, &s);
+
+    // A new page, a deleted page, a deleted folder: no stale page left.
+    write(
+        root,
+        "narrative/fr/news/three.md",
+        "---\ntitle: Trois\ndate: 2024-07-27\n---\nTrois.\n",
+    );
+    let r = s.rebuild().unwrap();
+    assert!(
+        r.changed_paths
+            .contains(&"news/three/index.html".to_string())
+    );
+    assert!(
+        r.changed_paths
+            .contains(&"en/updates/three/index.html".to_string())
+    );
+    assert_equals_clean_build(root, &s);
+    std::fs::remove_file(root.join("narrative/fr/news/three.md")).unwrap();
+    let r = s.rebuild().unwrap();
+    assert!(
+        r.removed_paths
+            .contains(&"news/three/index.html".to_string())
+    );
+    assert!(!s.site().contains_key("news/three/index.html"));
+    assert_equals_clean_build(root, &s);
+    std::fs::remove_dir_all(root.join("narrative/en/news")).unwrap();
+    let r = s.rebuild().unwrap();
+    assert!(
+        r.removed_paths
+            .contains(&"en/updates/index.html".to_string())
+    );
+    assert!(
+        s.site().contains_key("en/news/one/index.html"),
+        "served from the fallback"
+    );
+    assert_equals_clean_build(root, &s);
+
+    // A config change: everything is rendered again.
+    edit(root, "marque.yaml", "%B %-d, %Y", "%-d %B %Y");
+    let r = s.rebuild().unwrap();
+    assert_eq!(r.rendered, r.outputs - 2);
+    assert_equals_clean_build(root, &s);
+
+    // A broken edit fails and keeps the last good site.
+    let before = s.site();
+    edit(
+        root,
+        "narrative/fr/about.md",
+        "title: Qui sommes-nous",
+        "tittle: x",
+    );
+    let e = s.rebuild().unwrap_err();
+    assert!(e.to_string().contains("unknown field 'tittle'"));
+    assert!(Arc::ptr_eq(&before, &s.site()));
+}
+
+fn get(addr: SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    c.read_to_end(&mut buf).unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let ct = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-type: "))
+        .unwrap_or("")
+        .to_string();
+    (status, ct, buf[split + 4..].to_vec())
+}
+
+fn start(root: &std::path::Path) -> marque_serve::Server {
+    let opts = marque_serve::ServeOptions {
+        root: root.to_path_buf(),
+        bind: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        drafts: false,
+    };
+    marque_serve::Server::start(&opts, Arc::new(|_| {})).unwrap()
+}
+
+#[test]
+fn serves_the_site_safely_with_content_types() {
+    let p = fixture("basic");
+    let server = start(p.path());
+    let a = server.addr;
+    let (s, ct, body) = get(a, "/");
+    assert_eq!(s, 200);
+    assert_eq!(ct, "text/html; charset=utf-8");
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("/__marque/events"),
+        "the live-reload script is injected"
+    );
+    assert!(
+        !std::fs::read_dir(p.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name() == "output"),
+        "serve writes nothing to disk"
+    );
+    for (path, want) in [
+        ("/en/updates/one/", "text/html; charset=utf-8"),
+        ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let (s, ct, _) = get(a, path);
+        assert_eq!((s, ct.as_str()), (200, want), "{path}");
+    }
+    let css = html
+        .split("href=\"/css/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(get(a, &format!("/css/{css}")).1, "text/css; charset=utf-8");
+    // Outside the site: 404 with the site's 404 page.
+    for bad in [
+        "/../marque.yaml",
+        "/%2e%2e/marque.yaml",
+        "/%2E%2E%2Fmarque.yaml",
+        "/news/..%2f..%2fmarque.yaml",
+        "//etc/passwd",
+        "/nope/",
+    ] {
+        let (s, _, body) = get(a, bad);
+        assert_eq!(s, 404, "{bad}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("base_url"),
+            "{bad}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&get(a, "/en/nope/").2).contains("Page not found"));
+    // A folder without its slash is redirected.
+    assert_eq!(get(a, "/about").0, 301);
+}
+
+/// Reads server-sent events until one named `name` arrives; returns its data.
+fn wait_event(stream: &mut TcpStream, name: &str, deadline: Instant) -> Option<String> {
+    let mut buf = String::new();
+    let mut chunk = [0u8; 4096];
+    while Instant::now() < deadline {
+        match stream.read(&mut chunk) {
+            Ok(0) => return None,
+            Ok(n) => buf.push_str(&String::from_utf8_lossy(&chunk[..n])),
+            Err(_) => continue,
+        }
+        if let Some(i) = buf.find(&format!("event: {name}\n")) {
+            let rest = &buf[i..];
+            if let Some(end) = rest.find("\n\n") {
+                let data: Vec<&str> = rest[..end]
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect();
+                return Some(data.join("\n"));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn reloads_the_browser_shows_errors_and_recovers() {
+    let p = fixture("basic");
+    let server = start(p.path());
+    let mut sse = TcpStream::connect(server.addr).unwrap();
+    sse.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    write!(
+        sse,
+        "GET /__marque/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    edit(
+        p.path(),
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Six personnes.",
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    assert!(
+        wait_event(&mut sse, "reload", deadline).is_some(),
+        "no reload event"
+    );
+    assert!(String::from_utf8_lossy(&get(server.addr, "/about/").2).contains("Six personnes."));
+
+    // A broken save: the overlay gets the error, the last good page is still served.
+    edit(
+        p.path(),
+        "narrative/fr/about.md",
+        "title: À propos",
+        "tittle: x",
+    );
+    let err = wait_event(
+        &mut sse,
+        "error-report",
+        Instant::now() + Duration::from_secs(10),
+    )
+    .expect("no error event");
+    assert!(
+        err.contains("narrative/fr/about.md:2:1: error: unknown field 'tittle'"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&get(server.addr, "/about/").2).contains("Six personnes."));
+
+    // Fixed: reload again.
+    edit(
+        p.path(),
+        "narrative/fr/about.md",
+        "tittle: x",
+        "title: À propos",
+    );
+    assert!(wait_event(&mut sse, "reload", Instant::now() + Duration::from_secs(10)).is_some());
+}
+
+#[test]
+fn handles_200_concurrent_connections() {
+    let p = fixture("basic");
+    let server = start(p.path());
+    let addr = server.addr;
+    let start = Instant::now();
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 { "/" } else { "/en/updates/one/" };
+                get(addr, path).0
+            })
+        })
+        .collect();
+    let codes: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
+    assert!(start.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let p = fixture("basic");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let o = marque(&[
+        "serve",
+        "--root",
+        p.path().to_str().unwrap(),
+        "--port",
+        &port.to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,184 @@
+//! `marque serve`: the last step of the flow for previews. Builds the site into memory
+//! through a resident [`Session`], serves it over HTTP on loopback, watches the sources
+//! and, after each rebuild (which renders only what changed), tells the open pages to
+//! reload through server-sent events. A failed rebuild keeps the last good site and
+//! shows the errors in an overlay.
+
+#![forbid(unsafe_code)]
+
+pub mod http;
+pub mod watch;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use marque_build::BuildReport;
+use marque_build::session::Session;
+use marque_build::sink::MemorySite;
+use marque_project::Diagnostics;
+
+/// What `marque serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Project folder.
+    pub root: PathBuf,
+    /// Address to bind (127.0.0.1 unless told otherwise).
+    pub bind: IpAddr,
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Include drafts.
+    pub drafts: bool,
+}
+
+/// What happens while serving, for the command to print.
+#[derive(Debug)]
+pub enum ServeEvent {
+    /// The server listens at this address.
+    Listening(SocketAddr),
+    /// A rebuild succeeded; `latency` runs from the first file event to the reload
+    /// message sent to the browsers.
+    Rebuilt {
+        /// What the rebuild did.
+        report: Box<BuildReport>,
+        /// Files whose change started it (empty for the first build).
+        changed: Vec<PathBuf>,
+        /// From the first change seen to the reload sent.
+        latency: Duration,
+    },
+    /// A rebuild failed; the last good site is still served.
+    Failed(Diagnostics),
+}
+
+/// State shared by the server, the watcher and the rebuilds.
+pub struct Shared {
+    /// The site in memory.
+    pub site: Arc<RwLock<Arc<MemorySite>>>,
+    /// The errors of the last failed rebuild, shown as an overlay; `None` when good.
+    pub error: RwLock<Option<String>>,
+    /// Live-reload messages: `reload` or `error`.
+    pub reload: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Shared {
+    fn new() -> Arc<Shared> {
+        let (tx, _) = tokio::sync::broadcast::channel(64);
+        Arc::new(Shared {
+            site: Arc::new(RwLock::new(Arc::new(MemorySite::new()))),
+            error: RwLock::new(None),
+            reload: tx,
+        })
+    }
+}
+
+/// Runs one rebuild and publishes its outcome.
+fn rebuild(
+    session: &mut Session,
+    shared: &Shared,
+    changed: Vec<PathBuf>,
+    since: Instant,
+    on_event: &(dyn Fn(ServeEvent) + Send + Sync),
+) {
+    match session.rebuild() {
+        Ok(report) => {
+            let was_broken = shared
+                .error
+                .write()
+                .map(|mut e| e.take().is_some())
+                .unwrap_or(false);
+            // Nothing changed (a save without edits): no need to reload the pages.
+            if was_broken || !report.changed_paths.is_empty() || !report.removed_paths.is_empty() {
+                let _ = shared.reload.send("reload".into());
+            }
+            on_event(ServeEvent::Rebuilt {
+                report: Box::new(report),
+                changed,
+                latency: since.elapsed(),
+            });
+        }
+        Err(d) => {
+            if let Ok(mut e) = shared.error.write() {
+                *e = Some(d.to_string());
+            }
+            let _ = shared.reload.send("error".into());
+            on_event(ServeEvent::Failed(d));
+        }
+    }
+}
+
+/// A running server: dropping it does not stop it; [`Server::wait`] blocks.
+pub struct Server {
+    /// The address it listens at.
+    pub addr: SocketAddr,
+    /// The shared state (site, errors, reload channel).
+    pub shared: Arc<Shared>,
+    runtime: tokio::runtime::Runtime,
+    _watcher: watch::Watcher,
+}
+
+impl Server {
+    /// Builds the site, binds the address, starts the watcher and the HTTP server.
+    /// Fails at once with a clear message when the address cannot be bound.
+    pub fn start(
+        opts: &ServeOptions,
+        on_event: Arc<dyn Fn(ServeEvent) + Send + Sync>,
+    ) -> Result<Server, String> {
+        let root = std::path::absolute(&opts.root).map_err(|e| e.to_string())?;
+        if !root.join("marque.yaml").is_file() {
+            return Err(format!(
+                "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
+                root.display()
+            ));
+        }
+        let listener = std::net::TcpListener::bind((opts.bind, opts.port)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                format!(
+                    "port {} on {} is already in use: stop the other server or choose another port with --port",
+                    opts.port, opts.bind
+                )
+            } else {
+                format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)
+            }
+        })?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let shared = Shared::new();
+        let mut session = Session::new(root.clone(), opts.drafts, shared.site.clone());
+        rebuild(
+            &mut session,
+            &shared,
+            Vec::new(),
+            Instant::now(),
+            &*on_event,
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let app = http::router(shared.clone());
+        runtime.spawn(async move {
+            if let Ok(l) = tokio::net::TcpListener::from_std(listener) {
+                let _ = axum::serve(l, app).await;
+            }
+        });
+        let events = on_event.clone();
+        let shared_w = shared.clone();
+        let watcher = watch::Watcher::start(&root, move |changed, since| {
+            rebuild(&mut session, &shared_w, changed, since, &*events);
+        })?;
+        on_event(ServeEvent::Listening(addr));
+        Ok(Server {
+            addr,
+            shared,
+            runtime,
+            _watcher: watcher,
+        })
+    }
+
+    /// Blocks forever (until the process is stopped).
+    pub fn wait(self) {
+        self.runtime.block_on(std::future::pending::<()>());
+    }
+}
