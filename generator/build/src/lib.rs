@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project};
-use marque_site::{MarkdownCache, PageJob, Prepared};
+use marque_site::{Carry, MarkdownCache, PageJob, Prepared};
 use rayon::prelude::*;
 
 use crate::sink::{Sink, Staging};
@@ -97,6 +97,7 @@ pub struct Plan<'p> {
 pub fn plan<'p>(
     project: &'p Project,
     md_cache: &MarkdownCache,
+    carry: Option<&Carry>,
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
     let mut warnings = project.warnings.clone();
@@ -113,7 +114,7 @@ pub fn plan<'p>(
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
         files.push((f.name.clone(), f.bytes.clone()));
     }
-    let prepared = Prepared::new(project, assets, md_cache)?;
+    let prepared = Prepared::new(project, assets, md_cache, carry)?;
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();
@@ -304,7 +305,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     phases.lap("load");
     let md_cache_path = root.join(".marque-cache").join("markdown.json");
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
-    let plan = plan(&project, &md_cache, opts.strict)?;
+    let plan = plan(&project, &md_cache, None, opts.strict)?;
     let md_cache_len = md_cache.len();
     drop(md_cache);
     phases.lap("prepare");
@@ -342,19 +343,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 }
 
 /// Wall-clock time of each phase of a build.
-struct Phases {
-    done: Vec<(&'static str, f64)>,
+pub(crate) struct Phases {
+    pub(crate) done: Vec<(&'static str, f64)>,
     since: Instant,
 }
 
 impl Phases {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Phases {
             done: Vec::new(),
             since: Instant::now(),
         }
     }
-    fn lap(&mut self, name: &'static str) {
+    pub(crate) fn lap(&mut self, name: &'static str) {
         self.done.push((name, self.since.elapsed().as_secs_f64()));
         self.since = Instant::now();
     }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use marque_project::{Diagnostics, LoadOptions, load_project};
-use marque_site::MarkdownCache;
+use marque_project::{Diagnostics, LoadOptions, Project, load_project, reload_project};
+use marque_site::{Carry, MarkdownCache};
 
 use crate::sink::{MemorySink, MemorySite};
 use crate::state::BuildState;
@@ -20,6 +20,10 @@ pub struct Session {
     state: BuildState,
     md_cache: MarkdownCache,
     site: Arc<RwLock<Arc<MemorySite>>>,
+    /// The sources as last read, to re-read only what changed.
+    project: Option<Project>,
+    /// What the last successful build can lend the next one.
+    carry: Option<Carry>,
 }
 
 impl Session {
@@ -31,6 +35,8 @@ impl Session {
             state: BuildState::default(),
             md_cache: MarkdownCache::new(),
             site,
+            project: None,
+            carry: None,
         }
     }
 
@@ -42,23 +48,49 @@ impl Session {
         }
     }
 
-    /// Rebuilds from the sources on disk. On error the site in memory stays as it was.
+    /// Rebuilds from the sources on disk, reading them all. On error the site in memory
+    /// stays as it was.
     pub fn rebuild(&mut self) -> Result<BuildReport, Diagnostics> {
+        self.rebuild_after(&[])
+    }
+
+    /// Rebuilds after a change to `changed` (absolute paths; empty means unknown: read
+    /// everything). On error the site in memory stays as it was.
+    pub fn rebuild_after(
+        &mut self,
+        changed: &[std::path::PathBuf],
+    ) -> Result<BuildReport, Diagnostics> {
         let start = Instant::now();
-        let project = load_project(
-            &self.root,
-            LoadOptions {
-                drafts: self.drafts,
-            },
-        )?;
-        let plan = plan(&project, &self.md_cache, false)?;
+        let mut phases = crate::Phases::new();
+        let opts = LoadOptions {
+            drafts: self.drafts,
+        };
+        let loaded = match (&self.project, changed.is_empty()) {
+            (Some(prev), false) => reload_project(prev, changed, opts),
+            _ => load_project(&self.root, opts),
+        };
+        let project = match loaded {
+            Ok(p) => self.project.insert(p),
+            Err(e) => {
+                self.project = None;
+                return Err(e);
+            }
+        };
+        let project = &*project;
+        phases.lap("load");
+        let plan = plan(project, &self.md_cache, self.carry.as_ref(), false)?;
+        phases.lap("prepare");
         let sink = MemorySink::new(&self.site);
-        let (next, mut report) = run(&project, &plan, &self.state, &sink)?;
+        let (next, mut report) = run(project, &plan, &self.state, &sink)?;
+        phases.lap("render");
         sink.commit(&report.removed_paths);
+        phases.lap("commit");
         self.state = next;
         self.md_cache = plan.prepared.markdown_metas();
+        self.carry = Some(plan.prepared.carry());
         report.warnings = plan.warnings.clone();
         report.seconds = start.elapsed().as_secs_f64();
+        report.phases = phases.done;
         Ok(report)
     }
 }

@@ -364,10 +364,81 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
         );
     }
     println!("output files: {total}");
+    match serve_latency(&dir, runs) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("error: serve latency: {e}"),
+    }
     if temp {
         let _ = std::fs::remove_dir_all(&dir);
     }
     ExitCode::SUCCESS
+}
+
+/// Starts `marque serve` on the bench project, edits one page `runs` times and returns
+/// the median time from the file write to the reload sent to the browsers.
+fn serve_latency(dir: &std::path::Path, runs: usize) -> Result<String, String> {
+    use marque_serve::{ServeEvent, ServeOptions, Server};
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, usize, f64, String)>();
+    let tx = std::sync::Mutex::new(tx);
+    let on_event = std::sync::Arc::new(move |e: ServeEvent| {
+        if let ServeEvent::Rebuilt {
+            report,
+            changed,
+            latency,
+        } = e
+            && !changed.is_empty()
+            && let Ok(tx) = tx.lock()
+        {
+            let phases: Vec<String> = report
+                .phases
+                .iter()
+                .map(|(n, s)| format!("{n} {:.0}", s * 1000.0))
+                .chain(std::iter::once(format!(
+                    "first file event to reload {:.0}",
+                    latency.as_secs_f64() * 1000.0
+                )))
+                .collect();
+            let _ = tx.send((
+                report.rendered,
+                report.changed_paths.len(),
+                report.seconds,
+                phases.join(", "),
+            ));
+        }
+    });
+    let opts = ServeOptions {
+        root: dir.to_path_buf(),
+        bind: "127.0.0.1".parse().map_err(|e| format!("{e}"))?,
+        port: 0,
+        drafts: false,
+    };
+    let server = Server::start(&opts, on_event)?;
+    let page = dir.join("narrative/fr/s03/p00003.md");
+    let original = std::fs::read_to_string(&page).map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    let mut last = (0, 0, 0.0, String::new());
+    for i in 0..runs {
+        // Let the watcher settle, then edit the end of the body (not the summary).
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let t = Instant::now();
+        std::fs::write(&page, format!("{original}\nEdit number {i}.\n"))
+            .map_err(|e| e.to_string())?;
+        last = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .map_err(|_| "no rebuild within 30 s".to_string())?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let _ = std::fs::write(&page, original);
+    drop(server);
+    Ok(format!(
+        "serve: one page edit to reload sent {:>6.1} ms (median of {}; rebuild {:.1} ms: {}; {} outputs rendered, {} changed)",
+        median(times) * 1000.0,
+        runs,
+        last.2 * 1000.0,
+        last.3,
+        last.0,
+        last.1
+    ))
 }
 
 fn walkdir_count(dir: &std::path::Path) -> usize {

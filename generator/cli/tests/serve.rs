@@ -21,11 +21,12 @@ fn session(root: &std::path::Path) -> Session {
     )
 }
 
-fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) {
+fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) -> Vec<std::path::PathBuf> {
     let f = root.join(rel);
     let t = std::fs::read_to_string(&f).unwrap();
     assert!(t.contains(from), "{rel} lacks {from:?}");
     std::fs::write(&f, t.replacen(from, to, 1)).unwrap();
+    vec![f]
 }
 
 /// The in-memory site equals a clean `marque build` of the same sources.
@@ -63,8 +64,8 @@ fn rebuilds_render_only_what_an_edit_touches() {
 
     // A body edit (not the summary): the page, its section listing, the term pages and
     // the feed that show it, and its fallback copies.
-    edit(root, "narrative/fr/news/one.md", "| 1 | 2 |", "| 1 | 3 |");
-    let r = s.rebuild().unwrap();
+    let changed = edit(root, "narrative/fr/news/one.md", "| 1 | 2 |", "| 1 | 3 |");
+    let r = s.rebuild_after(&changed).unwrap();
     assert_eq!(
         r.rendered_paths,
         vec![
@@ -80,48 +81,49 @@ fn rebuilds_render_only_what_an_edit_touches() {
     assert_eq!(r.changed_paths, vec!["atom.xml", "news/one/index.html"]);
     assert_equals_clean_build(root, &s);
 
-    edit(
+    let changed = edit(
         root,
         "narrative/fr/about.md",
         "Cinq personnes.",
         "Cinq personnes, une agence.",
     );
     // A top-level page: itself and the home page (the section it belongs to).
-    let r = s.rebuild().unwrap();
+    let r = s.rebuild_after(&changed).unwrap();
     assert_eq!(r.rendered_paths, vec!["about/index.html", "index.html"]);
     assert_eq!(r.changed_paths, vec!["about/index.html"]);
     assert_equals_clean_build(root, &s);
 
     // A title: menus, switchers, listings everywhere.
-    edit(
+    let changed = edit(
         root,
         "narrative/fr/about.md",
         "title: À propos",
         "title: Qui sommes-nous",
     );
-    let r = s.rebuild().unwrap();
+    let r = s.rebuild_after(&changed).unwrap();
     assert!(r.rendered > 10, "{r:?}");
     assert!(r.changed_paths.contains(&"index.html".to_string()));
     assert_equals_clean_build(root, &s);
 
     // A template: what uses it.
-    edit(
+    let changed = edit(
         root,
         "themes/default/templates/404.html",
         "{% block content %}",
         "{% block content %}<!-- x -->",
     );
-    let r = s.rebuild().unwrap();
+    let r = s.rebuild_after(&changed).unwrap();
     assert_eq!(r.changed_paths, vec!["404.html", "en/404.html"]);
     assert_equals_clean_build(root, &s);
 
     // A new page, a deleted page, a deleted folder: no stale page left.
+    let changed = vec![root.join("narrative/fr/news/three.md")];
     write(
         root,
         "narrative/fr/news/three.md",
         "---\ntitle: Trois\ndate: 2024-07-27\n---\nTrois.\n",
     );
-    let r = s.rebuild().unwrap();
+    let r = s.rebuild_after(&changed).unwrap();
     assert!(
         r.changed_paths
             .contains(&"news/three/index.html".to_string())
@@ -132,7 +134,8 @@ fn rebuilds_render_only_what_an_edit_touches() {
     );
     assert_equals_clean_build(root, &s);
     std::fs::remove_file(root.join("narrative/fr/news/three.md")).unwrap();
-    let r = s.rebuild().unwrap();
+    let changed = vec![root.join("narrative/fr/news/three.md")];
+    let r = s.rebuild_after(&changed).unwrap();
     assert!(
         r.removed_paths
             .contains(&"news/three/index.html".to_string())
@@ -140,7 +143,8 @@ fn rebuilds_render_only_what_an_edit_touches() {
     assert!(!s.site().contains_key("news/three/index.html"));
     assert_equals_clean_build(root, &s);
     std::fs::remove_dir_all(root.join("narrative/en/news")).unwrap();
-    let r = s.rebuild().unwrap();
+    let changed = vec![root.join("narrative/en/news")];
+    let r = s.rebuild_after(&changed).unwrap();
     assert!(
         r.removed_paths
             .contains(&"en/updates/index.html".to_string())
@@ -152,20 +156,20 @@ fn rebuilds_render_only_what_an_edit_touches() {
     assert_equals_clean_build(root, &s);
 
     // A config change: everything is rendered again.
-    edit(root, "marque.yaml", "%B %-d, %Y", "%-d %B %Y");
-    let r = s.rebuild().unwrap();
+    let changed = edit(root, "marque.yaml", "%B %-d, %Y", "%-d %B %Y");
+    let r = s.rebuild_after(&changed).unwrap();
     assert_eq!(r.rendered, r.outputs - 2);
     assert_equals_clean_build(root, &s);
 
     // A broken edit fails and keeps the last good site.
     let before = s.site();
-    edit(
+    let changed = edit(
         root,
         "narrative/fr/about.md",
         "title: Qui sommes-nous",
         "tittle: x",
     );
-    let e = s.rebuild().unwrap_err();
+    let e = s.rebuild_after(&changed).unwrap_err();
     assert!(e.to_string().contains("unknown field 'tittle'"));
     assert!(Arc::ptr_eq(&before, &s.site()));
 }

@@ -19,5 +19,5 @@ pub use config::{Config, Direction, Language, MissingTranslation};
 pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use front_matter::FrontMatter;
-pub use load::{LoadOptions, Project, SourcePage, load_project};
+pub use load::{LoadOptions, Project, SourcePage, load_project, reload_project};
 pub use theme::Theme;

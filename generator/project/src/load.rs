@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -82,8 +83,9 @@ pub struct Project {
     pub default_language: String,
     /// Code of the language that fills gaps.
     pub fallback_language: String,
-    /// Every Markdown source, sorted by language order then path.
-    pub pages: Vec<SourcePage>,
+    /// Every Markdown source, sorted by language order then path (shared, so that a
+    /// reload after one edit copies pointers, not texts).
+    pub pages: Vec<Arc<SourcePage>>,
     /// The theme.
     pub theme: Theme,
     /// The brand data.
@@ -280,6 +282,150 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
     brand
 }
 
+/// Reads and parses one Markdown source (`path` relative to `root`).
+fn load_source(
+    root: &Path,
+    lang: &str,
+    rel: &str,
+    path: &Path,
+    tax_names: &[&str],
+) -> (Option<SourcePage>, Diagnostics) {
+    let mut d = Diagnostics::new();
+    let bytes = match std::fs::read(root.join(path)) {
+        Ok(b) => b,
+        Err(e) => {
+            d.push(Diagnostic::error(path, format!("cannot read: {e}")));
+            return (None, d);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            d.push(Diagnostic::error(
+                path,
+                "not UTF-8 text: save the file as UTF-8",
+            ));
+            return (None, d);
+        }
+    };
+    let hash = *blake3::hash(text.as_bytes()).as_bytes();
+    let s = match split(&text) {
+        Ok(s) => s,
+        Err(msg) => {
+            d.push(Diagnostic::error(path, msg).at(1, 1));
+            return (None, d);
+        }
+    };
+    let front = parse_front_matter(s.yaml, s.yaml_line_offset, path, tax_names, &mut d);
+    let mut fh = blake3::Hasher::new();
+    fh.update(lang.as_bytes());
+    fh.update(b"\0");
+    fh.update(rel.as_bytes());
+    fh.update(b"\0");
+    fh.update(s.yaml.as_bytes());
+    let front_hash = *fh.finalize().as_bytes();
+    if front.title.is_none() && !d.has_errors() {
+        d.push(Diagnostic::error(path, "missing field 'title'").at(1, 1));
+    }
+    let page = SourcePage {
+        lang: lang.to_string(),
+        rel: rel.to_string(),
+        path: path.to_path_buf(),
+        is_section: rel == "_index.md" || rel.ends_with("/_index.md"),
+        front,
+        body: s.body.to_string(),
+        body_line_offset: s.body_line_offset,
+        hash,
+        front_hash,
+    };
+    (Some(page), d)
+}
+
+/// Sorts sources by language order then path, and checks that no two sources of one
+/// language share a translation key.
+fn sort_and_check_pages(pages: &mut [Arc<SourcePage>], codes: &[String], diags: &mut Diagnostics) {
+    let lang_order = |code: &str| codes.iter().position(|c| c == code).unwrap_or(usize::MAX);
+    pages.sort_by(|a, b| (lang_order(&a.lang), &a.rel).cmp(&(lang_order(&b.lang), &b.rel)));
+    let mut keys = BTreeSet::new();
+    for p in pages.iter() {
+        if !keys.insert((p.lang.as_str(), p.translation_key())) {
+            diags.push(Diagnostic::error(
+                &p.path,
+                format!(
+                    "translation_key '{}' is used by another page of the same language",
+                    p.translation_key()
+                ),
+            ));
+        }
+    }
+}
+
+/// Reloads `prev` after a change to `changed` (absolute paths). When every change is a
+/// Markdown file under `narrative/<lang>/`, only those files are read again; anything
+/// else (config, theme, brand, folders) loads the whole project. This is what keeps a
+/// one-page edit fast on a large site.
+pub fn reload_project(
+    prev: &Project,
+    changed: &[PathBuf],
+    opts: LoadOptions,
+) -> Result<Project, Diagnostics> {
+    let root = &prev.root;
+    let codes: Vec<String> = prev.languages.iter().map(|l| l.code.clone()).collect();
+    let mut targets = Vec::new();
+    for c in changed {
+        let Ok(rel) = c.strip_prefix(root) else {
+            return load_project(root, opts);
+        };
+        let parts: Vec<String> = rel
+            .components()
+            .map(|x| x.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let is_page = parts.len() >= 3
+            && parts[0] == "narrative"
+            && codes.contains(&parts[1])
+            && parts[parts.len() - 1].ends_with(".md")
+            && !c.is_dir()
+            && !std::fs::symlink_metadata(c).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_page {
+            return load_project(root, opts);
+        }
+        targets.push((parts[1].clone(), parts[2..].join("/"), rel.to_path_buf()));
+    }
+    let tax_names: Vec<&str> = prev
+        .config
+        .taxonomies
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut diags = Diagnostics::new();
+    let mut pages = prev.pages.clone();
+    for (lang, rel, path) in targets {
+        pages.retain(|p| !(p.lang == lang && p.rel == rel));
+        if root.join(&path).is_file() {
+            let (p, d) = load_source(root, &lang, &rel, &path, &tax_names);
+            diags.extend(d);
+            if let Some(p) = p
+                && (opts.drafts || !p.front.draft)
+            {
+                pages.push(Arc::new(p));
+            }
+        }
+    }
+    sort_and_check_pages(&mut pages, &codes, &mut diags);
+    diags.sort();
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut warnings = prev.warnings.clone();
+    warnings.extend(diags);
+    warnings.sort();
+    Ok(Project {
+        pages,
+        warnings,
+        ..prev.clone()
+    })
+}
+
 /// Loads and validates the project at `root`. On failure, returns every error found
 /// (warnings included); on success the warnings are in [`Project::warnings`].
 pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnostics> {
@@ -400,57 +546,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
     let results: Vec<(Option<SourcePage>, Diagnostics)> = files
         .par_iter()
-        .map(|(lang, rel, path)| {
-            let mut d = Diagnostics::new();
-            let bytes = match std::fs::read(root.join(path)) {
-                Ok(b) => b,
-                Err(e) => {
-                    d.push(Diagnostic::error(path, format!("cannot read: {e}")));
-                    return (None, d);
-                }
-            };
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    d.push(Diagnostic::error(
-                        path,
-                        "not UTF-8 text: save the file as UTF-8",
-                    ));
-                    return (None, d);
-                }
-            };
-            let hash = *blake3::hash(text.as_bytes()).as_bytes();
-            let s = match split(&text) {
-                Ok(s) => s,
-                Err(msg) => {
-                    d.push(Diagnostic::error(path, msg).at(1, 1));
-                    return (None, d);
-                }
-            };
-            let front = parse_front_matter(s.yaml, s.yaml_line_offset, path, &tax_names, &mut d);
-            let mut fh = blake3::Hasher::new();
-            fh.update(lang.as_bytes());
-            fh.update(b"\0");
-            fh.update(rel.as_bytes());
-            fh.update(b"\0");
-            fh.update(s.yaml.as_bytes());
-            let front_hash = *fh.finalize().as_bytes();
-            if front.title.is_none() && !d.has_errors() {
-                d.push(Diagnostic::error(path, "missing field 'title'").at(1, 1));
-            }
-            let page = SourcePage {
-                lang: lang.clone(),
-                rel: rel.clone(),
-                path: path.clone(),
-                is_section: rel == "_index.md" || rel.ends_with("/_index.md"),
-                front,
-                body: s.body.to_string(),
-                body_line_offset: s.body_line_offset,
-                hash,
-                front_hash,
-            };
-            (Some(page), d)
-        })
+        .map(|(lang, rel, path)| load_source(root, lang, rel, path, &tax_names))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     for (p, d) in results {
@@ -458,25 +554,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         if let Some(p) = p
             && (opts.drafts || !p.front.draft)
         {
-            pages.push(p);
+            pages.push(Arc::new(p));
         }
     }
-    let lang_order = |code: &str| codes.iter().position(|c| c == code).unwrap_or(usize::MAX);
-    pages.sort_by(|a, b| (lang_order(&a.lang), &a.rel).cmp(&(lang_order(&b.lang), &b.rel)));
-
-    // Two sources of one language with the same translation key would be ambiguous.
-    let mut keys = BTreeSet::new();
-    for p in &pages {
-        if !keys.insert((p.lang.as_str(), p.translation_key())) {
-            diags.push(Diagnostic::error(
-                &p.path,
-                format!(
-                    "translation_key '{}' is used by another page of the same language",
-                    p.translation_key()
-                ),
-            ));
-        }
-    }
+    sort_and_check_pages(&mut pages, &codes, &mut diags);
 
     diags.sort();
     if diags.has_errors() {

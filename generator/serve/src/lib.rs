@@ -80,7 +80,7 @@ fn rebuild(
     since: Instant,
     on_event: &(dyn Fn(ServeEvent) + Send + Sync),
 ) {
-    match session.rebuild() {
+    match session.rebuild_after(&changed) {
         Ok(report) => {
             let was_broken = shared
                 .error

@@ -9,9 +9,13 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
-/// How long the files must be quiet before a rebuild starts. Editors write a file in
-/// one or a few syscalls; 15 ms gathers them without making the preview feel late.
+/// How long the files must be quiet before a rebuild starts, when no "closed after
+/// writing" event says that the write is over. Editors write a file in one or a few
+/// syscalls; 15 ms gathers them without making the preview feel late.
 const QUIET: Duration = Duration::from_millis(15);
+/// After a file is closed from writing, the little time left for a burst (an editor
+/// saving several files, a rename pair) to arrive.
+const AFTER_CLOSE: Duration = Duration::from_millis(3);
 /// The longest a burst may delay a rebuild.
 const MAX_WAIT: Duration = Duration::from_millis(300);
 
@@ -94,6 +98,14 @@ impl Watcher {
                     .cloned()
                     .collect()
             };
+            let closed = |ev: &notify::Event| {
+                matches!(
+                    ev.kind,
+                    EventKind::Access(notify::event::AccessKind::Close(
+                        notify::event::AccessMode::Write
+                    ))
+                ) && ev.paths.iter().any(|p| is_relevant(&root, p))
+            };
             // Blocks until the watcher is dropped (the channel then closes).
             while let Ok(first) = rx.recv() {
                 let Ok(first) = first else { continue };
@@ -102,9 +114,15 @@ impl Watcher {
                     continue;
                 }
                 let since = Instant::now();
+                let mut wait = QUIET;
                 while since.elapsed() < MAX_WAIT {
-                    match rx.recv_timeout(QUIET) {
-                        Ok(Ok(ev)) => changed.extend(relevant(&ev)),
+                    match rx.recv_timeout(wait) {
+                        Ok(Ok(ev)) => {
+                            if closed(&ev) {
+                                wait = AFTER_CLOSE;
+                            }
+                            changed.extend(relevant(&ev));
+                        }
                         Ok(Err(_)) => {}
                         Err(mpsc::RecvTimeoutError::Timeout) => break,
                         Err(mpsc::RecvTimeoutError::Disconnected) => return,

@@ -65,6 +65,25 @@ pub struct MarkdownMeta {
     pub word_count: usize,
     /// Every `id` attribute in the HTML (headings, footnotes), for anchor checks.
     pub ids: Vec<String>,
+    /// blake3 of what other pages can show of this one (summary, reading time, table of
+    /// contents): listings and `get_page` depend on it, not on the rest of the body.
+    pub digest: [u8; 32],
+}
+
+impl MarkdownMeta {
+    fn compute_digest(&self) -> [u8; 32] {
+        let mut g = blake3::Hasher::new();
+        g.update(self.summary.as_bytes());
+        g.update(&(self.word_count.div_ceil(200) as u64).to_le_bytes());
+        for h in self.headings.iter().filter(|h| h.level <= 3) {
+            g.update(&[h.level]);
+            g.update(h.id.as_bytes());
+            g.update(b"\0");
+            g.update(h.text.as_bytes());
+            g.update(b"\0");
+        }
+        *g.finalize().as_bytes()
+    }
 }
 
 /// `text` cut at a word boundary to at most `max` bytes, with an ellipsis when cut.
@@ -316,6 +335,7 @@ pub fn render_markdown(
     // Writing into a String cannot fail.
     let _ = comrak::format_html_with_plugins(root, &options, &mut html, &plugins);
     // Heading ids are already known; keep the others (footnotes, raw HTML).
+    out.meta.digest = out.meta.compute_digest();
     out.meta.ids = collect_ids(&html)
         .into_iter()
         .filter(|id| !out.meta.headings.iter().any(|h| &h.id == id))

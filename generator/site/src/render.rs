@@ -62,7 +62,11 @@ struct Shared {
     date_names: HashMap<String, DateNames>,
     /// Summaries and sections, built on the first render (a build that renders
     /// nothing never needs them).
-    tables: OnceLock<Tables>,
+    tables: OnceLock<Arc<Tables>>,
+    /// The site model, for the template functions.
+    site: Arc<Site>,
+    /// Language codes in order (index = language index).
+    lang_codes: Vec<String>,
     /// (lang, rel path of any language's source) → key, to accept paths in get_url.
     key_of_rel: HashMap<String, String>,
     /// (lang, key) → URL path.
@@ -71,14 +75,55 @@ struct Shared {
     assets: BTreeMap<String, String>,
 }
 
+impl Shared {
+    /// The entry of translation key `key` in language `lang`.
+    fn entry(&self, lang: &str, key: &str) -> Option<usize> {
+        let li = self.lang_codes.iter().position(|c| c == lang)?;
+        self.site.entry_for(li, key)
+    }
+}
+
 /// The values templates see for each entry.
-struct Tables {
+pub struct Tables {
     /// Per entry: its summary (title, url, date, summary, taxonomies…).
     by_entry: Vec<Value>,
-    /// (lang, key) → summary.
-    summaries: HashMap<(String, String), Value>,
-    /// (lang, key) → section value with its pages and subsections.
-    sections: HashMap<(String, String), Value>,
+    /// Per entry: the hash of what its summary is made of, to reuse it next time.
+    keys: Vec<[u8; 32]>,
+    /// Per section entry: its summary with `pages` and `subsections`, made on first use.
+    sections: Vec<OnceLock<Value>>,
+}
+
+impl Tables {
+    fn section(&self, site: &Site, i: usize) -> Value {
+        self.sections[i]
+            .get_or_init(|| {
+                let e = &site.entries[i];
+                let mut map = tera::Map::new();
+                if let Some(m) = self.by_entry[i].as_map() {
+                    for (k, v) in m.iter() {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
+                let pages: Vec<Value> = e.pages.iter().map(|&p| self.by_entry[p].clone()).collect();
+                let subs: Vec<Value> = e
+                    .subsections
+                    .iter()
+                    .map(|&p| self.by_entry[p].clone())
+                    .collect();
+                map.insert("pages".into(), Value::from(pages.as_slice()));
+                map.insert("subsections".into(), Value::from(subs.as_slice()));
+                Value::from(map)
+            })
+            .clone()
+    }
+}
+
+/// What a resident session keeps from one build to make the next one faster: the site
+/// model when no page's front matter changed, and the summaries that did not change.
+pub struct Carry {
+    site_key: [u8; 32],
+    site: Arc<Site>,
+    tables: Option<Arc<Tables>>,
 }
 
 struct CacheView<'a, 'p>(&'a Prepared<'p>);
@@ -98,7 +143,9 @@ pub struct Prepared<'p> {
     shared: Arc<Shared>,
     tera: Tera,
     /// The site model.
-    pub site: Site,
+    pub site: Arc<Site>,
+    site_key: [u8; 32],
+    previous_tables: Option<Arc<Tables>>,
     md: Vec<Arc<MarkdownMeta>>,
     md_keys: Vec<String>,
     /// HTML of each source's Markdown, kept from the prepare step until the page that
@@ -219,9 +266,22 @@ impl<'p> Prepared<'p> {
         project: &'p Project,
         assets: BTreeMap<String, String>,
         cache: &MarkdownCache,
+        carry: Option<&Carry>,
     ) -> Result<Prepared<'p>, Diagnostics> {
         let mut diags = Diagnostics::new();
-        let site = Site::build(project)?;
+        // The site model depends on the config and every page's path and front matter.
+        let site_key = {
+            let mut h = blake3::Hasher::new();
+            h.update(&project.config_hash);
+            for p in &project.pages {
+                h.update(&p.front_hash);
+            }
+            *h.finalize().as_bytes()
+        };
+        let (site, previous_tables) = match carry {
+            Some(c) if c.site_key == site_key => (c.site.clone(), c.tables.clone()),
+            _ => (Arc::new(Site::build(project)?), None),
+        };
         let base_url = project.config.base().to_string();
         let base_path = project.config.base_path();
         // Markdown, once per source.
@@ -342,6 +402,8 @@ impl<'p> Prepared<'p> {
             urls,
             assets,
             tables: OnceLock::new(),
+            site: site.clone(),
+            lang_codes: project.languages.iter().map(|l| l.code.clone()).collect(),
         });
 
         // Templates.
@@ -450,16 +512,10 @@ impl<'p> Prepared<'p> {
             g.update(serde_json::to_string(s).unwrap_or_default().as_bytes());
         }
         // What listings and get_page() show of other pages: front matter, and from the
-        // body only the summary, reading time and table of contents.
+        // body only the summary, reading time and table of contents (the digest).
         for (p, m) in project.pages.iter().zip(&md) {
             g.update(&p.front_hash);
-            g.update(m.summary.as_bytes());
-            g.update(&(m.word_count.div_ceil(200) as u64).to_le_bytes());
-            for h in m.headings.iter().filter(|h| h.level <= 3) {
-                g.update(&[h.level]);
-                g.update(h.id.as_bytes());
-                g.update(h.text.as_bytes());
-            }
+            g.update(&m.digest);
         }
         g.update(env!("CARGO_PKG_VERSION").as_bytes());
         let global_hash = *g.finalize().as_bytes();
@@ -481,6 +537,8 @@ impl<'p> Prepared<'p> {
             tera,
             missing: site.missing.clone(),
             site,
+            site_key,
+            previous_tables,
             md,
             warnings: diags,
             languages: project.languages.clone(),
@@ -499,7 +557,9 @@ impl<'p> Prepared<'p> {
     }
 
     fn tables(&self) -> &Tables {
-        self.shared.tables.get_or_init(|| self.build_tables())
+        self.shared
+            .tables
+            .get_or_init(|| Arc::new(self.build_tables()))
     }
 
     fn build_tables(&self) -> Tables {
@@ -591,37 +651,50 @@ impl<'p> Prepared<'p> {
             );
             Value::from(m)
         };
+        // A summary is made of its entry (the same when the site model is reused), its
+        // source's front matter and its Markdown summary and length.
+        let keys: Vec<[u8; 32]> = site
+            .entries
+            .iter()
+            .map(|e| {
+                let mut h = blake3::Hasher::new();
+                h.update(&project.pages[e.source].front_hash);
+                h.update(&md[e.source].digest);
+                *h.finalize().as_bytes()
+            })
+            .collect();
+        let previous = self
+            .previous_tables
+            .as_ref()
+            .filter(|t| t.keys.len() == keys.len());
         let by_entry: Vec<Value> = (0..site.entries.len())
             .into_par_iter()
-            .map(summary)
+            .map(|i| match previous {
+                Some(t) if t.keys[i] == keys[i] => t.by_entry[i].clone(),
+                _ => summary(i),
+            })
             .collect();
-        let mut summaries = HashMap::with_capacity(site.entries.len());
-        for (i, e) in site.entries.iter().enumerate() {
-            let code = project.languages[e.lang].code.clone();
-            summaries.insert((code, e.key.clone()), by_entry[i].clone());
-        }
-        let mut sections = HashMap::new();
-        for (i, e) in site.entries.iter().enumerate() {
-            if e.kind != EntryKind::Section {
-                continue;
-            }
-            let code = project.languages[e.lang].code.clone();
-            let mut map = tera::Map::new();
-            if let Some(m) = by_entry[i].as_map() {
-                for (k, v) in m.iter() {
-                    map.insert(k.clone(), v.clone());
-                }
-            }
-            let pages: Vec<Value> = e.pages.iter().map(|&p| by_entry[p].clone()).collect();
-            let subs: Vec<Value> = e.subsections.iter().map(|&p| by_entry[p].clone()).collect();
-            map.insert("pages".into(), Value::from(pages.as_slice()));
-            map.insert("subsections".into(), Value::from(subs.as_slice()));
-            sections.insert((code, e.key.clone()), Value::from(map));
-        }
+        let sections = (0..site.entries.len()).map(|_| OnceLock::new()).collect();
         Tables {
             by_entry,
-            summaries,
+            keys,
             sections,
+        }
+    }
+
+    /// What the next build of a resident session may reuse from this one.
+    pub fn carry(&self) -> Carry {
+        Carry {
+            site_key: self.site_key,
+            site: self.site.clone(),
+            // Unused this time: the previous ones still serve (each summary is checked
+            // against its key before reuse).
+            tables: self
+                .shared
+                .tables
+                .get()
+                .cloned()
+                .or_else(|| self.previous_tables.clone()),
         }
     }
 
@@ -964,10 +1037,8 @@ impl<'p> Prepared<'p> {
             (None, EntryKind::Page) => "page.html".into(),
         };
         if e.kind == EntryKind::Section {
-            let code = &self.languages[e.lang].code;
-            if let Some(sec) = self.tables().sections.get(&(code.clone(), e.key.clone()))
-                && let Some(m) = sec.as_map()
-            {
+            let sec = self.tables().section(&self.site, i);
+            if let Some(m) = sec.as_map() {
                 for key in ["pages", "subsections"] {
                     if let Some(v) = m.get(&tera::value::Key::from(key)) {
                         map.insert(key.into(), v.clone());
@@ -1215,7 +1286,7 @@ fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> 
 }
 
 /// Bumped whenever what the Markdown step produces changes shape or content.
-const MARKDOWN_CACHE_FORMAT: u32 = 2;
+const MARKDOWN_CACHE_FORMAT: u32 = 3;
 
 fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<String> {
     if let Some(l) = kwargs.get::<&str>("lang")? {
@@ -1296,10 +1367,8 @@ fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
             let path: &str = kwargs.must_get("path")?;
             let lang = lang_of(state, &kwargs, &s)?;
             let key = key_of(path, &s);
-            s.tables
-                .get()
-                .and_then(|t| t.summaries.get(&(lang.clone(), key)))
-                .cloned()
+            s.entry(&lang, &key)
+                .and_then(|i| s.tables.get().map(|t| t.by_entry[i].clone()))
                 .ok_or_else(|| {
                     tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'"))
                 })
@@ -1317,10 +1386,9 @@ fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
                     .trim_start_matches('/')
                     .to_string();
             }
-            s.tables
-                .get()
-                .and_then(|t| t.sections.get(&(lang.clone(), key)))
-                .cloned()
+            s.entry(&lang, &key)
+                .filter(|&i| s.site.entries[i].kind == EntryKind::Section)
+                .and_then(|i| s.tables.get().map(|t| t.section(&s.site, i)))
                 .ok_or_else(|| {
                     tera::Error::message(format!(
                         "get_section: no section '{path}' in language '{lang}'"
