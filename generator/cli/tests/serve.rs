@@ -105,7 +105,7 @@ fn rebuilds_render_only_what_an_edit_touches() {
     assert!(r.changed_paths.contains(&"index.html".to_string()));
     assert_equals_clean_build(root, &s);
 
-    // A template: what uses it.
+    // A template: the pages it renders, and no other.
     let changed = edit(
         root,
         "themes/default/templates/404.html",
@@ -113,7 +113,30 @@ fn rebuilds_render_only_what_an_edit_touches() {
         "{% block content %}<!-- x -->",
     );
     let r = s.rebuild_after(&changed).unwrap();
-    assert_eq!(r.changed_paths, vec!["404.html", "en/404.html"]);
+    assert_eq!(r.rendered_paths, vec!["404.html", "en/404.html"]);
+    assert_equals_clean_build(root, &s);
+    // A partial: the templates that include it (listings), not the plain pages.
+    let changed = edit(
+        root,
+        "themes/default/templates/partials/card.html",
+        "<article",
+        "<!-- card -->\n<article",
+    );
+    let r = s.rebuild_after(&changed).unwrap();
+    assert!(
+        r.rendered_paths.contains(&"news/index.html".to_string()),
+        "{:?}",
+        r.rendered_paths
+    );
+    assert!(
+        r.rendered_paths
+            .contains(&"tags/reseau/index.html".to_string())
+    );
+    assert!(
+        !r.rendered_paths
+            .contains(&"news/one/index.html".to_string())
+    );
+    assert!(!r.rendered_paths.contains(&"about/index.html".to_string()));
     assert_equals_clean_build(root, &s);
 
     // A new page, a deleted page, a deleted folder: no stale page left.

@@ -386,6 +386,12 @@ pub fn reload_project(
             && parts[parts.len() - 1].ends_with(".md")
             && !c.is_dir()
             && !std::fs::symlink_metadata(c).is_ok_and(|m| m.file_type().is_symlink());
+        // A file that came and went (an editor's or a tool's temporary file) and that
+        // held no page changes nothing.
+        let vanished = !c.exists() && !prev.pages.iter().any(|p| p.path.starts_with(rel));
+        if vanished && !rel.to_string_lossy().ends_with(".md") {
+            continue;
+        }
         if !is_page {
             return load_project(root, opts);
         }

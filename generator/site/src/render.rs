@@ -163,7 +163,8 @@ pub struct Prepared<'p> {
     /// Warnings.
     pub warnings: Diagnostics,
     languages: Vec<marque_project::Language>,
-    templates_hash: [u8; 32],
+    /// Per template: blake3 of it and every template it extends or includes.
+    template_hashes: HashMap<String, [u8; 32]>,
     global_hash: [u8; 32],
     theme_dir: PathBuf,
     feed_limit: usize,
@@ -239,6 +240,57 @@ fn parse_report(text: &str) -> Option<(String, usize, usize, String)> {
     let line: usize = parts.next()?.trim().parse().ok()?;
     let file = parts.next()?.trim().to_string();
     Some((file, line, col, msg))
+}
+
+/// The names of the templates `src` extends or includes (`{% extends "base.html" %}`,
+/// `{% include "partials/card.html" %}`). Errs on the side of finding too many.
+fn template_references(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in ["extends", "include"] {
+        let mut rest = src;
+        while let Some(i) = rest.find(word) {
+            let after = rest[i + word.len()..].trim_start();
+            rest = &rest[i + word.len()..];
+            let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            if let Some(end) = after[1..].find(q) {
+                out.push(after[1..1 + end].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// For each template: the hash of its source and of every template it reaches through
+/// `extends` and `include`, so that a page is rendered again when one of those changes.
+fn template_closure_hashes(sources: &[(String, String)]) -> HashMap<String, [u8; 32]> {
+    let by_name: HashMap<&str, &str> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    let mut out = HashMap::new();
+    for (name, _) in sources {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![name.clone()];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            if let Some(src) = by_name.get(n.as_str()) {
+                stack.extend(template_references(src));
+            }
+        }
+        let mut h = blake3::Hasher::new();
+        for n in &seen {
+            h.update(n.as_bytes());
+            h.update(b"\0");
+            h.update(by_name.get(n.as_str()).unwrap_or(&"").as_bytes());
+            h.update(b"\0");
+        }
+        out.insert(name.clone(), *h.finalize().as_bytes());
+    }
+    out
 }
 
 /// Escapes text for XML.
@@ -410,11 +462,8 @@ impl<'p> Prepared<'p> {
         let theme_dir = project.theme.dir.clone();
         let mut tera = Tera::new();
         let mut template_names = Vec::new();
-        let mut hasher = blake3::Hasher::new();
         let mut sources = Vec::new();
         for t in &project.theme.templates {
-            hasher.update(t.name.as_bytes());
-            hasher.update(&t.bytes);
             match std::str::from_utf8(&t.bytes) {
                 Ok(s) => {
                     sources.push((t.name.clone(), s.to_string()));
@@ -444,7 +493,7 @@ impl<'p> Prepared<'p> {
         {
             diags.push(tera_error(&e, &theme_dir, "base.html"));
         }
-        let templates_hash = *hasher.finalize().as_bytes();
+        let template_hashes = template_closure_hashes(&sources);
 
         // Templates named in front matter must exist.
         for p in &project.pages {
@@ -502,7 +551,6 @@ impl<'p> Prepared<'p> {
         // Everything that any page may read besides its own body.
         let mut g = blake3::Hasher::new();
         g.update(&project.config_hash);
-        g.update(&templates_hash);
         for (k, v) in shared.assets.iter() {
             g.update(k.as_bytes());
             g.update(v.as_bytes());
@@ -542,7 +590,7 @@ impl<'p> Prepared<'p> {
             md,
             warnings: diags,
             languages: project.languages.clone(),
-            templates_hash,
+            template_hashes,
             global_hash,
             theme_dir,
             feed_limit: project.config.feed.limit,
@@ -754,6 +802,17 @@ impl<'p> Prepared<'p> {
         CacheView(self)
     }
 
+    /// The template that renders entry `i`.
+    fn template_of(&self, i: usize) -> String {
+        let e = &self.site.entries[i];
+        match (&self.project.pages[e.source].front.template, e.kind) {
+            (Some(t), _) => t.clone(),
+            (None, EntryKind::Section) if e.dir.is_empty() => "index.html".into(),
+            (None, EntryKind::Section) => "section.html".into(),
+            (None, EntryKind::Page) => "page.html".into(),
+        }
+    }
+
     /// Every output this site renders, with its input key.
     pub fn jobs(&self, project: &Project) -> Vec<PageJob> {
         let mut jobs = Vec::with_capacity(self.site.entries.len() + 64);
@@ -769,8 +828,9 @@ impl<'p> Prepared<'p> {
         let body_hash = |e: usize| project.pages[self.site.entries[e].source].hash;
         // Bodies of link targets change what a page renders only through anchors and
         // URLs, both covered by the global hash and the check pass.
+        let tpl = |name: &str| self.template_hashes.get(name).copied().unwrap_or([0; 32]);
         for (i, e) in self.site.entries.iter().enumerate() {
-            let mut parts: Vec<[u8; 32]> = vec![body_hash(i)];
+            let mut parts: Vec<[u8; 32]> = vec![body_hash(i), tpl(&self.template_of(i))];
             if e.kind == EntryKind::Section {
                 parts.extend(e.pages.iter().map(|&p| body_hash(p)));
             }
@@ -787,11 +847,12 @@ impl<'p> Prepared<'p> {
             jobs.push(PageJob {
                 output: format!("{}index.html", t.path.trim_start_matches('/')),
                 kind: PageKind::TaxonomyList(ti),
-                key: key(&[b"taxlist", t.path.as_bytes()]),
+                key: key(&[b"taxlist", t.path.as_bytes(), &tpl("taxonomy_list.html")]),
             });
             for (si, term) in t.terms.iter().enumerate() {
                 let bodies: Vec<[u8; 32]> = term.entries.iter().map(|&e| body_hash(e)).collect();
-                let mut all = vec![b"term".as_slice(), term.path.as_bytes()];
+                let term_tpl = tpl("taxonomy_term.html");
+                let mut all = vec![b"term".as_slice(), term.path.as_bytes(), &term_tpl];
                 all.extend(bodies.iter().map(|b| b.as_slice()));
                 jobs.push(PageJob {
                     output: format!("{}index.html", term.path.trim_start_matches('/')),
@@ -828,7 +889,7 @@ impl<'p> Prepared<'p> {
                     format!("{prefix}/404.html")
                 },
                 kind: PageKind::NotFound(li),
-                key: key(&[b"404", l.code.as_bytes()]),
+                key: key(&[b"404", l.code.as_bytes(), &tpl("404.html")]),
             });
         }
         jobs.push(PageJob {
@@ -841,7 +902,6 @@ impl<'p> Prepared<'p> {
             kind: PageKind::Robots,
             key: key(&[b"robots"]),
         });
-        let _ = self.templates_hash;
         jobs
     }
 
@@ -1030,12 +1090,7 @@ impl<'p> Prepared<'p> {
                 ctx.insert_value("parent", s.clone());
             }
         }
-        let template = match (&p.front.template, e.kind) {
-            (Some(t), _) => t.clone(),
-            (None, EntryKind::Section) if e.dir.is_empty() => "index.html".into(),
-            (None, EntryKind::Section) => "section.html".into(),
-            (None, EntryKind::Page) => "page.html".into(),
-        };
+        let template = self.template_of(i);
         if e.kind == EntryKind::Section {
             let sec = self.tables().section(&self.site, i);
             if let Some(m) = sec.as_map() {
