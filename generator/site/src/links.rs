@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use marque_project::{Diagnostic, Diagnostics, Project};
 
 use crate::markdown::{LINK_MARKER, MarkdownMeta};
@@ -41,50 +43,60 @@ pub fn check_links(
     md: &[std::sync::Arc<MarkdownMeta>],
     index: &HashMap<(&str, &str), usize>,
 ) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    for (s, page) in project.pages.iter().enumerate() {
-        for link in &md[s].links {
-            let target = match &link.target {
-                None => Some(s),
-                Some(t) => find_target(project, index, &page.lang, t),
-            };
-            let Some(t) = target else {
-                let msg = match &link.target {
-                    Some(t) if t.starts_with("../") => format!(
-                        "link '{}' leaves narrative/{}/: link with @/path.md instead",
-                        link.written, page.lang
-                    ),
-                    Some(t) => format!(
-                        "link '{}': there is no page narrative/{}/{t}",
-                        link.written, page.lang
-                    ),
-                    None => unreachable_link(&link.written),
+    let per_source: Vec<Diagnostics> = project
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(s, page)| {
+            let mut diags = Diagnostics::new();
+            for link in &md[s].links {
+                let target = match &link.target {
+                    None => Some(s),
+                    Some(t) => find_target(project, index, &page.lang, t),
                 };
-                diags.push(Diagnostic::error(&page.path, msg).at(link.line, link.column));
-                continue;
-            };
-            if let Some(anchor) = &link.anchor
-                && !anchor.is_empty()
-                && !md[t].ids.iter().any(|id| id == anchor)
-                && !md[t].headings.iter().any(|h| &h.id == anchor)
-            {
-                let ids: Vec<&str> = md[t].headings.iter().map(|h| h.id.as_str()).collect();
-                diags.push(
-                    Diagnostic::error(
-                        &page.path,
-                        format!(
-                            "link '{}': {} has no anchor '#{anchor}'{}",
-                            link.written,
-                            project.pages[t].path.display(),
-                            marque_project::diag::hint(anchor, &ids)
+                let Some(t) = target else {
+                    let msg = match &link.target {
+                        Some(t) if t.starts_with("../") => format!(
+                            "link '{}' leaves narrative/{}/: link with @/path.md instead",
+                            link.written, page.lang
                         ),
-                    )
-                    .at(link.line, link.column),
-                );
+                        Some(t) => format!(
+                            "link '{}': there is no page narrative/{}/{t}",
+                            link.written, page.lang
+                        ),
+                        None => unreachable_link(&link.written),
+                    };
+                    diags.push(Diagnostic::error(&page.path, msg).at(link.line, link.column));
+                    continue;
+                };
+                if let Some(anchor) = &link.anchor
+                    && !anchor.is_empty()
+                    && !md[t].ids.iter().any(|id| id == anchor)
+                    && !md[t].headings.iter().any(|h| &h.id == anchor)
+                {
+                    let ids: Vec<&str> = md[t].headings.iter().map(|h| h.id.as_str()).collect();
+                    diags.push(
+                        Diagnostic::error(
+                            &page.path,
+                            format!(
+                                "link '{}': {} has no anchor '#{anchor}'{}",
+                                link.written,
+                                project.pages[t].path.display(),
+                                marque_project::diag::hint(anchor, &ids)
+                            ),
+                        )
+                        .at(link.line, link.column),
+                    );
+                }
             }
-        }
-    }
+            diags
+        })
+        .collect();
     let _ = site;
+    let mut diags = Diagnostics::new();
+    for d in per_source {
+        diags.extend(d);
+    }
     diags
 }
 

@@ -69,8 +69,6 @@ struct Shared {
     lang_codes: Vec<String>,
     /// (lang, rel path of any language's source) → key, to accept paths in get_url.
     key_of_rel: HashMap<String, String>,
-    /// (lang, key) → URL path.
-    urls: HashMap<(String, String), String>,
     /// asset name → hashed URL.
     assets: BTreeMap<String, String>,
 }
@@ -416,15 +414,13 @@ impl<'p> Prepared<'p> {
             .map(|(k, (_, v))| (k.clone(), date_names(v)))
             .collect();
 
-        let mut urls = HashMap::with_capacity(site.entries.len());
-        let mut key_of_rel = HashMap::new();
-        for p in &project.pages {
-            key_of_rel.insert(p.rel.clone(), p.translation_key().to_string());
-        }
-        for e in &site.entries {
-            let code = project.languages[e.lang].code.clone();
-            urls.insert((code, e.key.clone()), format!("{base_path}{}", e.path));
-        }
+        // Only the sources whose translation key is not their path need a lookup.
+        let key_of_rel: HashMap<String, String> = project
+            .pages
+            .iter()
+            .filter(|p| p.translation_key() != p.rel)
+            .map(|p| (p.rel.clone(), p.translation_key().to_string()))
+            .collect();
         let shared = Arc::new(Shared {
             base_url: base_url.clone(),
             base_path: base_path.clone(),
@@ -451,7 +447,6 @@ impl<'p> Prepared<'p> {
             date_formats,
             date_names: date_names_map,
             key_of_rel,
-            urls,
             assets,
             tables: OnceLock::new(),
             site: site.clone(),
@@ -703,7 +698,7 @@ impl<'p> Prepared<'p> {
         // source's front matter and its Markdown summary and length.
         let keys: Vec<[u8; 32]> = site
             .entries
-            .iter()
+            .par_iter()
             .map(|e| {
                 let mut h = blake3::Hasher::new();
                 h.update(&project.pages[e.source].front_hash);
@@ -829,20 +824,19 @@ impl<'p> Prepared<'p> {
         // Bodies of link targets change what a page renders only through anchors and
         // URLs, both covered by the global hash and the check pass.
         let tpl = |name: &str| self.template_hashes.get(name).copied().unwrap_or([0; 32]);
-        for (i, e) in self.site.entries.iter().enumerate() {
+        jobs.par_extend(self.site.entries.par_iter().enumerate().map(|(i, e)| {
             let mut parts: Vec<[u8; 32]> = vec![body_hash(i), tpl(&self.template_of(i))];
             if e.kind == EntryKind::Section {
                 parts.extend(e.pages.iter().map(|&p| body_hash(p)));
             }
-            let flat: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
             let mut all = vec![b"entry".as_slice(), e.path.as_bytes()];
-            all.extend(flat);
-            jobs.push(PageJob {
+            all.extend(parts.iter().map(|p| p.as_slice()));
+            PageJob {
                 output: format!("{}index.html", e.path.trim_start_matches('/')),
                 kind: PageKind::Entry(i),
                 key: key(&all),
-            });
-        }
+            }
+        }));
         for (ti, t) in self.site.taxonomies.iter().enumerate() {
             jobs.push(PageJob {
                 output: format!("{}index.html", t.path.trim_start_matches('/')),
@@ -1397,8 +1391,11 @@ fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
             let lang = lang_of(state, &kwargs, &s)?;
             if path.starts_with("@/") || path.ends_with(".md") {
                 let key = key_of(path, &s);
-                return match s.urls.get(&(lang.clone(), key)) {
-                    Some(u) => Ok(Value::from(u.as_str())),
+                return match s.entry(&lang, &key) {
+                    Some(i) => Ok(Value::from(format!(
+                        "{}{}",
+                        s.base_path, s.site.entries[i].path
+                    ))),
                     None => Err(tera::Error::message(format!(
                         "get_url: no page '{path}' in language '{lang}'"
                     ))),
