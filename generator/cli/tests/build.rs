@@ -46,6 +46,10 @@ fn builds_pages_in_every_language_at_their_urls() {
         "{fr}"
     );
     assert!(fr.contains("<h2 id=\"notre-mission\">Notre mission</h2>"));
+    // The live-reload script belongs to `marque serve` only.
+    for (f, bytes) in tree(&p.path().join("output")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains("__marque"), "{f}");
+    }
 }
 
 #[test]

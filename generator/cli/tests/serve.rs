@@ -178,6 +178,38 @@ fn rebuilds_render_only_what_an_edit_touches() {
     );
     assert_equals_clean_build(root, &s);
 
+    // A folder renamed: its pages move, none is left at the old URLs.
+    std::fs::rename(
+        root.join("narrative/fr/news"),
+        root.join("narrative/fr/nouvelles"),
+    )
+    .unwrap();
+    let mut changed = vec![
+        root.join("narrative/fr/news"),
+        root.join("narrative/fr/nouvelles"),
+    ];
+    // The home page links to the folder: a broken link until it follows.
+    let e = s.rebuild_after(&changed).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("there is no page narrative/fr/news/_index.md"),
+        "{e}"
+    );
+    changed.extend(edit(
+        root,
+        "narrative/fr/_index.md",
+        "(news/_index.md)",
+        "(nouvelles/_index.md)",
+    ));
+    let r = s.rebuild_after(&changed).unwrap();
+    assert!(
+        r.removed_paths.contains(&"news/one/index.html".to_string()),
+        "{:?}",
+        r.removed_paths
+    );
+    assert!(s.site().contains_key("nouvelles/one/index.html"));
+    assert_equals_clean_build(root, &s);
+
     // A config change: everything is rendered again.
     let changed = edit(root, "marque.yaml", "%B %-d, %Y", "%-d %B %Y");
     let r = s.rebuild_after(&changed).unwrap();
