@@ -22,6 +22,12 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Builds the site into the output folder.
@@ -60,6 +66,20 @@ enum Command {
         /// Include pages marked draft.
         #[arg(long)]
         drafts: bool,
+    },
+    /// Builds the site in memory and reports broken links and anchors, images without
+    /// alt text or size, pages without description, skipped heading levels, missing
+    /// translations, duplicate titles and files over the size budget.
+    Check {
+        /// Project folder (holds marque.yaml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+        /// `text` for people, `json` for machines.
+        #[arg(long, default_value = "text")]
+        format: CheckFormat,
     },
     /// Creates a new project in DIR that builds at once.
     New {
@@ -172,6 +192,51 @@ fn main() -> ExitCode {
             open,
             drafts,
         } => serve(root, port, bind, open, drafts),
+        Command::Check {
+            root,
+            drafts,
+            format,
+        } => match marque_build::check::check(root, drafts) {
+            Ok(r) => {
+                let errors = r.diagnostics.errors().count();
+                match format {
+                    CheckFormat::Json => println!("{}", marque_build::check::to_json(&r)),
+                    CheckFormat::Text => {
+                        for x in &r.diagnostics.0 {
+                            println!("{x}");
+                        }
+                        println!(
+                            "checked {} pages ({} files): {} error(s), {} warning(s)",
+                            r.pages,
+                            r.files,
+                            errors,
+                            r.diagnostics.warnings().count()
+                        );
+                    }
+                }
+                if errors > 0 {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(d) => {
+                match format {
+                    CheckFormat::Json => println!(
+                        "{}",
+                        marque_build::check::to_json(&marque_build::check::CheckReport {
+                            diagnostics: d,
+                            ..Default::default()
+                        })
+                    ),
+                    CheckFormat::Text => {
+                        print_diagnostics(&d);
+                        eprintln!("check failed: the site does not build");
+                    }
+                }
+                ExitCode::from(1)
+            }
+        },
         Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
             Ok(()) => {
                 println!(

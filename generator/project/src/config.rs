@@ -116,6 +116,27 @@ fn default_browsers() -> Vec<String> {
     vec!["defaults".into()]
 }
 
+/// `marque check` options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Largest output file allowed, in KiB.
+    #[serde(default = "default_max_file_kib")]
+    pub max_file_kib: u64,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            max_file_kib: default_max_file_kib(),
+        }
+    }
+}
+
+fn default_max_file_kib() -> u64 {
+    1024
+}
+
 /// Atom feed options.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +189,9 @@ pub struct Config {
     /// Feed options.
     #[serde(default)]
     pub feed: FeedConfig,
+    /// `marque check` options.
+    #[serde(default)]
+    pub check: CheckConfig,
     /// Main navigation: source paths relative to `narrative/<lang>/` (`manifeste.md`).
     /// Empty means: the top-level pages and sections, by weight.
     #[serde(default)]

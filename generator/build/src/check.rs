@@ -1,0 +1,332 @@
+//! `marque check`: builds the site in memory and inspects what a visitor and a partner
+//! would meet: broken internal links and anchors, images without text alternative or
+//! size, pages without description, headings that skip a level, missing translations,
+//! duplicate titles, and files over the size budget.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use marque_project::{Diagnostic, Diagnostics, LoadOptions, Severity, load_project};
+use marque_site::{EntryKind, PageKind};
+
+use crate::sink::{MemorySink, MemorySite};
+use crate::state::BuildState;
+use crate::{plan, run};
+
+/// What `marque check` found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Errors and warnings, sorted.
+    pub diagnostics: Diagnostics,
+    /// HTML pages inspected.
+    pub pages: usize,
+    /// Files inspected.
+    pub files: usize,
+}
+
+/// Every `<tag …>` of `html`, as (byte offset of the tag, its attributes text).
+fn tags<'a>(html: &'a str, tag: &str) -> Vec<(usize, &'a str)> {
+    let mut out = Vec::new();
+    let open = format!("<{tag}");
+    let mut from = 0;
+    while let Some(i) = html[from..].find(&open) {
+        let start = from + i;
+        let after = start + open.len();
+        let next = html[after..].chars().next();
+        from = after;
+        if !matches!(next, Some(' ' | '>' | '\n' | '/')) {
+            continue;
+        }
+        let end = html[after..]
+            .find('>')
+            .map(|e| after + e)
+            .unwrap_or(html.len());
+        out.push((start, &html[after..end]));
+        from = end;
+    }
+    out
+}
+
+/// The value of attribute `name` in a tag's attribute text.
+fn attr<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = attrs;
+    let pat = format!("{name}=\"");
+    while let Some(i) = rest.find(&pat) {
+        let before = rest[..i].chars().last();
+        let after = &rest[i + pat.len()..];
+        if before.is_none_or(|c| c.is_whitespace()) {
+            return after.find('"').map(|e| &after[..e]);
+        }
+        rest = after;
+    }
+    None
+}
+
+fn has_attr(attrs: &str, name: &str) -> bool {
+    attrs
+        .split(|c: char| c.is_whitespace())
+        .any(|w| w == name || w.starts_with(&format!("{name}=")))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The output file a site-relative URL path points at.
+fn target_of(path: &str) -> String {
+    let p = path.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') {
+        format!("{p}index.html")
+    } else {
+        p.to_string()
+    }
+}
+
+/// Builds the site at `root` in memory and checks it.
+pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
+    let project = load_project(&root, LoadOptions { drafts })?;
+    let plan = plan(&project, &Default::default(), None, false)?;
+    let site_mem = RwLock::new(Arc::new(MemorySite::new()));
+    let sink = MemorySink::new(&site_mem);
+    let (_, report) = run(&project, &plan, &BuildState::default(), &sink)?;
+    sink.commit(&[]);
+    let site = site_mem.read().map(|g| g.clone()).unwrap_or_default();
+    let mut d = plan.warnings.clone();
+    let base_path = project.config.base_path();
+
+    // Which source made which output, to point at the file a writer can fix.
+    let prepared = &plan.prepared;
+    let mut source_of: HashMap<String, PathBuf> = HashMap::new();
+    for j in prepared.jobs(&project) {
+        if let PageKind::Entry(i) = j.kind {
+            let e = &prepared.site.entries[i];
+            source_of.insert(j.output.clone(), project.pages[e.source].path.clone());
+        }
+    }
+    let place = |out: &str| -> PathBuf {
+        source_of
+            .get(out)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("output").join(out))
+    };
+
+    let mut titles: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut html_pages = 0;
+    let mut names: Vec<&String> = site.keys().collect();
+    names.sort();
+    for name in names {
+        let bytes = &site[name];
+        let kib = (bytes.len() as u64).div_ceil(1024);
+        if kib > project.config.check.max_file_kib {
+            d.push(Diagnostic::error(
+                PathBuf::from("output").join(name),
+                format!(
+                    "{kib} KiB is over the budget of {} KiB (check.max_file_kib in marque.yaml)",
+                    project.config.check.max_file_kib
+                ),
+            ));
+        }
+        if !name.ends_with(".html") {
+            continue;
+        }
+        html_pages += 1;
+        let html = String::from_utf8_lossy(bytes);
+        let at = |offset: usize| {
+            PathBuf::from("output").join(name).display().to_string()
+                + &format!(":{}", line_of(&html, offset))
+        };
+        // Links and anchors.
+        for tag in ["a", "link", "img", "script", "source", "video", "track"] {
+            for (off, attrs) in tags(&html, tag) {
+                for a in ["href", "src"] {
+                    let Some(url) = attr(attrs, a) else { continue };
+                    let url = url.replace("&amp;", "&");
+                    if url.contains("://")
+                        || url.starts_with("mailto:")
+                        || url.starts_with("data:")
+                        || url.starts_with("tel:")
+                    {
+                        continue;
+                    }
+                    let (path, anchor) = match url.split_once('#') {
+                        Some((p, a)) => (p.to_string(), Some(a.to_string())),
+                        None => (url.clone(), None),
+                    };
+                    let path = path.split('?').next().unwrap_or("").to_string();
+                    let target = if path.is_empty() {
+                        name.clone()
+                    } else if let Some(p) =
+                        path.strip_prefix(&base_path).filter(|p| p.starts_with('/'))
+                    {
+                        target_of(p)
+                    } else if path.starts_with('/') {
+                        target_of(&path)
+                    } else {
+                        continue;
+                    };
+                    let Some(t) = site.get(&target) else {
+                        d.push(Diagnostic::error(
+                            place(name),
+                            format!(
+                                "{}: link to {url}, which is not a file of the site",
+                                at(off)
+                            ),
+                        ));
+                        continue;
+                    };
+                    if let Some(anchor) = anchor.filter(|a| !a.is_empty())
+                        && target.ends_with(".html")
+                        && !String::from_utf8_lossy(t).contains(&format!("id=\"{anchor}\""))
+                    {
+                        d.push(Diagnostic::error(
+                            place(name),
+                            format!(
+                                "{}: link to {url}, whose page has no anchor '#{anchor}'",
+                                at(off)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // Images.
+        for (off, attrs) in tags(&html, "img") {
+            if !has_attr(attrs, "alt") {
+                d.push(Diagnostic::error(
+                    place(name),
+                    format!(
+                        "{}: image {} has no alt text (write alt=\"\" for a decorative image)",
+                        at(off),
+                        attr(attrs, "src").unwrap_or("")
+                    ),
+                ));
+            }
+            if !has_attr(attrs, "width") || !has_attr(attrs, "height") {
+                d.push(Diagnostic::warning(
+                    place(name),
+                    format!(
+                        "{}: image {} has no width and height (the page jumps while it loads)",
+                        at(off),
+                        attr(attrs, "src").unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        // Headings that skip a level.
+        let mut last = 0u8;
+        let mut heads: Vec<(usize, u8)> = Vec::new();
+        for level in 1..=6u8 {
+            for (off, _) in tags(&html, &format!("h{level}")) {
+                heads.push((off, level));
+            }
+        }
+        heads.sort();
+        for (off, level) in heads {
+            if level > last + 1 {
+                d.push(Diagnostic::warning(
+                    place(name),
+                    format!(
+                        "{}: heading h{level} follows h{last}: a level is skipped",
+                        at(off)
+                    ),
+                ));
+            }
+            last = level;
+        }
+        // Titles, for duplicates.
+        if let Some(i) = html.find("<title>")
+            && let Some(j) = html[i..].find("</title>")
+        {
+            let lang = attr(
+                tags(&html, "html").first().map(|t| t.1).unwrap_or(""),
+                "lang",
+            )
+            .unwrap_or("")
+            .to_string();
+            titles
+                .entry((lang, html[i + 7..i + j].to_string()))
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    for ((_, title), pages) in titles {
+        if pages.len() > 1 && !pages.iter().all(|p| p.ends_with("404.html")) {
+            d.push(Diagnostic::warning(
+                place(&pages[0]),
+                format!(
+                    "the title \"{title}\" is used by {} pages: {}",
+                    pages.len(),
+                    pages.join(", ")
+                ),
+            ));
+        }
+    }
+    // Pages without description, missing translations.
+    for e in prepared.site.entries.iter().filter(|e| !e.is_fallback) {
+        let p = &project.pages[e.source];
+        if p.front
+            .description
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+        {
+            let what = if e.kind == EntryKind::Section {
+                "section"
+            } else {
+                "page"
+            };
+            d.push(Diagnostic::warning(
+                &p.path,
+                format!(
+                    "this {what} has no description (used by search engines and link previews)"
+                ),
+            ));
+        }
+    }
+    for (key, langs) in &report.missing {
+        let src = project.pages.iter().find(|p| p.translation_key() == key);
+        let path = src
+            .map(|p| p.path.clone())
+            .unwrap_or_else(|| PathBuf::from("narrative"));
+        d.push(Diagnostic::warning(
+            path,
+            format!("no translation in {}", langs.join(", ")),
+        ));
+    }
+    d.sort();
+    Ok(CheckReport {
+        diagnostics: d,
+        pages: html_pages,
+        files: site.len(),
+    })
+}
+
+/// The report as JSON for machines: `{"errors": n, "warnings": n, "problems": [...]}`.
+pub fn to_json(r: &CheckReport) -> String {
+    let problems: Vec<serde_json::Value> = r
+        .diagnostics
+        .0
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "severity": if x.severity == Severity::Error { "error" } else { "warning" },
+                "path": x.path.to_string_lossy(),
+                "line": x.line,
+                "column": x.column,
+                "message": x.message,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "pages": r.pages,
+        "files": r.files,
+        "errors": r.diagnostics.errors().count(),
+        "warnings": r.diagnostics.warnings().count(),
+        "problems": problems,
+    }))
+    .unwrap_or_default()
+}
