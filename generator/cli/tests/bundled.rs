@@ -41,6 +41,22 @@ fn the_bundled_site_builds_with_working_links_and_hreflang() {
     let feed = read(root, "atom.xml");
     assert!(feed.matches("<entry>").count() >= 6);
     assert!(read(root, "en/atom.xml").matches("<entry>").count() >= 6);
+    // The accessibility statement exists in every language and every page links to it.
+    for (page, statement) in [
+        ("index.html", "/accessibilite/"),
+        ("en/news/index.html", "/en/accessibility/"),
+        ("ar/index.html", "/ar/accessibilite/"),
+        ("actualites/club-france/index.html", "/accessibilite/"),
+    ] {
+        let html = read(root, page);
+        assert!(
+            html.contains(&format!("<a href=\"{statement}\"")),
+            "{page} lacks a link to {statement}"
+        );
+    }
+    assert!(read(root, "accessibilite/index.html").contains("RGAA"));
+    assert!(read(root, "en/accessibility/index.html").contains("Défenseur des droits"));
+    assert!(read(root, "ar/accessibilite/index.html").contains("dir=\"rtl\""));
     let broken = broken_links(&root.join("output"));
     assert!(broken.is_empty(), "broken links: {broken:#?}");
 }

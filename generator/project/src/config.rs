@@ -196,6 +196,10 @@ pub struct Config {
     /// Empty means: the top-level pages and sections, by weight.
     #[serde(default)]
     pub menu: Vec<String>,
+    /// Links in every page's footer (accessibility statement, legal notice…): source
+    /// paths relative to `narrative/<lang>/`.
+    #[serde(default)]
+    pub footer_menu: Vec<String>,
     /// Free values passed to templates as `config.extra`.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,

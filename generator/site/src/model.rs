@@ -92,6 +92,8 @@ pub struct Site {
     pub taxonomies: Vec<TaxonomyPage>,
     /// Per language: main navigation entries.
     pub menus: Vec<Vec<usize>>,
+    /// Per language: footer links.
+    pub footer_menus: Vec<Vec<usize>>,
     /// Per translation key, the languages that lack it (translation report).
     pub missing: BTreeMap<String, Vec<String>>,
 }
@@ -174,6 +176,34 @@ fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by:
             SortBy::Title => by_title.then(by_path),
         }
     });
+}
+
+/// The entries of a menu written as source paths in `marque.yaml` (`field`), for
+/// language `li`; a path that is no page of the default language is an error.
+fn resolve_menu(
+    items: &[String],
+    field: &str,
+    li: usize,
+    project: &Project,
+    by_key: &HashMap<(usize, String), usize>,
+    diags: &mut Diagnostics,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    for item in items {
+        let key = item.trim_start_matches("@/");
+        match by_key.get(&(li, key.to_string())) {
+            Some(&i) => out.push(i),
+            None if li == 0 => diags.push(Diagnostic::error(
+                "marque.yaml",
+                format!(
+                    "{field}: '{item}' is not a page of narrative/{}/",
+                    project.languages[li].code
+                ),
+            )),
+            None => {}
+        }
+    }
+    out
 }
 
 impl Site {
@@ -450,22 +480,28 @@ impl Site {
                 sort_pages(&entries, project, &mut top, SortBy::Weight);
                 *menu = top;
             } else {
-                for item in &project.config.menu {
-                    let key = item.trim_start_matches("@/");
-                    match by_key.get(&(li, key.to_string())) {
-                        Some(&i) => menu.push(i),
-                        None if li == 0 => diags.push(Diagnostic::error(
-                            "marque.yaml",
-                            format!(
-                                "menu: '{item}' is not a page of narrative/{}/",
-                                project.languages[li].code
-                            ),
-                        )),
-                        None => {}
-                    }
-                }
+                *menu = resolve_menu(
+                    &project.config.menu,
+                    "menu",
+                    li,
+                    project,
+                    &by_key,
+                    &mut diags,
+                );
             }
         }
+        let footer_menus = (0..nl)
+            .map(|li| {
+                resolve_menu(
+                    &project.config.footer_menu,
+                    "footer_menu",
+                    li,
+                    project,
+                    &by_key,
+                    &mut diags,
+                )
+            })
+            .collect();
         if diags.has_errors() {
             return Err(diags);
         }
@@ -476,6 +512,7 @@ impl Site {
             homes,
             taxonomies,
             menus,
+            footer_menus,
             missing,
         })
     }

@@ -1003,28 +1003,30 @@ impl<'p> Prepared<'p> {
         }
         ctx.insert("languages", &switcher);
         ctx.insert("alternates", &alternates);
-        let menu: Vec<Json> = self.site.menus[li]
-            .iter()
-            .map(|&e| {
-                let en = &self.site.entries[e];
-                let s = self.summary(en.lang, &en.key);
-                let field = |k: &str| {
-                    s.and_then(|s| s.get_from_path(k))
-                        .map(|t| t.to_string())
-                        .unwrap_or_default()
-                };
-                let home = format!("{}/", self.languages[li].prefix);
-                json!({
-                    "title": field("title"),
-                    "url": format!("{}{}", self.shared.base_path, en.path),
-                    "active": path.starts_with(&en.path) && (en.path != home || path == home),
-                    "content_lang": field("content_lang"),
-                    "content_dir": field("content_dir"),
-                    "is_fallback": en.is_fallback,
+        let items = |list: &[usize]| -> Vec<Json> {
+            list.iter()
+                .map(|&e| {
+                    let en = &self.site.entries[e];
+                    let s = self.summary(en.lang, &en.key);
+                    let field = |k: &str| {
+                        s.and_then(|s| s.get_from_path(k))
+                            .map(|t| t.to_string())
+                            .unwrap_or_default()
+                    };
+                    let home = format!("{}/", self.languages[li].prefix);
+                    json!({
+                        "title": field("title"),
+                        "url": format!("{}{}", self.shared.base_path, en.path),
+                        "active": path.starts_with(&en.path) && (en.path != home || path == home),
+                        "content_lang": field("content_lang"),
+                        "content_dir": field("content_dir"),
+                        "is_fallback": en.is_fallback,
+                    })
                 })
-            })
-            .collect();
-        ctx.insert("menu", &menu);
+                .collect()
+        };
+        ctx.insert("menu", &items(&self.site.menus[li]));
+        ctx.insert("footer_menu", &items(&self.site.footer_menus[li]));
         ctx
     }
 
