@@ -1,0 +1,65 @@
+// Runs axe-core (WCAG 2.1 A and AA rules) in headless Chromium on every page listed in
+// pages.txt, served at the base URL given as first argument, and checks keyboard use:
+// the first Tab lands on a visible skip link. Exits 1 on any violation.
+//   node scripts/a11y.mjs http://127.0.0.1:8000
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const base = (process.argv[2] || "http://127.0.0.1:8000").replace(/\/$/, "");
+const pages = readFileSync(new URL("./pages.txt", import.meta.url), "utf8")
+  .split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let failures = 0;
+for (const width of [1440, 390]) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  for (const path of pages) {
+    const response = await page.goto(base + path, { waitUntil: "load" });
+    const status = response ? response.status() : 0;
+    if (status !== 200 && !path.endsWith("404.html")) {
+      console.log(`${path} @${width}: HTTP ${status}`);
+      failures++;
+      continue;
+    }
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(async () =>
+      await window.axe.run(document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      }));
+    for (const v of result.violations) {
+      failures++;
+      console.log(`${path} @${width}: ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 5)) {
+        console.log(`    ${n.target.join(" ")}: ${n.failureSummary.split("\n").slice(1).join(" ").trim()}`);
+      }
+    }
+    // Keyboard: the first Tab shows the skip link, which leads to the main content.
+    await page.keyboard.press("Tab");
+    const skip = await page.evaluate(() => {
+      const a = document.activeElement;
+      if (!a || !a.classList.contains("skip-link")) return "the first Tab does not focus the skip link";
+      const r = a.getBoundingClientRect();
+      if (r.bottom <= 0 || r.height === 0) return "the skip link stays hidden when focused";
+      const style = getComputedStyle(a);
+      if (style.outlineStyle === "none" && style.boxShadow === "none" && a.matches(":focus-visible") === false)
+        return "the focused skip link has no visible focus";
+      return document.querySelector(a.getAttribute("href")) ? "" : "the skip link's target does not exist";
+    });
+    if (skip) {
+      failures++;
+      console.log(`${path} @${width}: keyboard: ${skip}`);
+    }
+  }
+  await context.close();
+}
+await browser.close();
+console.log(`axe: ${pages.length} pages at 1440 and 390 px: ${failures} problem(s)`);
+process.exit(failures ? 1 : 0);
