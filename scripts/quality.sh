@@ -6,10 +6,12 @@
 # scripts/package.json (.ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-marque=${MARQUE:-target/debug/marque}
-[ -x "$marque" ] || cargo build --quiet
 out=$(mktemp -d)
-"$marque" build --quiet --output "$out/site"
+if [ -x "${MARQUE:-}" ]; then
+  "$MARQUE" build --quiet --output "$out/site"
+else
+  cargo run --quiet -- build --quiet --output "$out/site"
+fi
 port=8797
 python3 -m http.server "$port" --directory "$out/site" --bind 127.0.0.1 >/dev/null 2>&1 &
 server=$!
