@@ -15,7 +15,7 @@ for target in \
   "-p marque-site --test fuzz_markdown" \
   "-p marque --test fuzz_links"; do
   echo "== $target for ${seconds}s"
-  PROPTEST_CASES=100000000 timeout "$seconds" cargo test --release --quiet $target -- --test-threads 2
+  PROPTEST_CASES=100000000 timeout "$seconds" cargo test --release --quiet $target -- --test-threads 8
   code=$?
   if [ $code -eq 124 ]; then
     echo "no failure in ${seconds}s"
