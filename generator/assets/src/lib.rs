@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod css;
+pub mod tokens;
 
 /// The first `n` hex digits of the blake3 hash of `bytes`.
 pub fn short_hash(bytes: &[u8], n: usize) -> String {

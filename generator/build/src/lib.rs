@@ -110,6 +110,30 @@ pub fn plan<'p>(
         assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
         files.push((c.output, c.bytes));
     }
+    // Design tokens for partners' tools, from the same brand data as the CSS.
+    if !project.brand.colors.is_empty() {
+        use marque_assets::tokens;
+        let slug = marque_site::slugify(if project.brand.name.is_empty() {
+            "brand"
+        } else {
+            &project.brand.name
+        });
+        let brand = &project.brand;
+        for (ext, bytes) in [
+            (
+                "css",
+                marque_assets::css::brand_properties(brand).into_bytes(),
+            ),
+            ("scss", tokens::scss(brand).into_bytes()),
+            ("tokens.json", tokens::dtcg_json(brand).into_bytes()),
+            ("gpl", tokens::gpl(brand).into_bytes()),
+            ("ase", tokens::ase(brand)),
+        ] {
+            let name = format!("downloads/tokens/{slug}.{ext}");
+            assets.insert(name.clone(), format!("{base_path}/{name}"));
+            files.push((name, bytes));
+        }
+    }
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));

@@ -57,6 +57,38 @@ fn the_bundled_site_builds_with_working_links_and_hreflang() {
     assert!(read(root, "accessibilite/index.html").contains("RGAA"));
     assert!(read(root, "en/accessibility/index.html").contains("Défenseur des droits"));
     assert!(read(root, "ar/accessibilite/index.html").contains("dir=\"rtl\""));
+    // Design tokens from brand/brand.yaml, in every format partners' tools read.
+    let t = |ext: &str| {
+        root.join("output/downloads/tokens")
+            .join(format!("one-provence.{ext}"))
+    };
+    assert!(
+        std::fs::read_to_string(t("css"))
+            .unwrap()
+            .contains("--brand-bleu-mediterranee: #0B3D5C;")
+    );
+    assert!(
+        std::fs::read_to_string(t("scss"))
+            .unwrap()
+            .contains("$brand-ocre: #e3a23b; // Ocre de Provence")
+    );
+    let json = std::fs::read_to_string(t("tokens.json")).unwrap();
+    assert!(
+        json.contains("\"$type\": \"color\"") && json.contains("\"$value\": \"#a8432b\""),
+        "{json}"
+    );
+    assert!(
+        std::fs::read_to_string(t("gpl"))
+            .unwrap()
+            .contains("\n 11  61  92\tBleu Méditerranée")
+    );
+    let ase = std::fs::read(t("ase")).unwrap();
+    assert_eq!(&ase[..4], b"ASEF");
+    assert_eq!(
+        u32::from_be_bytes([ase[8], ase[9], ase[10], ase[11]]),
+        6,
+        "six swatches"
+    );
     let broken = broken_links(&root.join("output"));
     assert!(broken.is_empty(), "broken links: {broken:#?}");
 }
