@@ -25,6 +25,61 @@ pub fn contrast_ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
     (hi + 0.05) / (lo + 0.05)
 }
 
+/// Checks the theme's text/background pairs (`theme.yaml` `contrast`) against WCAG AA.
+/// A colour is a brand role, a brand colour id or `#hex`; a pair naming a role the
+/// brand does not have is skipped (the theme then uses its own fallback colour).
+pub fn check_contrast(project: &marque_project::Project) -> marque_project::Diagnostics {
+    let mut d = marque_project::Diagnostics::new();
+    let path = project.theme.dir.join("theme.yaml");
+    let find = |name: &str| -> Option<(String, [u8; 3])> {
+        if name.starts_with('#') {
+            return parse_hex(name).map(|rgb| (name.to_string(), rgb));
+        }
+        project
+            .brand
+            .colors
+            .iter()
+            .find(|c| c.id == name || c.role.as_deref() == Some(name))
+            .and_then(|c| parse_hex(&c.hex).map(|rgb| (format!("'{}' ({})", c.name, c.hex), rgb)))
+    };
+    for pair in &project.theme.settings.contrast {
+        let (text, background, large) = match pair.as_slice() {
+            [t, b] => (t, b, false),
+            [t, b, l] if l == "large" => (t, b, true),
+            _ => {
+                d.push(marque_project::Diagnostic::error(
+                    &path,
+                    format!(
+                        "contrast: {pair:?} must be [text, background] or [text, background, large]"
+                    ),
+                ));
+                continue;
+            }
+        };
+        let needed = if large { 3.0 } else { 4.5 };
+        if let (Some((tn, t)), Some((bn, b))) = (find(text), find(background)) {
+            let ratio = contrast_ratio(t, b);
+            if ratio < needed {
+                d.push(marque_project::Diagnostic::error(
+                    &path,
+                    format!(
+                        "{}text {tn} on background {bn} has a contrast of {ratio:.2}:1, below the {needed}:1 that WCAG AA needs: change one of the colours in brand/brand.yaml",
+                        if large { "large " } else { "" }
+                    ),
+                ));
+            }
+        } else if text.starts_with('#') && parse_hex(text).is_none()
+            || background.starts_with('#') && parse_hex(background).is_none()
+        {
+            d.push(marque_project::Diagnostic::error(
+                &path,
+                format!("contrast pair [{text}, {background}]: not a colour"),
+            ));
+        }
+    }
+    d
+}
+
 fn colours(brand: &Brand) -> Vec<(&str, &str, [u8; 3])> {
     brand
         .colors

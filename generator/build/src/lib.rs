@@ -102,6 +102,10 @@ pub fn plan<'p>(
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
     let mut warnings = project.warnings.clone();
+    let contrast = marque_assets::tokens::check_contrast(project);
+    if contrast.has_errors() {
+        return Err(contrast);
+    }
     let css = marque_assets::css::bundle_css(project)?;
     let mut assets = BTreeMap::new();
     let base_path = project.config.base_path();

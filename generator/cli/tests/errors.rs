@@ -374,3 +374,16 @@ fn rejects_an_include_of_a_missing_template() {
         &["themes/default/templates/page.html:3:12: error: Unknown template 'partials/nope.html'"],
     );
 }
+
+#[test]
+fn rejects_brand_colours_the_theme_cannot_read() {
+    fails_keeping_output(
+        |p| {
+            let b = std::fs::read_to_string(p.join("brand/brand.yaml")).unwrap();
+            write(p, "brand/brand.yaml", &b.replace("#15212B", "#AAAAAA"));
+        },
+        &[
+            "themes/default/theme.yaml: error: text #ffffff on background 'Encre' (#AAAAAA) has a contrast of 2.32:1, below the 4.5:1 that WCAG AA needs",
+        ],
+    );
+}

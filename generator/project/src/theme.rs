@@ -41,6 +41,19 @@ pub struct Theme {
     pub statics: Vec<ThemeFile>,
     /// Interface strings per language code.
     pub strings: BTreeMap<String, Strings>,
+    /// `theme.yaml`, when the theme has one.
+    pub settings: ThemeSettings,
+}
+
+/// `themes/<theme>/theme.yaml`: what the theme declares about itself.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSettings {
+    /// Text/background pairs the theme uses, as brand colour roles, ids or `#hex`,
+    /// with `large` as a third item for large or bold text: each must reach WCAG AA
+    /// (4.5:1, or 3:1 for large text), checked at every build.
+    #[serde(default)]
+    pub contrast: Vec<Vec<String>>,
 }
 
 fn read_tree(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<ThemeFile> {
@@ -115,6 +128,13 @@ pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Dia
     theme.templates = read_tree(root, &dir.join("templates"), diags);
     theme.css = read_tree(root, &dir.join("css"), diags);
     theme.statics = read_tree(root, &dir.join("static"), diags);
+    let settings = dir.join("theme.yaml");
+    if let Ok(text) = std::fs::read_to_string(root.join(&settings)) {
+        match crate::yaml::parse::<ThemeSettings>(&text, &settings, 0) {
+            Ok(s) => theme.settings = s,
+            Err(d) => diags.push(d),
+        }
+    }
     for lang in languages {
         let rel = dir.join("i18n").join(format!("{lang}.yaml"));
         let abs = root.join(&rel);
