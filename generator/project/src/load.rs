@@ -341,6 +341,11 @@ fn load_source(
     (Some(page), d)
 }
 
+/// The source as the site sees it: drafts are left out unless asked for.
+fn published(p: Option<SourcePage>, opts: LoadOptions) -> Option<Arc<SourcePage>> {
+    p.filter(|p| opts.drafts || !p.front.draft).map(Arc::new)
+}
+
 /// Sorts sources by language order then path, and checks that no two sources of one
 /// language share a translation key.
 fn sort_and_check_pages(pages: &mut [Arc<SourcePage>], codes: &[String], diags: &mut Diagnostics) {
@@ -410,11 +415,7 @@ pub fn reload_project(
         if root.join(&path).is_file() {
             let (p, d) = load_source(root, &lang, &rel, &path, &tax_names);
             diags.extend(d);
-            if let Some(p) = p
-                && (opts.drafts || !p.front.draft)
-            {
-                pages.push(Arc::new(p));
-            }
+            pages.extend(published(p, opts));
         }
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
@@ -557,11 +558,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let mut pages = Vec::with_capacity(results.len());
     for (p, d) in results {
         diags.extend(d);
-        if let Some(p) = p
-            && (opts.drafts || !p.front.draft)
-        {
-            pages.push(Arc::new(p));
-        }
+        pages.extend(published(p, opts));
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
 
