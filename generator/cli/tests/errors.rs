@@ -246,11 +246,11 @@ fn rejects_missing_interface_strings_naming_key_and_language() {
 fn rejects_bad_config_with_hint() {
     fails_keeping_output(
         |p| {
-            let cfg = std::fs::read_to_string(p.join("marque.yaml")).unwrap();
-            write(
+            edit(
                 p,
                 "marque.yaml",
-                &cfg.replace("theme: default", "theme: default\nlanguges: []"),
+                "theme: default",
+                "theme: default\nlanguges: []",
             );
         },
         &["marque.yaml:3:1: error: unknown field 'languges' (did you mean 'languages'?)"],
@@ -261,8 +261,7 @@ fn rejects_bad_config_with_hint() {
 fn rejects_invalid_brand_colour() {
     fails_keeping_output(
         |p| {
-            let b = std::fs::read_to_string(p.join("brand/brand.yaml")).unwrap();
-            write(p, "brand/brand.yaml", &b.replace("#0B3D5C", "bleu"));
+            edit(p, "brand/brand.yaml", "#0B3D5C", "bleu");
         },
         &[
             "brand/brand.yaml:",
@@ -295,12 +294,7 @@ fn survives_garbage_without_panicking() {
 fn rejects_a_theme_outside_the_themes_folder() {
     fails_keeping_output(
         |p| {
-            let cfg = std::fs::read_to_string(p.join("marque.yaml")).unwrap();
-            write(
-                p,
-                "marque.yaml",
-                &cfg.replace("theme: default", "theme: ../../etc"),
-            );
+            edit(p, "marque.yaml", "theme: default", "theme: ../../etc");
         },
         &["marque.yaml: error: theme '../../etc' must be the name of a folder in themes/"],
     );
@@ -379,8 +373,7 @@ fn rejects_an_include_of_a_missing_template() {
 fn rejects_brand_colours_the_theme_cannot_read() {
     fails_keeping_output(
         |p| {
-            let b = std::fs::read_to_string(p.join("brand/brand.yaml")).unwrap();
-            write(p, "brand/brand.yaml", &b.replace("#15212B", "#AAAAAA"));
+            edit(p, "brand/brand.yaml", "#15212B", "#AAAAAA");
         },
         &[
             "themes/default/theme.yaml: error: text #ffffff on background 'Encre' (#AAAAAA) has a contrast of 2.32:1, below the 4.5:1 that WCAG AA needs",

@@ -21,14 +21,6 @@ fn session(root: &std::path::Path) -> Session {
     )
 }
 
-fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) -> Vec<std::path::PathBuf> {
-    let f = root.join(rel);
-    let t = std::fs::read_to_string(&f).unwrap();
-    assert!(t.contains(from), "{rel} lacks {from:?}");
-    std::fs::write(&f, t.replacen(from, to, 1)).unwrap();
-    vec![f]
-}
-
 /// The in-memory site equals a clean `marque build` of the same sources.
 fn assert_equals_clean_build(root: &std::path::Path, s: &Session) {
     let out = tempfile::tempdir().unwrap();

@@ -97,6 +97,15 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// Replaces the first `from` with `to` in the source file `rel`; returns its path.
+pub fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) -> Vec<std::path::PathBuf> {
+    let f = root.join(rel);
+    let t = std::fs::read_to_string(&f).unwrap();
+    assert!(t.contains(from), "{rel} lacks {from:?}");
+    std::fs::write(&f, t.replacen(from, to, 1)).unwrap();
+    vec![f]
+}
+
 /// Every `href="…"` and `src="…"` value in `html`.
 pub fn links(html: &str) -> Vec<String> {
     let mut out = Vec::new();
