@@ -176,7 +176,9 @@ mod tests {
                 fallback: None,
                 licence: None,
                 usage: None,
+                files: vec![],
             }],
+            ..Brand::default()
         };
         let css = brand_properties(&brand);
         assert!(css.contains("--brand-bleu: #0A3D62;"));

@@ -1,9 +1,14 @@
 //! Derived files: the theme's CSS bundled and minified by lightningcss with the brand's
-//! custom properties in front, and content hashes for cache-busting asset URLs.
+//! custom properties in front, design tokens, sanitised SVG, PNG and PDF renderings,
+//! reproducible archives, the cache of derived files, and content hashes for
+//! cache-busting asset URLs.
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
+pub mod cache;
 pub mod css;
+pub mod svg;
 pub mod tokens;
 
 /// The first `n` hex digits of the blake3 hash of `bytes`.

@@ -218,6 +218,7 @@ mod tests {
                 },
             ],
             typography: vec![],
+            ..Brand::default()
         }
     }
 

@@ -191,3 +191,54 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Times of deriving the whole brand set of the project at `root` (every logo's SVG,
+/// PNGs and PDF, illustrations, guides, packs): `runs` cold runs with an empty cache,
+/// then `runs` warm runs with the cache a previous build left on disk. Returns the
+/// seconds of each run and the files made by the last cold run.
+pub fn brand_bench(root: &Path, runs: usize) -> Result<BrandBench, String> {
+    let project = marque_project::load_project(root, marque_project::LoadOptions::default())
+        .map_err(|d| d.to_string())?;
+    let cache_dir = std::env::temp_dir().join(format!("marque-brand-bench-{}", std::process::id()));
+    let mut out = BrandBench::default();
+    for _ in 0..runs {
+        let _ = std::fs::remove_dir_all(&cache_dir);
+        let cache = marque_assets::cache::DerivedCache::on_disk(cache_dir.clone());
+        let t = std::time::Instant::now();
+        let set = crate::brand::derive(&project, &cache).map_err(|d| d.to_string())?;
+        out.cold.push(t.elapsed().as_secs_f64());
+        out.files = set.files.len();
+        out.bytes = set.files.iter().map(|(_, b)| b.len()).sum();
+        out.made = cache.take_counts().0.values().sum();
+    }
+    for _ in 0..runs {
+        let cache = marque_assets::cache::DerivedCache::on_disk(cache_dir.clone());
+        let t = std::time::Instant::now();
+        crate::brand::derive(&project, &cache).map_err(|d| d.to_string())?;
+        out.warm.push(t.elapsed().as_secs_f64());
+        let (made, reused) = cache.take_counts();
+        out.warm_made = made.values().sum();
+        out.warm_reused = reused;
+    }
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    Ok(out)
+}
+
+/// What [`brand_bench`] measured.
+#[derive(Debug, Default)]
+pub struct BrandBench {
+    /// Seconds of each cold run.
+    pub cold: Vec<f64>,
+    /// Seconds of each warm run.
+    pub warm: Vec<f64>,
+    /// Files in the brand set.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: usize,
+    /// Derived files made by a cold run.
+    pub made: usize,
+    /// Derived files made by the last warm run (0 expected).
+    pub warm_made: usize,
+    /// Derived files the last warm run took from the cache.
+    pub warm_reused: usize,
+}

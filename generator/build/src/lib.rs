@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod brand;
 pub mod check;
 pub mod scaffold;
 pub mod session;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use std::time::Instant;
 
+use marque_assets::cache::DerivedCache;
 use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project};
 use marque_site::{Carry, MarkdownCache, PageJob, Prepared};
 use rayon::prelude::*;
@@ -67,6 +69,11 @@ pub struct BuildReport {
     pub seconds: f64,
     /// Seconds spent in each phase, in order.
     pub phases: Vec<(&'static str, f64)>,
+    /// Derived files (rasters, PDFs, normalised SVGs, archives) made this time, per
+    /// operation.
+    pub derived_made: BTreeMap<&'static str, usize>,
+    /// Derived files taken from the cache.
+    pub derived_reused: usize,
 }
 
 /// One output file of any kind.
@@ -99,6 +106,7 @@ pub fn plan<'p>(
     project: &'p Project,
     md_cache: &MarkdownCache,
     carry: Option<&Carry>,
+    derived: &DerivedCache,
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
     let mut warnings = project.warnings.clone();
@@ -114,36 +122,25 @@ pub fn plan<'p>(
         assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
         files.push((c.output, c.bytes));
     }
-    // Design tokens for partners' tools, from the same brand data as the CSS.
-    if !project.brand.colors.is_empty() {
-        use marque_assets::tokens;
-        let slug = marque_site::slugify(if project.brand.name.is_empty() {
-            "brand"
-        } else {
-            &project.brand.name
-        });
-        let brand = &project.brand;
-        for (ext, bytes) in [
-            (
-                "css",
-                marque_assets::css::brand_properties(brand).into_bytes(),
-            ),
-            ("scss", tokens::scss(brand).into_bytes()),
-            ("tokens.json", tokens::dtcg_json(brand).into_bytes()),
-            ("gpl", tokens::gpl(brand).into_bytes()),
-            ("ase", tokens::ase(brand)),
-        ] {
-            let name = format!("downloads/tokens/{slug}.{ext}");
-            assets.insert(name.clone(), format!("{base_path}/{name}"));
-            files.push((name, bytes));
-        }
+    // The brand set: every file partners download, and what the portal pages show.
+    let brand_set = brand::derive(project, derived)?;
+    warnings.extend(brand_set.warnings.clone());
+    for (name, bytes) in &brand_set.files {
+        assets.insert(name.clone(), format!("{base_path}/{name}"));
+        files.push((name.clone(), bytes.to_vec()));
     }
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
         files.push((f.name.clone(), f.bytes.clone()));
     }
-    let prepared = Prepared::new(project, assets, md_cache, carry)?;
+    let prepared = Prepared::new(
+        project,
+        assets,
+        md_cache,
+        carry,
+        Some((brand_set.context, brand_set.hash)),
+    )?;
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();
@@ -334,7 +331,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     phases.lap("load");
     let md_cache_path = root.join(".marque-cache").join("markdown.json");
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
-    let plan = plan(&project, &md_cache, None, opts.strict)?;
+    let derived = DerivedCache::on_disk(root.join(".marque-cache").join("derived"));
+    let plan = plan(&project, &md_cache, None, &derived, opts.strict)?;
     let md_cache_len = md_cache.len();
     drop(md_cache);
     phases.lap("prepare");
@@ -361,7 +359,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     if plan.prepared.markdown_cache_changed(md_cache_len) {
         state::save_json(&md_cache_path, &plan.prepared.markdown_cache());
     }
+    derived.prune();
     phases.lap("state");
+    (report.derived_made, report.derived_reused) = derived.take_counts();
     let mut warnings = plan.warnings.clone();
     warnings.sort();
     report.warnings = warnings;

@@ -12,6 +12,7 @@ use marque_site::{Carry, MarkdownCache};
 use crate::sink::{MemorySink, MemorySite};
 use crate::state::BuildState;
 use crate::{BuildReport, plan, run};
+use marque_assets::cache::DerivedCache;
 
 /// The state kept between rebuilds.
 pub struct Session {
@@ -24,19 +25,22 @@ pub struct Session {
     project: Option<Project>,
     /// What the last successful build can lend the next one.
     carry: Option<Carry>,
+    /// Rasters, PDFs and archives already made.
+    derived: DerivedCache,
 }
 
 impl Session {
     /// A session for the project at `root`, serving into `site`.
     pub fn new(root: PathBuf, drafts: bool, site: Arc<RwLock<Arc<MemorySite>>>) -> Self {
         Session {
-            root,
             drafts,
             state: BuildState::default(),
             md_cache: MarkdownCache::new(),
             site,
             project: None,
             carry: None,
+            derived: DerivedCache::on_disk(root.join(".marque-cache").join("derived")),
+            root,
         }
     }
 
@@ -78,7 +82,13 @@ impl Session {
         };
         let project = &*project;
         phases.lap("load");
-        let plan = plan(project, &self.md_cache, self.carry.as_ref(), false)?;
+        let plan = plan(
+            project,
+            &self.md_cache,
+            self.carry.as_ref(),
+            &self.derived,
+            false,
+        )?;
         phases.lap("prepare");
         let sink = MemorySink::new(&self.site);
         let (next, mut report) = run(project, &plan, &self.state, &sink)?;
@@ -89,6 +99,8 @@ impl Session {
         self.md_cache = plan.prepared.markdown_metas();
         self.carry = Some(plan.prepared.carry());
         report.warnings = plan.warnings.clone();
+        self.derived.prune();
+        (report.derived_made, report.derived_reused) = self.derived.take_counts();
         report.seconds = start.elapsed().as_secs_f64();
         report.phases = phases.done;
         Ok(report)

@@ -97,6 +97,13 @@ enum Command {
         /// Where to write the project (default: a temporary folder, removed after).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Time the brand set of the project at `--root` instead (logos, rasters,
+        /// PDFs, guides, packs), cold and from the cache.
+        #[arg(long)]
+        brand: bool,
+        /// Project folder for `--brand`.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -128,6 +135,23 @@ fn print_report(r: &BuildReport, quiet: bool) {
             r.output.display(),
             r.seconds
         );
+        if !r.derived_made.is_empty() || r.derived_reused > 0 {
+            let made: Vec<String> = r
+                .derived_made
+                .iter()
+                .map(|(op, n)| format!("{op} {n}"))
+                .collect();
+            println!(
+                "derived files: {} made ({}), {} from the cache",
+                r.derived_made.values().sum::<usize>(),
+                if made.is_empty() {
+                    "none".to_string()
+                } else {
+                    made.join(", ")
+                },
+                r.derived_reused
+            );
+        }
     }
 }
 
@@ -251,7 +275,42 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Bench { pages, runs, dir } => bench(pages, runs.max(1), dir),
+        Command::Bench {
+            brand: true,
+            runs,
+            root,
+            ..
+        } => match marque_build::bench::brand_bench(&root, runs.max(1)) {
+            Ok(b) => {
+                println!(
+                    "brand set of {}: {} files, {:.1} MiB",
+                    root.display(),
+                    b.files,
+                    b.bytes as f64 / 1048576.0
+                );
+                println!(
+                    "cold (empty cache): median {:.3} s over {} runs, {} derived files made",
+                    median(b.cold.clone()),
+                    b.cold.len(),
+                    b.made
+                );
+                println!(
+                    "warm (cache on disk): median {:.3} s over {} runs, {} made, {} from the cache",
+                    median(b.warm.clone()),
+                    b.warm.len(),
+                    b.warm_made,
+                    b.warm_reused
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Bench {
+            pages, runs, dir, ..
+        } => bench(pages, runs.max(1), dir),
     }
 }
 

@@ -1,7 +1,11 @@
-//! `brand/brand.yaml`: the brand's data. The site core reads the colours and the
-//! typography to give the theme its CSS custom properties.
+//! `brand/brand.yaml`: the brand's data: logos, colours, typography and usage rules.
+//! The site core reads the colours and the typography to give the theme its CSS custom
+//! properties; the assets crate derives every downloadable file from the rest.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
 
 /// A brand colour.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -47,10 +51,168 @@ pub struct BrandFont {
     /// What it is used for.
     #[serde(default)]
     pub usage: Option<String>,
+    /// Font files, relative to `brand/` (OpenType or TrueType, OFL only).
+    #[serde(default)]
+    pub files: Vec<Located>,
+}
+
+/// A string written in brand.yaml, with the line it is on (for error messages).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Located {
+    /// The text.
+    pub value: String,
+    /// 1-based line in brand.yaml (0 when unknown).
+    pub line: usize,
+}
+
+impl<'de> Deserialize<'de> for Located {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<String>::deserialize(d)?;
+        Ok(Located {
+            line: s.referenced.line() as usize,
+            value: s.value,
+        })
+    }
+}
+
+/// Text written once per language (`fr: …`, `en: …`).
+pub type Localized = BTreeMap<String, String>;
+
+/// The text of `t` in `lang`, else in `default`, else any.
+pub fn localized<'a>(t: &'a Localized, lang: &str, default: &str) -> &'a str {
+    t.get(lang)
+        .or_else(|| t.get(default))
+        .or_else(|| t.values().next())
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+/// How a logo is laid out.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum LogoLayout {
+    /// Symbol beside the wordmark.
+    Horizontal,
+    /// Symbol above the wordmark.
+    Stacked,
+    /// The symbol alone.
+    Symbol,
+}
+
+impl LogoLayout {
+    /// The name used in files and keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoLayout::Horizontal => "horizontal",
+            LogoLayout::Stacked => "stacked",
+            LogoLayout::Symbol => "symbol",
+        }
+    }
+}
+
+/// The colour version of a logo.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum LogoColor {
+    /// Brand colours, on light backgrounds.
+    Primary,
+    /// One colour, black.
+    Black,
+    /// One colour, white (reversed), on dark backgrounds.
+    White,
+}
+
+impl LogoColor {
+    /// The name used in files and keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoColor::Primary => "primary",
+            LogoColor::Black => "black",
+            LogoColor::White => "white",
+        }
+    }
+}
+
+/// One logo variant, as written in brand.yaml.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Logo {
+    /// Identifier, used in file names (`horizontal-primary`).
+    pub id: String,
+    /// Layout.
+    pub layout: LogoLayout,
+    /// Colour version.
+    pub color: LogoColor,
+    /// The master SVG, relative to `brand/`.
+    pub file: Located,
+}
+
+/// The minimum size of one logo layout.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MinSize {
+    /// Layout this applies to.
+    pub layout: LogoLayout,
+    /// Smallest printed width, in millimetres.
+    pub print_mm: f64,
+    /// Smallest width on screen, in CSS pixels.
+    pub screen_px: u32,
+}
+
+/// Whether a usage example is to follow or to avoid.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UsageKind {
+    /// To do.
+    Do,
+    /// Not to do.
+    Dont,
+}
+
+/// A do or a don't: a short text per language and an SVG illustration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UsageRule {
+    /// Do or don't.
+    pub kind: UsageKind,
+    /// The rule, per language.
+    pub text: Localized,
+    /// SVG illustration, relative to `brand/`.
+    pub image: Located,
+}
+
+/// How the logo may be used.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Empty space to keep around the logo on every side, as a fraction of the logo's
+    /// height.
+    #[serde(default)]
+    pub clear_space: f64,
+    /// Minimum sizes per layout.
+    #[serde(default)]
+    pub min_size: Vec<MinSize>,
+    /// Do's and don'ts.
+    #[serde(default)]
+    pub usage: Vec<UsageRule>,
+    /// Co-branding: who comes first, in order (public bodies first, then partners).
+    #[serde(default)]
+    pub cobranding: Vec<Localized>,
+}
+
+/// A file named in brand.yaml, read at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrandFile {
+    /// Path relative to the project root, with `/` separators (`brand/logos/x.svg`).
+    pub rel: String,
+    /// File name.
+    pub name: String,
+    /// Contents.
+    pub bytes: Arc<Vec<u8>>,
 }
 
 /// The brand, as far as the site core needs it.
-#[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Brand {
     /// The brand's name.
@@ -62,6 +224,25 @@ pub struct Brand {
     /// Typefaces.
     #[serde(default)]
     pub typography: Vec<BrandFont>,
+    /// Logo variants.
+    #[serde(default)]
+    pub logos: Vec<Logo>,
+    /// Usage rules.
+    #[serde(default)]
+    pub rules: Rules,
+    /// Licence of the logos and rules illustrations, as shown in pack manifests.
+    #[serde(default)]
+    pub licence: Option<String>,
+    /// The files named above, read at load time: logo id → master.
+    #[serde(skip)]
+    pub logo_files: BTreeMap<String, BrandFile>,
+    #[serde(skip)]
+    /// Font files, in the order of `typography` (each file once), then the licence
+    /// texts (`*.txt`) found beside them.
+    pub font_files: Vec<BrandFile>,
+    /// Usage illustrations, in the order of `rules.usage`.
+    #[serde(skip)]
+    pub rule_files: Vec<BrandFile>,
 }
 
 /// Parses `#RGB` or `#RRGGBB` into its channels.

@@ -14,7 +14,7 @@ pub mod safe_path;
 pub mod theme;
 pub mod yaml;
 
-pub use brand::{Brand, BrandColor, BrandFont};
+pub use brand::{Brand, BrandColor, BrandFile, BrandFont, LogoColor, LogoLayout};
 pub use config::{Config, Direction, Language, MissingTranslation};
 pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics, Severity};

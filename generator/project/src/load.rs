@@ -1,16 +1,17 @@
 //! Loading: reads every source once into a read-only [`Project`], validating as it goes
 //! and collecting every problem before failing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::brand::{Brand, is_css_ident, parse_hex};
+use crate::brand::{Brand, BrandFile, Located, is_css_ident, parse_hex};
 use crate::config::{Config, Language, MissingTranslation};
 use crate::diag::{Diagnostic, Diagnostics, hint};
 use crate::front_matter::{FrontMatter, parse_front_matter, split};
+use crate::safe_path::resolve_inside;
 use crate::theme::{Theme, load_theme};
 use crate::yaml;
 
@@ -279,7 +280,182 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
             )));
         }
     }
+    let mut brand = brand;
+    load_brand_files(root, rel, &mut brand, diags);
     brand
+}
+
+/// Reads the files brand.yaml names (logos, fonts, illustrations), refusing paths that
+/// leave the project and naming the field of every problem.
+fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diagnostics) {
+    let base = root.join("brand");
+    let read = |field: &str, f: &Located, exts: &[&str], diags: &mut Diagnostics| {
+        let err = |msg: String| {
+            let d = Diagnostic::error(rel, format!("{field}: {msg}"));
+            if f.line > 0 { d.at_line(f.line) } else { d }
+        };
+        let path = match resolve_inside(root, &base, &f.value) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(err(e));
+                return None;
+            }
+        };
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !exts.contains(&ext.as_str()) {
+            diags.push(err(format!(
+                "'{}' must be a {} file",
+                f.value,
+                exts.join(" or ")
+            )));
+            return None;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let rel_path = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Some(BrandFile {
+                    rel: rel_path,
+                    name,
+                    bytes: Arc::new(bytes),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                diags.push(err(format!("file 'brand/{}' is missing", f.value)));
+                None
+            }
+            Err(e) => {
+                diags.push(err(format!("cannot read 'brand/{}': {e}", f.value)));
+                None
+            }
+        }
+    };
+    let mut ids = BTreeSet::new();
+    let mut files = BTreeMap::new();
+    for (i, logo) in brand.logos.iter().enumerate() {
+        let at = |d: Diagnostic| {
+            if logo.file.line > 0 {
+                d.at_line(logo.file.line)
+            } else {
+                d
+            }
+        };
+        if !is_css_ident(&logo.id) {
+            diags.push(at(Diagnostic::error(
+                rel,
+                format!(
+                    "logos[{i}].id: '{}' must use lowercase letters, digits and '-'",
+                    logo.id
+                ),
+            )));
+        }
+        if !ids.insert(logo.id.clone()) {
+            diags.push(at(Diagnostic::error(
+                rel,
+                format!("logos[{i}].id: '{}' is used twice", logo.id),
+            )));
+        }
+        if let Some(f) = read(&format!("logos[{i}].file"), &logo.file, &["svg"], diags) {
+            files.insert(logo.id.clone(), f);
+        }
+    }
+    brand.logo_files = files;
+    let mut fonts: Vec<BrandFile> = Vec::new();
+    for (i, t) in brand.typography.iter().enumerate() {
+        let licence = t.licence.as_deref().unwrap_or("");
+        if !t.files.is_empty() && !licence.to_ascii_uppercase().starts_with("OFL") {
+            let d = Diagnostic::error(
+                rel,
+                format!(
+                    "typography[{i}].licence: '{}' ships font files under '{licence}', but only OFL fonts can be shipped (write licence: OFL-1.1)",
+                    t.family
+                ),
+            );
+            diags.push(match t.files.first() {
+                Some(f) if f.line > 0 => d.at_line(f.line),
+                _ => d,
+            });
+            continue;
+        }
+        for (j, f) in t.files.iter().enumerate() {
+            if let Some(file) = read(
+                &format!("typography[{i}].files[{j}]"),
+                f,
+                &["otf", "ttf"],
+                diags,
+            ) && !fonts.iter().any(|x| x.rel == file.rel)
+            {
+                fonts.push(file);
+            }
+        }
+    }
+    // The licence texts beside the font files travel with them.
+    let mut dirs: Vec<String> = fonts
+        .iter()
+        .filter_map(|f| f.rel.rsplit_once('/').map(|(d, _)| d.to_string()))
+        .collect();
+    dirs.dedup();
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(root.join(&d)) else {
+            continue;
+        };
+        let mut txt: Vec<_> = rd
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "txt") && e.path().is_file())
+            .collect();
+        txt.sort_by_key(|e| e.file_name());
+        for e in txt {
+            if let Ok(bytes) = std::fs::read(e.path()) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                fonts.push(BrandFile {
+                    rel: format!("{d}/{name}"),
+                    name,
+                    bytes: Arc::new(bytes),
+                });
+            }
+        }
+    }
+    brand.font_files = fonts;
+    let mut rule_files = Vec::new();
+    for (i, u) in brand.rules.usage.iter().enumerate() {
+        if let Some(f) = read(
+            &format!("rules.usage[{i}].image"),
+            &u.image,
+            &["svg"],
+            diags,
+        ) {
+            rule_files.push(f);
+        }
+    }
+    brand.rule_files = rule_files;
+    let cs = brand.rules.clear_space;
+    if !(0.0..=2.0).contains(&cs) {
+        diags.push(Diagnostic::error(
+            rel,
+            format!("rules.clear_space: {cs} is not a fraction of the logo's height (write a number between 0 and 2, e.g. 0.5)"),
+        ));
+    }
+    for (i, m) in brand.rules.min_size.iter().enumerate() {
+        if !(m.print_mm > 0.0 && m.print_mm < 10_000.0) || m.screen_px == 0 {
+            diags.push(Diagnostic::error(
+                rel,
+                format!("rules.min_size[{i}]: print_mm and screen_px must be positive"),
+            ));
+        }
+    }
 }
 
 /// Reads and parses one Markdown source (`path` relative to `root`).

@@ -10,4 +10,4 @@ pub mod model;
 pub mod render;
 
 pub use model::{Entry, EntryKind, Site, slugify};
-pub use render::{Carry, MarkdownCache, PageJob, PageKind, Prepared};
+pub use render::{Carry, MarkdownCache, PageJob, PageKind, Prepared, xml_escape};

@@ -167,6 +167,8 @@ pub struct Prepared<'p> {
     theme_dir: PathBuf,
     feed_limit: usize,
     template_names: Vec<String>,
+    /// The `brand` variable, per language.
+    brand: Vec<Value>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
@@ -262,7 +264,12 @@ fn template_references(src: &str) -> Vec<String> {
 
 /// For each template: the hash of its source and of every template it reaches through
 /// `extends` and `include`, so that a page is rendered again when one of those changes.
-fn template_closure_hashes(sources: &[(String, String)]) -> HashMap<String, [u8; 32]> {
+/// Templates that show the brand (their text names `brand`) also depend on the brand
+/// set's hash.
+fn template_closure_hashes(
+    sources: &[(String, String)],
+    brand_hash: &[u8; 32],
+) -> HashMap<String, [u8; 32]> {
     let by_name: HashMap<&str, &str> = sources
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_str()))
@@ -283,8 +290,12 @@ fn template_closure_hashes(sources: &[(String, String)]) -> HashMap<String, [u8;
         for n in &seen {
             h.update(n.as_bytes());
             h.update(b"\0");
-            h.update(by_name.get(n.as_str()).unwrap_or(&"").as_bytes());
+            let src = by_name.get(n.as_str()).unwrap_or(&"");
+            h.update(src.as_bytes());
             h.update(b"\0");
+            if src.contains("brand") {
+                h.update(brand_hash);
+            }
         }
         out.insert(name.clone(), *h.finalize().as_bytes());
     }
@@ -317,7 +328,10 @@ impl<'p> Prepared<'p> {
         assets: BTreeMap<String, String>,
         cache: &MarkdownCache,
         carry: Option<&Carry>,
+        brand: Option<(Vec<serde_json::Value>, [u8; 32])>,
     ) -> Result<Prepared<'p>, Diagnostics> {
+        let (brand, brand_hash) = brand.unwrap_or_default();
+        let brand: Vec<Value> = brand.iter().map(Value::from_serializable).collect();
         let mut diags = Diagnostics::new();
         // The site model depends on the config and every page's path and front matter.
         let site_key = {
@@ -488,7 +502,7 @@ impl<'p> Prepared<'p> {
         {
             diags.push(tera_error(&e, &theme_dir, "base.html"));
         }
-        let template_hashes = template_closure_hashes(&sources);
+        let template_hashes = template_closure_hashes(&sources, &brand_hash);
 
         // Templates named in front matter must exist.
         for p in &project.pages {
@@ -569,6 +583,7 @@ impl<'p> Prepared<'p> {
         }
         Ok(Prepared {
             project,
+            brand,
             md_keys,
             html,
             html_uses,
@@ -954,6 +969,9 @@ impl<'p> Prepared<'p> {
         ctx.insert("lang", &lang.code);
         ctx.insert("lang_dir", lang.dir.as_str());
         ctx.insert("lang_name", &lang.name);
+        if let Some(b) = self.brand.get(li) {
+            ctx.insert_value("brand", b.clone());
+        }
         ctx.insert("base_url", &self.shared.base_url);
         ctx.insert("current_path", &format!("{}{path}", self.shared.base_path));
         ctx.insert("current_url", &format!("{}{path}", self.shared.base_url));

@@ -1,0 +1,512 @@
+//! SVG in, partner files out: sanitising (no scripts, no event handlers, no external
+//! references), parsing with the brand fonts only, normalised SVG with text turned into
+//! outlines, transparent PNGs and vector PDFs.
+
+use std::sync::Arc;
+
+use usvg::fontdb;
+
+pub use usvg::Tree;
+
+/// A problem in an SVG file, with its position when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvgError {
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line, 0 when unknown.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub column: usize,
+}
+
+impl std::fmt::Display for SvgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A sanitised SVG and what was taken out of it.
+#[derive(Debug, Clone)]
+pub struct Sanitized {
+    /// The SVG text without anything active or external.
+    pub svg: String,
+    /// One line per removed thing (`<script> element`, `onload attribute on <svg>`).
+    pub removed: Vec<String>,
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Elements that run code or pull in other documents: removed with everything inside.
+const ACTIVE_ELEMENTS: &[&str] = &[
+    "script",
+    "foreignObject",
+    "handler",
+    "listener",
+    "iframe",
+    "embed",
+    "object",
+];
+
+/// True for a reference that stays inside the document (or is an inline raster image).
+fn is_local_reference(v: &str) -> bool {
+    let v = v.trim();
+    v.starts_with('#')
+        || [
+            "data:image/png",
+            "data:image/jpeg",
+            "data:image/jpg",
+            "data:image/gif",
+            "data:image/webp",
+        ]
+        .iter()
+        .any(|p| v.to_ascii_lowercase().starts_with(p))
+}
+
+/// `url(...)` values that point outside the document.
+fn has_external_url(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if lower.contains("@import") || lower.contains("javascript:") {
+        return true;
+    }
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("url(") {
+        let after = rest[i + 4..].trim_start().trim_start_matches(['"', '\'']);
+        if !is_local_reference(after) {
+            return true;
+        }
+        rest = &rest[i + 4..];
+    }
+    false
+}
+
+fn escape(s: &str, attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attr => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Parses `text` as XML and writes it back without scripts, `foreignObject`, event
+/// handler attributes, references to other files or sites, and editor metadata in other
+/// namespaces. Fails when the text is not an SVG document.
+pub fn sanitize(text: &str) -> Result<Sanitized, SvgError> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 2_000_000,
+    };
+    let doc = roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+        let p = e.pos();
+        SvgError {
+            message: format!("not a well-formed SVG: {e}"),
+            line: p.row as usize,
+            column: p.col as usize,
+        }
+    })?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "svg" || root.tag_name().namespace() != Some(SVG_NS) {
+        let p = doc.text_pos_at(root.range().start);
+        return Err(SvgError {
+            message: format!(
+                "not an SVG: the root element is <{}>, not <svg xmlns=\"{SVG_NS}\">",
+                root.tag_name().name()
+            ),
+            line: p.row as usize,
+            column: p.col as usize,
+        });
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut removed = Vec::new();
+    write_node(&doc, root, true, &mut out, &mut removed);
+    out.push('\n');
+    Ok(Sanitized { svg: out, removed })
+}
+
+fn write_node(
+    doc: &roxmltree::Document,
+    node: roxmltree::Node,
+    is_root: bool,
+    out: &mut String,
+    removed: &mut Vec<String>,
+) {
+    let name = node.tag_name().name();
+    let line = doc.text_pos_at(node.range().start).row;
+    if node.tag_name().namespace() != Some(SVG_NS) {
+        // Editor metadata (Inkscape, Illustrator): not part of the drawing.
+        return;
+    }
+    if ACTIVE_ELEMENTS.contains(&name) {
+        removed.push(format!("<{name}> element (line {line})"));
+        return;
+    }
+    if matches!(name, "set" | "animate")
+        && let Some(a) = node.attribute("attributeName")
+        && (a.starts_with("on") || a.ends_with("href"))
+    {
+        removed.push(format!("<{name}> changing '{a}' (line {line})"));
+        return;
+    }
+    if name == "style" {
+        let css: String = node.children().filter_map(|c| c.text()).collect();
+        if has_external_url(&css) {
+            removed.push(format!("<style> with an external reference (line {line})"));
+            return;
+        }
+    }
+    out.push('<');
+    out.push_str(name);
+    if is_root {
+        out.push_str(" xmlns=\"");
+        out.push_str(SVG_NS);
+        out.push('"');
+    }
+    for a in node.attributes() {
+        let an = a.name();
+        let ns = a.namespace();
+        let written = match ns {
+            None => an.to_string(),
+            Some(XLINK_NS) if an == "href" => "href".to_string(),
+            Some(XML_NS) => format!("xml:{an}"),
+            // Editor attributes (inkscape:label, sodipodi:…).
+            Some(_) => continue,
+        };
+        let v = a.value();
+        if an.to_ascii_lowercase().starts_with("on") && ns.is_none() {
+            removed.push(format!("'{an}' event handler on <{name}> (line {line})"));
+            continue;
+        }
+        if an == "href" && !is_local_reference(v) {
+            removed.push(format!(
+                "external reference '{}' on <{name}> (line {line})",
+                shorten(v)
+            ));
+            continue;
+        }
+        if has_external_url(v) {
+            removed.push(format!(
+                "external reference in '{an}' on <{name}> (line {line})"
+            ));
+            continue;
+        }
+        out.push(' ');
+        out.push_str(&written);
+        out.push_str("=\"");
+        out.push_str(&escape(v, true));
+        out.push('"');
+    }
+    let children: Vec<_> = node
+        .children()
+        .filter(|c| c.is_element() || c.is_text())
+        .collect();
+    if children.is_empty() {
+        out.push_str("/>");
+        return;
+    }
+    out.push('>');
+    for c in children {
+        if c.is_text() {
+            out.push_str(&escape(c.text().unwrap_or(""), false));
+        } else {
+            write_node(doc, c, false, out, removed);
+        }
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+fn shorten(v: &str) -> String {
+    let v = v.trim();
+    if v.chars().count() > 60 {
+        format!("{}…", v.chars().take(60).collect::<String>())
+    } else {
+        v.to_string()
+    }
+}
+
+/// The brand fonts, the only fonts SVG text is drawn with.
+#[derive(Clone)]
+pub struct Fonts {
+    db: Arc<fontdb::Database>,
+    family: String,
+    /// blake3 of every font file, for cache keys.
+    pub digest: [u8; 32],
+}
+
+impl Fonts {
+    /// A font set from font files' bytes; `family` is used when an SVG names none of
+    /// them. Fails naming the file that is not a font.
+    pub fn new(files: &[(String, Arc<Vec<u8>>)], family: &str) -> Result<Fonts, String> {
+        let mut db = fontdb::Database::new();
+        let mut h = blake3::Hasher::new();
+        for (name, bytes) in files {
+            let before = db.len();
+            db.load_font_source(fontdb::Source::Binary(bytes.clone()));
+            if db.len() == before {
+                return Err(format!("'{name}' is not an OpenType or TrueType font"));
+            }
+            h.update(name.as_bytes());
+            h.update(blake3::hash(bytes).as_bytes());
+        }
+        let family = if family.is_empty() {
+            db.faces()
+                .next()
+                .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+                .unwrap_or_default()
+        } else {
+            family.to_string()
+        };
+        h.update(family.as_bytes());
+        db.set_sans_serif_family(family.clone());
+        db.set_serif_family(family.clone());
+        db.set_monospace_family(family.clone());
+        db.set_cursive_family(family.clone());
+        db.set_fantasy_family(family.clone());
+        Ok(Fonts {
+            db: Arc::new(db),
+            family,
+            digest: *h.finalize().as_bytes(),
+        })
+    }
+
+    /// The family names available.
+    pub fn families(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .db
+            .faces()
+            .filter_map(|f| f.families.first().map(|(n, _)| n.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Parses a (sanitised) SVG into a render tree whose text uses only `fonts`.
+pub fn parse(svg: &str, fonts: &Fonts) -> Result<usvg::Tree, SvgError> {
+    let opts = usvg::Options {
+        font_family: fonts.family.clone(),
+        fontdb: fonts.db.clone(),
+        resources_dir: None,
+        ..usvg::Options::default()
+    };
+    usvg::Tree::from_str(svg, &opts).map_err(|e| SvgError {
+        message: format!("cannot draw this SVG: {e}"),
+        line: 0,
+        column: 0,
+    })
+}
+
+/// The tree written back as SVG, with text turned into outlines so that it looks the
+/// same on a machine without the brand fonts.
+pub fn normalized(tree: &usvg::Tree) -> String {
+    let opt = usvg::WriteOptions {
+        indent: usvg::Indent::None,
+        attributes_indent: usvg::Indent::None,
+        ..usvg::WriteOptions::default()
+    };
+    tree.to_string(&opt)
+}
+
+/// Pixel size of the tree drawn `width` pixels wide.
+pub fn raster_size(tree: &usvg::Tree, width: u32) -> (u32, u32) {
+    let s = tree.size();
+    let h = (s.height() * width as f32 / s.width()).round().max(1.0) as u32;
+    (width, h)
+}
+
+/// A transparent PNG of the tree, `width` pixels wide.
+pub fn png(tree: &usvg::Tree, width: u32) -> Result<Vec<u8>, String> {
+    let (w, h) = raster_size(tree, width);
+    let mut pixmap =
+        tiny_skia::Pixmap::new(w, h).ok_or_else(|| format!("cannot draw {w}×{h} pixels"))?;
+    resvg::render(
+        tree,
+        tiny_skia::Transform::from_scale(
+            w as f32 / tree.size().width(),
+            h as f32 / tree.size().height(),
+        ),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// One page of a PDF: a tree drawn over the whole page, with optional print boxes.
+pub struct PdfPage<'a> {
+    /// What is drawn, scaled to fill the media box.
+    pub tree: &'a usvg::Tree,
+    /// Page size in points.
+    pub width_pt: f32,
+    /// Page size in points.
+    pub height_pt: f32,
+    /// Trim box inset from the media box, in points (the bleed), if this is a print
+    /// page with bleed.
+    pub bleed_pt: Option<f32>,
+}
+
+/// A vector PDF of `pages`, text drawn as outlines. The same input gives the same
+/// bytes.
+pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
+    use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
+    let mut alloc = Ref::new(1);
+    let catalog = alloc.bump();
+    let tree_id = alloc.bump();
+    let page_ids: Vec<Ref> = pages.iter().map(|_| alloc.bump()).collect();
+    let mut out = Pdf::new();
+    out.catalog(catalog).pages(tree_id);
+    out.pages(tree_id)
+        .kids(page_ids.iter().copied())
+        .count(pages.len() as i32);
+    for (p, &page_id) in pages.iter().zip(&page_ids) {
+        // Text as outlines: a logo must not depend on fonts, and svg2pdf's embedded
+        // font subsets come out in a different order from one run to the next.
+        let opts = svg2pdf::ConversionOptions {
+            embed_text: false,
+            ..Default::default()
+        };
+        let (chunk, svg_ref) = svg2pdf::to_chunk(p.tree, opts).map_err(|e| e.to_string())?;
+        let mut map = std::collections::HashMap::new();
+        let chunk = chunk.renumber(|old| *map.entry(old).or_insert_with(|| alloc.bump()));
+        let svg_id = *map
+            .get(&svg_ref)
+            .ok_or("the PDF conversion lost its drawing")?;
+        let content_id = alloc.bump();
+        let mut page = out.page(page_id);
+        let media = Rect::new(0.0, 0.0, p.width_pt, p.height_pt);
+        page.media_box(media);
+        if let Some(b) = p.bleed_pt {
+            page.bleed_box(media);
+            page.trim_box(Rect::new(b, b, p.width_pt - b, p.height_pt - b));
+        }
+        page.parent(tree_id);
+        page.contents(content_id);
+        page.resources().x_objects().pair(Name(b"S1"), svg_id);
+        page.finish();
+        let mut content = Content::new();
+        content
+            .transform([p.width_pt, 0.0, 0.0, p.height_pt, 0.0, 0.0])
+            .x_object(Name(b"S1"));
+        out.stream(content_id, &content.finish());
+        out.extend(&chunk);
+    }
+    let mut bytes = out.finish();
+    sort_resource_dicts(&mut bytes);
+    Ok(bytes)
+}
+
+/// svg2pdf writes resource dictionaries (`/ExtGState << /gs1 26 0 R … >>`) from hash
+/// maps, in an order that changes from run to run. Sorting the entries of each such
+/// dictionary in place keeps every byte offset (same lines, other order) and makes the
+/// file reproducible. Stream data is skipped by its `/Length`.
+fn sort_resource_dicts(pdf: &mut [u8]) {
+    let mut i = 0;
+    let mut text_start = 0;
+    while i < pdf.len() {
+        if pdf[i..].starts_with(b"\nstream\n") {
+            sort_in(&mut pdf[text_start..i]);
+            let len = last_length(&pdf[text_start..i]).unwrap_or(0);
+            i += 8 + len;
+            text_start = i;
+            continue;
+        }
+        i += 1;
+    }
+    sort_in(&mut pdf[text_start..]);
+}
+
+fn last_length(text: &[u8]) -> Option<usize> {
+    let s = std::str::from_utf8(text).ok()?;
+    let at = s.rfind("/Length ")?;
+    s[at + 8..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn sort_in(text: &mut [u8]) {
+    let Ok(s) = std::str::from_utf8(text) else {
+        return;
+    };
+    let is_ref = |l: &str| {
+        let parts: Vec<&str> = l.split_whitespace().collect();
+        parts.len() == 4
+            && parts[0].starts_with('/')
+            && parts[1].bytes().all(|b| b.is_ascii_digit())
+            && parts[2] == "0"
+            && parts[3] == "R"
+    };
+    let lines: Vec<&str> = s.split('\n').collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut k = 0;
+    while k < lines.len() {
+        out.push(lines[k].to_string());
+        if lines[k].ends_with(" <<") {
+            let mut j = k + 1;
+            while j < lines.len() && is_ref(lines[j]) {
+                j += 1;
+            }
+            if j > k + 2 && j < lines.len() && lines[j].trim() == ">>" {
+                let mut refs: Vec<&str> = lines[k + 1..j].to_vec();
+                refs.sort();
+                out.extend(refs.iter().map(|r| r.to_string()));
+                k = j;
+                continue;
+            }
+        }
+        k += 1;
+    }
+    let joined = out.join("\n");
+    if joined.len() == text.len() {
+        text.copy_from_slice(joined.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_scripts_handlers_and_external_references() {
+        let s = sanitize(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" viewBox="0 0 10 10" onload="alert(1)">
+<script>alert(2)</script>
+<rect width="10" height="10" fill="url(#g)" onclick="x()" inkscape:label="r"/>
+<image xlink:href="https://evil.example/a.png" width="1" height="1"/>
+<use xlink:href="#r"/>
+<rect style="fill:url(http://x/y#z)"/>
+<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>
+</svg>"##,
+        )
+        .unwrap();
+        assert!(!s.svg.contains("script"), "{}", s.svg);
+        assert!(!s.svg.contains("onload") && !s.svg.contains("onclick"));
+        assert!(!s.svg.contains("evil.example"));
+        assert!(!s.svg.contains("foreignObject"));
+        assert!(!s.svg.contains("inkscape"));
+        assert!(s.svg.contains(r##"<use href="#r"/>"##), "{}", s.svg);
+        assert!(s.svg.contains(r##"fill="url(#g)""##));
+        assert_eq!(s.removed.len(), 6, "{:?}", s.removed);
+        assert!(
+            s.removed
+                .iter()
+                .any(|r| r.contains("'onload' event handler on <svg>"))
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_svg_with_position() {
+        let e = sanitize("<svg xmlns=\"http://www.w3.org/2000/svg\">\n<rect></svg>").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        let e = sanitize("<html/>").unwrap_err();
+        assert!(e.message.contains("not an SVG"), "{e:?}");
+    }
+}
