@@ -60,10 +60,26 @@ pub fn manifest(entries: &[Entry]) -> Vec<u8> {
 
 /// A zip of `entries` plus `manifest.json`, byte-identical for the same entries.
 pub fn zip(entries: &[Entry]) -> Result<Vec<u8>, String> {
+    if entries.iter().any(|e| e.path == "manifest.json") {
+        return Err("a file named manifest.json would replace the manifest".into());
+    }
+    let mut files: Vec<(String, std::sync::Arc<Vec<u8>>)> = entries
+        .iter()
+        .map(|e| (e.path.clone(), e.bytes.clone()))
+        .collect();
+    files.push((
+        "manifest.json".into(),
+        std::sync::Arc::new(manifest(entries)),
+    ));
+    zip_files(&files)
+}
+
+/// A zip of `files` as they are (`manifest.json` first when there is one, then by
+/// path), byte-identical for the same files.
+pub fn zip_files(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> Result<Vec<u8>, String> {
     use zip::write::SimpleFileOptions;
-    let mut sorted: Vec<&Entry> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = manifest(entries);
+    let mut sorted: Vec<&(String, std::sync::Arc<Vec<u8>>)> = files.iter().collect();
+    sorted.sort_by(|a, b| (a.0 != "manifest.json", &a.0).cmp(&(b.0 != "manifest.json", &b.0)));
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -84,12 +100,8 @@ pub fn zip(entries: &[Entry]) -> Result<Vec<u8>, String> {
         w.start_file(path, o).map_err(|e| e.to_string())?;
         w.write_all(bytes).map_err(|e| e.to_string())
     };
-    add("manifest.json", &manifest)?;
-    for e in sorted {
-        if e.path == "manifest.json" {
-            return Err("a file named manifest.json would replace the manifest".into());
-        }
-        add(&e.path, &e.bytes)?;
+    for (path, bytes) in sorted {
+        add(path, bytes)?;
     }
     let cursor = w.finish().map_err(|e| e.to_string())?;
     Ok(cursor.into_inner())

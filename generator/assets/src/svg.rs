@@ -277,6 +277,73 @@ impl Fonts {
         })
     }
 
+    /// Width of `text` set in `family` at `weight`, for a font size of 1 (multiply by
+    /// the size). Each word is shaped with the first brand face that has all its
+    /// characters (the same choice usvg makes when it draws it), spaces with the
+    /// requested face.
+    pub fn measure(&self, text: &str, family: &str, weight: u16) -> f32 {
+        let primary = self.face(family, weight);
+        let mut width = 0.0;
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0
+                && let Some(id) = primary
+            {
+                width += self.shape_width(id, " ");
+            }
+            if word.is_empty() {
+                continue;
+            }
+            let id = primary.filter(|&id| self.covers(id, word)).or_else(|| {
+                self.db
+                    .faces()
+                    .filter(|f| self.covers(f.id, word))
+                    .min_by_key(|f| (f.weight.0 as i32 - weight as i32).abs())
+                    .map(|f| f.id)
+            });
+            if let Some(id) = id {
+                width += self.shape_width(id, word);
+            }
+        }
+        width
+    }
+
+    /// The face of `family` closest to `weight`.
+    fn face(&self, family: &str, weight: u16) -> Option<fontdb::ID> {
+        self.db.query(&fontdb::Query {
+            families: &[fontdb::Family::Name(family)],
+            weight: fontdb::Weight(weight),
+            ..fontdb::Query::default()
+        })
+    }
+
+    fn covers(&self, id: fontdb::ID, text: &str) -> bool {
+        self.db
+            .with_face_data(id, |data, index| {
+                rustybuzz::ttf_parser::Face::parse(data, index).is_ok_and(|f| {
+                    text.chars()
+                        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '\u{200f}')
+                        .all(|c| f.glyph_index(c).is_some())
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    fn shape_width(&self, id: fontdb::ID, text: &str) -> f32 {
+        self.db
+            .with_face_data(id, |data, index| {
+                let Some(face) = rustybuzz::Face::from_slice(data, index) else {
+                    return 0.0;
+                };
+                let mut buf = rustybuzz::UnicodeBuffer::new();
+                buf.push_str(text);
+                buf.guess_segment_properties();
+                let out = rustybuzz::shape(&face, &[], buf);
+                let adv: i32 = out.glyph_positions().iter().map(|p| p.x_advance).sum();
+                adv as f32 / face.units_per_em() as f32
+            })
+            .unwrap_or(0.0)
+    }
+
     /// The family names available.
     pub fn families(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -316,6 +383,86 @@ pub fn normalized(tree: &usvg::Tree) -> String {
     tree.to_string(&opt)
 }
 
+/// `width` and `height` of the root of an SVG written by usvg.
+pub fn svg_size(svg: &str) -> (f64, f64) {
+    let attr = |name: &str| -> f64 {
+        let pat = format!(" {name}=\"");
+        svg.find(&pat)
+            .and_then(|i| {
+                let rest = &svg[i + pat.len()..];
+                rest[..rest.find('"')?].parse().ok()
+            })
+            .unwrap_or(0.0)
+    };
+    (attr("width"), attr("height"))
+}
+
+/// A drawing ready to be placed in another SVG: usvg's output and its size.
+#[derive(Debug, Clone)]
+pub struct Drawing {
+    /// The SVG, as usvg writes it (text outlined).
+    pub svg: std::sync::Arc<Vec<u8>>,
+    /// Width in SVG units.
+    pub width: f64,
+    /// Height in SVG units.
+    pub height: f64,
+}
+
+impl Drawing {
+    /// A drawing from usvg's output.
+    pub fn new(svg: std::sync::Arc<Vec<u8>>) -> Drawing {
+        let (width, height) = svg_size(&String::from_utf8_lossy(&svg));
+        Drawing { svg, width, height }
+    }
+
+    /// This drawing scaled to fit the box `x, y, w, h` (centred), as inline SVG.
+    pub fn fit(&self, prefix: &str, x: f64, y: f64, w: f64, h: f64) -> String {
+        let s = (w / self.width.max(1e-6)).min(h / self.height.max(1e-6));
+        let (dw, dh) = (self.width * s, self.height * s);
+        nested(
+            &self.svg,
+            prefix,
+            x + (w - dw) / 2.0,
+            y + (h - dh) / 2.0,
+            dw,
+            dh,
+        )
+    }
+}
+
+/// `svg` (as usvg writes it) drawn in the box `x, y, w, h` of another SVG, inline
+/// (its ids prefixed with `prefix` so that several can share a page).
+pub fn nested(svg: &[u8], prefix: &str, x: f64, y: f64, w: f64, h: f64) -> String {
+    let s = String::from_utf8_lossy(svg);
+    let Some(start) = s.find("<svg") else {
+        return String::new();
+    };
+    let body = &s[start..];
+    let Some(end) = body.find('>') else {
+        return String::new();
+    };
+    let head = &body[..end];
+    let view_box = head
+        .find("viewBox=\"")
+        .and_then(|i| {
+            let r = &head[i + 9..];
+            r.find('"').map(|e| r[..e].to_string())
+        })
+        .unwrap_or_else(|| {
+            let (sw, sh) = svg_size(&s);
+            format!("0 0 {sw} {sh}")
+        });
+    let inner = body[end + 1..]
+        .trim_end()
+        .trim_end_matches("</svg>")
+        .replace("id=\"", &format!("id=\"{prefix}"))
+        .replace("url(#", &format!("url(#{prefix}"))
+        .replace("href=\"#", &format!("href=\"#{prefix}"));
+    format!(
+        r#"<svg x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{h:.2}" viewBox="{view_box}">{inner}</svg>"#
+    )
+}
+
 /// Pixel size of the tree drawn `width` pixels wide.
 pub fn raster_size(tree: &usvg::Tree, width: u32) -> (u32, u32) {
     let s = tree.size();
@@ -347,9 +494,9 @@ pub struct PdfPage<'a> {
     pub width_pt: f32,
     /// Page size in points.
     pub height_pt: f32,
-    /// Trim box inset from the media box, in points (the bleed), if this is a print
-    /// page with bleed.
-    pub bleed_pt: Option<f32>,
+    /// For a print page: the room for crop marks around the bleed and the bleed, in
+    /// points. The BleedBox is the media box less the first, the TrimBox less both.
+    pub bleed_pt: Option<(f32, f32)>,
 }
 
 /// A vector PDF of `pages`, text drawn as outlines. The same input gives the same
@@ -382,8 +529,9 @@ pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
         let mut page = out.page(page_id);
         let media = Rect::new(0.0, 0.0, p.width_pt, p.height_pt);
         page.media_box(media);
-        if let Some(b) = p.bleed_pt {
-            page.bleed_box(media);
+        if let Some((slug, bleed)) = p.bleed_pt {
+            let b = slug + bleed;
+            page.bleed_box(Rect::new(slug, slug, p.width_pt - slug, p.height_pt - slug));
             page.trim_box(Rect::new(b, b, p.width_pt - b, p.height_pt - b));
         }
         page.parent(tree_id);

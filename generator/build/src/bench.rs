@@ -193,9 +193,10 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
 }
 
 /// Times of deriving the whole brand set of the project at `root` (every logo's SVG,
-/// PNGs and PDF, illustrations, guides, packs): `runs` cold runs with an empty cache,
-/// then `runs` warm runs with the cache a previous build left on disk. Returns the
-/// seconds of each run and the files made by the last cold run.
+/// PNGs and PDF, illustrations, guides, packs) and then every event kit in each of its
+/// languages: `runs` cold runs with an empty cache, then `runs` warm runs with the
+/// cache a previous build left on disk. Returns the seconds of each run (brand and kits
+/// apart) and the files made by the last cold run.
 pub fn brand_bench(root: &Path, runs: usize) -> Result<BrandBench, String> {
     let project = marque_project::load_project(root, marque_project::LoadOptions::default())
         .map_err(|d| d.to_string())?;
@@ -207,15 +208,23 @@ pub fn brand_bench(root: &Path, runs: usize) -> Result<BrandBench, String> {
         let t = std::time::Instant::now();
         let set = crate::brand::derive(&project, &cache).map_err(|d| d.to_string())?;
         out.cold.push(t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
+        let kits = crate::kits::derive(&project, &set, &cache).map_err(|d| d.to_string())?;
+        out.kits_cold.push(t.elapsed().as_secs_f64());
         out.files = set.files.len();
         out.bytes = set.files.iter().map(|(_, b)| b.len()).sum();
+        out.kit_files = kits.files.len();
+        out.kit_bytes = kits.files.iter().map(|(_, b)| b.len()).sum();
         out.made = cache.take_counts().0.values().sum();
     }
     for _ in 0..runs {
         let cache = marque_assets::cache::DerivedCache::on_disk(cache_dir.clone());
         let t = std::time::Instant::now();
-        crate::brand::derive(&project, &cache).map_err(|d| d.to_string())?;
+        let set = crate::brand::derive(&project, &cache).map_err(|d| d.to_string())?;
         out.warm.push(t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
+        crate::kits::derive(&project, &set, &cache).map_err(|d| d.to_string())?;
+        out.kits_warm.push(t.elapsed().as_secs_f64());
         let (made, reused) = cache.take_counts();
         out.warm_made = made.values().sum();
         out.warm_reused = reused;
@@ -231,6 +240,14 @@ pub struct BrandBench {
     pub cold: Vec<f64>,
     /// Seconds of each warm run.
     pub warm: Vec<f64>,
+    /// Seconds of each cold run of the kits (after the brand).
+    pub kits_cold: Vec<f64>,
+    /// Seconds of each warm run of the kits.
+    pub kits_warm: Vec<f64>,
+    /// Files the kits add to the site.
+    pub kit_files: usize,
+    /// Their total size.
+    pub kit_bytes: usize,
     /// Files in the brand set.
     pub files: usize,
     /// Their total size.

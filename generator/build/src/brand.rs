@@ -34,6 +34,10 @@ pub struct BrandSet {
     pub hash: [u8; 32],
     /// Sanitising warnings.
     pub warnings: Diagnostics,
+    /// The brand fonts, for kits.
+    pub fonts: Option<Fonts>,
+    /// Every logo, outlined, by id (kits place them).
+    pub drawings: BTreeMap<String, svg::Drawing>,
 }
 
 /// One downloadable file, as the portal lists it.
@@ -58,20 +62,6 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
     let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
     Some((w, h))
-}
-
-/// `width` and `height` of the root of an SVG written by usvg.
-fn svg_size(svg: &str) -> (f64, f64) {
-    let attr = |name: &str| -> f64 {
-        let pat = format!(" {name}=\"");
-        svg.find(&pat)
-            .and_then(|i| {
-                let rest = &svg[i + pat.len()..];
-                rest[..rest.find('"')?].parse().ok()
-            })
-            .unwrap_or(0.0)
-    };
-    (attr("width"), attr("height"))
 }
 
 fn fmt_num(v: f64) -> String {
@@ -200,7 +190,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
             let out_svg = cache.get_or_make("svg", &key("svg", &input), || {
                 tree().map(|t| svg::normalized(t).into_bytes())
             })?;
-            let (width, height) = svg_size(&String::from_utf8_lossy(&out_svg));
+            let (width, height) = svg::svg_size(&String::from_utf8_lossy(&out_svg));
             let stem = format!("downloads/logos/{slug}-{}", l.id);
             let mut outs = vec![(
                 format!("{stem}.svg"),
@@ -606,11 +596,26 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
         context.push(view);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    let drawings = done
+        .iter()
+        .map(|(id, l)| {
+            (
+                id.clone(),
+                svg::Drawing {
+                    svg: l.svg.clone(),
+                    width: l.width,
+                    height: l.height,
+                },
+            )
+        })
+        .collect();
     Ok(BrandSet {
         files,
         context,
         hash: *hasher.finalize().as_bytes(),
         warnings,
+        fonts: Some(fonts.clone()),
+        drawings,
     })
 }
 
@@ -659,39 +664,6 @@ fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
     lines
 }
 
-/// `svg` (as usvg writes it) drawn in the box `x, y, w, h` of another SVG, inline
-/// (its ids prefixed with `n` so that several can share a page).
-fn nested(svg: &[u8], n: usize, x: f64, y: f64, w: f64, h: f64) -> String {
-    let s = String::from_utf8_lossy(svg);
-    let Some(start) = s.find("<svg") else {
-        return String::new();
-    };
-    let body = &s[start..];
-    let Some(end) = body.find('>') else {
-        return String::new();
-    };
-    let head = &body[..end];
-    let view_box = head
-        .find("viewBox=\"")
-        .and_then(|i| {
-            let r = &head[i + 9..];
-            r.find('"').map(|e| r[..e].to_string())
-        })
-        .unwrap_or_else(|| {
-            let (sw, sh) = svg_size(&s);
-            format!("0 0 {sw} {sh}")
-        });
-    let inner = body[end + 1..]
-        .trim_end()
-        .trim_end_matches("</svg>")
-        .replace("id=\"", &format!("id=\"n{n}-"))
-        .replace("url(#", &format!("url(#n{n}-"))
-        .replace("href=\"#", &format!("href=\"#n{n}-"));
-    format!(
-        r#"<svg x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{h:.2}" viewBox="{view_box}">{inner}</svg>"#
-    )
-}
-
 /// The usage guide of `lang` as an A4 PDF: cover, logos, clear space and sizes,
 /// colours, typography, do's and don'ts, co-branding.
 fn guide_pdf(
@@ -730,7 +702,7 @@ fn guide_pdf(
     let counter = std::sync::atomic::AtomicUsize::new(0);
     let img = |svg: &[u8], x: f64, y: f64, w: f64, h: f64| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        nested(svg, n, x, y, w, h)
+        svg::nested(svg, &format!("n{n}-"), x, y, w, h)
     };
     let line = |y: f64, size: f64, weight: u16, s: &str| {
         format!(

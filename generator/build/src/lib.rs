@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod brand;
 pub mod check;
+pub mod kits;
 pub mod scaffold;
 pub mod session;
 pub mod sink;
@@ -21,7 +22,7 @@ use std::time::Instant;
 
 use marque_assets::cache::DerivedCache;
 use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project};
-use marque_site::{Carry, MarkdownCache, PageJob, Prepared};
+use marque_site::{Carry, Global, MarkdownCache, PageJob, Prepared};
 use rayon::prelude::*;
 
 use crate::sink::{Sink, Staging};
@@ -125,7 +126,9 @@ pub fn plan<'p>(
     // The brand set: every file partners download, and what the portal pages show.
     let brand_set = brand::derive(project, derived)?;
     warnings.extend(brand_set.warnings.clone());
-    for (name, bytes) in &brand_set.files {
+    // Event kits, built with the brand's fonts and logos.
+    let kit_set = kits::derive(project, &brand_set, derived)?;
+    for (name, bytes) in brand_set.files.iter().chain(&kit_set.files) {
         assets.insert(name.clone(), format!("{base_path}/{name}"));
         files.push((name.clone(), bytes.to_vec()));
     }
@@ -139,7 +142,18 @@ pub fn plan<'p>(
         assets,
         md_cache,
         carry,
-        Some((brand_set.context, brand_set.hash)),
+        vec![
+            Global {
+                name: "brand",
+                values: brand_set.context,
+                hash: brand_set.hash,
+            },
+            Global {
+                name: "kits",
+                values: kit_set.context,
+                hash: kit_set.hash,
+            },
+        ],
     )?;
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {

@@ -86,6 +86,27 @@ enum Command {
         /// Folder to create.
         dir: PathBuf,
     },
+    /// Builds one event kit, optionally co-branded for a partner, into a folder: one zip
+    /// per language and the files themselves.
+    Kit {
+        /// The kit's folder name under kits/.
+        id: String,
+        /// Project folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Only this language (default: each of the kit's languages).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Partner name shown on the material.
+        #[arg(long)]
+        partner_name: Option<String>,
+        /// Partner logo (SVG or PNG).
+        #[arg(long)]
+        partner_logo: Option<PathBuf>,
+        /// Where to write (default: <root>/output-kits/<id>).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Builds a synthetic bilingual project and prints timings and peak memory.
     Bench {
         /// Pages per language.
@@ -97,8 +118,9 @@ enum Command {
         /// Where to write the project (default: a temporary folder, removed after).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Time the brand set of the project at `--root` instead (logos, rasters,
-        /// PDFs, guides, packs), cold and from the cache.
+        /// Time the brand set and the event kits of the project at `--root` instead
+        /// (logos, rasters, PDFs, guides, packs, every kit in each of its languages),
+        /// cold and from the cache.
         #[arg(long)]
         brand: bool,
         /// Project folder for `--brand`.
@@ -261,6 +283,35 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Kit {
+            id,
+            root,
+            lang,
+            partner_name,
+            partner_logo,
+            output,
+        } => match marque_build::kits::build_cli(
+            &root,
+            &id,
+            lang.as_deref(),
+            partner_name.as_deref(),
+            partner_logo.as_deref(),
+            output.as_deref(),
+        ) {
+            Ok(r) => {
+                print_diagnostics(&r.warnings);
+                println!("kit '{id}': {} files into {}", r.files, r.output.display());
+                for z in &r.zips {
+                    println!("  {}", z.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(d) => {
+                print_diagnostics(&d);
+                eprintln!("kit failed: {} error(s)", d.errors().count());
+                ExitCode::from(1)
+            }
+        },
         Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
             Ok(()) => {
                 println!(
@@ -289,17 +340,25 @@ fn main() -> ExitCode {
                     b.bytes as f64 / 1048576.0
                 );
                 println!(
-                    "cold (empty cache): median {:.3} s over {} runs, {} derived files made",
+                    "brand cold (empty cache): median {:.3} s over {} runs",
                     median(b.cold.clone()),
                     b.cold.len(),
-                    b.made
                 );
                 println!(
-                    "warm (cache on disk): median {:.3} s over {} runs, {} made, {} from the cache",
+                    "warm (cache on disk): median {:.3} s over {} runs",
                     median(b.warm.clone()),
                     b.warm.len(),
-                    b.warm_made,
-                    b.warm_reused
+                );
+                println!(
+                    "event kits: {} files, {:.1} MiB; cold median {:.3} s, warm median {:.3} s",
+                    b.kit_files,
+                    b.kit_bytes as f64 / 1048576.0,
+                    median(b.kits_cold.clone()),
+                    median(b.kits_warm.clone())
+                );
+                println!(
+                    "brand and kits: {} derived files made cold; warm: {} made, {} from the cache",
+                    b.made, b.warm_made, b.warm_reused
                 );
                 ExitCode::SUCCESS
             }

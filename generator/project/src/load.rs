@@ -91,6 +91,8 @@ pub struct Project {
     pub theme: Theme,
     /// The brand data.
     pub brand: Brand,
+    /// Event kits, by folder name.
+    pub kits: Vec<crate::kits::Kit>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -652,6 +654,8 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     let theme: Theme = load_theme(root, &config.theme, &codes, &mut diags);
     let brand = load_brand(root, &mut diags);
+    let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
+    let kits = crate::kits::load_kits(root, &codes, &mut diags);
 
     // Find the Markdown sources.
     let narrative = root.join("narrative");
@@ -757,6 +761,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         pages,
         theme,
         brand,
+        kits,
         warnings: diags,
     })
 }

@@ -10,4 +10,6 @@ pub mod model;
 pub mod render;
 
 pub use model::{Entry, EntryKind, Site, slugify};
-pub use render::{Carry, MarkdownCache, PageJob, PageKind, Prepared, xml_escape};
+pub use render::{
+    Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, tera_error, xml_escape,
+};

@@ -167,8 +167,8 @@ pub struct Prepared<'p> {
     theme_dir: PathBuf,
     feed_limit: usize,
     template_names: Vec<String>,
-    /// The `brand` variable, per language.
-    brand: Vec<Value>,
+    /// Variables given to every template (`brand`, `kits`), per language.
+    globals: Vec<(&'static str, Vec<Value>)>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
@@ -189,7 +189,23 @@ fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
     }
 }
 
-fn tera_error(e: &tera::Error, theme_dir: &std::path::Path, fallback_template: &str) -> Diagnostic {
+/// A variable given to every template, one value per language, and the hash of all
+/// its values (pages whose templates name it depend on it).
+pub struct Global {
+    /// Its name in templates.
+    pub name: &'static str,
+    /// Its value in each language, in the project's language order.
+    pub values: Vec<serde_json::Value>,
+    /// blake3 of the values.
+    pub hash: [u8; 32],
+}
+
+/// A Tera error as a diagnostic on the template file (below `theme_dir/templates`).
+pub fn tera_error(
+    e: &tera::Error,
+    theme_dir: &std::path::Path,
+    fallback_template: &str,
+) -> Diagnostic {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             let file = if r.filename().is_empty() {
@@ -264,11 +280,11 @@ fn template_references(src: &str) -> Vec<String> {
 
 /// For each template: the hash of its source and of every template it reaches through
 /// `extends` and `include`, so that a page is rendered again when one of those changes.
-/// Templates that show the brand (their text names `brand`) also depend on the brand
-/// set's hash.
+/// Templates that show a global variable (their text names it) also depend on its
+/// hash.
 fn template_closure_hashes(
     sources: &[(String, String)],
-    brand_hash: &[u8; 32],
+    globals: &[(&'static str, [u8; 32])],
 ) -> HashMap<String, [u8; 32]> {
     let by_name: HashMap<&str, &str> = sources
         .iter()
@@ -293,8 +309,10 @@ fn template_closure_hashes(
             let src = by_name.get(n.as_str()).unwrap_or(&"");
             h.update(src.as_bytes());
             h.update(b"\0");
-            if src.contains("brand") {
-                h.update(brand_hash);
+            for (name, hash) in globals {
+                if src.contains(name) {
+                    h.update(hash);
+                }
             }
         }
         out.insert(name.clone(), *h.finalize().as_bytes());
@@ -328,10 +346,19 @@ impl<'p> Prepared<'p> {
         assets: BTreeMap<String, String>,
         cache: &MarkdownCache,
         carry: Option<&Carry>,
-        brand: Option<(Vec<serde_json::Value>, [u8; 32])>,
+        globals: Vec<Global>,
     ) -> Result<Prepared<'p>, Diagnostics> {
-        let (brand, brand_hash) = brand.unwrap_or_default();
-        let brand: Vec<Value> = brand.iter().map(Value::from_serializable).collect();
+        let global_hashes: Vec<(&'static str, [u8; 32])> =
+            globals.iter().map(|g| (g.name, g.hash)).collect();
+        let globals: Vec<(&'static str, Vec<Value>)> = globals
+            .into_iter()
+            .map(|g| {
+                (
+                    g.name,
+                    g.values.iter().map(Value::from_serializable).collect(),
+                )
+            })
+            .collect();
         let mut diags = Diagnostics::new();
         // The site model depends on the config and every page's path and front matter.
         let site_key = {
@@ -502,7 +529,7 @@ impl<'p> Prepared<'p> {
         {
             diags.push(tera_error(&e, &theme_dir, "base.html"));
         }
-        let template_hashes = template_closure_hashes(&sources, &brand_hash);
+        let template_hashes = template_closure_hashes(&sources, &global_hashes);
 
         // Templates named in front matter must exist.
         for p in &project.pages {
@@ -583,7 +610,7 @@ impl<'p> Prepared<'p> {
         }
         Ok(Prepared {
             project,
-            brand,
+            globals,
             md_keys,
             html,
             html_uses,
@@ -969,8 +996,10 @@ impl<'p> Prepared<'p> {
         ctx.insert("lang", &lang.code);
         ctx.insert("lang_dir", lang.dir.as_str());
         ctx.insert("lang_name", &lang.name);
-        if let Some(b) = self.brand.get(li) {
-            ctx.insert_value("brand", b.clone());
+        for (name, values) in &self.globals {
+            if let Some(v) = values.get(li) {
+                ctx.insert_value(*name, v.clone());
+            }
         }
         ctx.insert("base_url", &self.shared.base_url);
         ctx.insert("current_path", &format!("{}{path}", self.shared.base_path));

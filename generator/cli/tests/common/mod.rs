@@ -158,7 +158,12 @@ pub fn broken_links(out: &Path) -> Vec<String> {
             let target = if path.is_empty() {
                 f.clone()
             } else {
-                let t = out.join(path.trim_start_matches('/'));
+                // Root-relative, or relative to the page's folder.
+                let t = if path.starts_with('/') {
+                    out.join(path.trim_start_matches('/'))
+                } else {
+                    f.parent().unwrap().join(&path)
+                };
                 if path.ends_with('/') {
                     t.join("index.html")
                 } else {
@@ -183,4 +188,47 @@ pub fn broken_links(out: &Path) -> Vec<String> {
         }
     }
     broken
+}
+
+/// A copy of the bundled site's sources (brand, narrative, themes, kits, marque.yaml)
+/// in a temporary folder.
+pub fn bundled_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    for d in ["brand", "narrative", "themes", "kits"] {
+        copy_dir(&root.join(d), &dir.path().join(d));
+    }
+    std::fs::copy(root.join("marque.yaml"), dir.path().join("marque.yaml")).unwrap();
+    dir
+}
+
+/// SHA-256 of `bytes` by `sha256sum`, independent of marque's own.
+pub fn sha256(bytes: &[u8]) -> String {
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Builds `root`, expects a failure whose output holds every one of `want`, and checks
+/// that the previous output folder is untouched.
+pub fn fails_with(root: &Path, want: &[&str]) {
+    let before = tree(&root.join("output"));
+    let err = build_err(root, &[]);
+    for w in want {
+        assert!(err.contains(w), "expected {w:?} in:\n{err}");
+    }
+    assert_eq!(
+        before,
+        tree(&root.join("output")),
+        "the old output is intact"
+    );
 }

@@ -1,0 +1,396 @@
+//! Event kits: every zip equals its manifest and holds what an event team needs (print
+//! PDFs with their boxes, social images at their sizes, the calendar, texts); the
+//! partner path co-brands and sanitises; texts are fitted or fail with kit, template,
+//! language and field named; bad kit sources fail cleanly.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use common::*;
+
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().to_string(), b);
+    }
+    out
+}
+
+/// The `[x0 y0 x1 y1]` of a PDF box, in points.
+fn pdf_box(pdf: &[u8], name: &str) -> [f64; 4] {
+    let s = String::from_utf8_lossy(pdf);
+    let i = s
+        .find(&format!("/{name} ["))
+        .unwrap_or_else(|| panic!("no {name}"));
+    let nums: Vec<f64> = s[i + name.len() + 3..]
+        .split(']')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    [nums[0], nums[1], nums[2], nums[3]]
+}
+
+fn png_dims(b: &[u8]) -> (u32, u32) {
+    let d = png::Decoder::new(std::io::Cursor::new(b));
+    let r = d.read_info().unwrap();
+    (r.info().width, r.info().height)
+}
+
+const MM: f64 = 72.0 / 25.4;
+
+#[test]
+fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    // A second build renders no kit file again.
+    let again = build_ok(root, &[]);
+    assert!(again.contains("derived files: 0 made (none)"), "{again}");
+    let out = root.join("output");
+    for kit in ["rugby-world-cup-2023", "paris-2024", "club-france"] {
+        for lang in ["fr", "en"] {
+            let zip = std::fs::read(out.join(format!("downloads/kits/{kit}-{lang}.zip"))).unwrap();
+            let files = unzip(&zip);
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&files["manifest.json"]).unwrap();
+            let listed = manifest["files"].as_array().unwrap();
+            // Every file but the manifest itself is listed, with its true size and hash.
+            assert_eq!(listed.len() + 1, files.len(), "{kit} {lang}");
+            for e in listed {
+                let path = e["path"].as_str().unwrap();
+                let b = &files[path];
+                assert_eq!(e["bytes"].as_u64().unwrap() as usize, b.len(), "{path}");
+                assert_eq!(e["sha256"].as_str().unwrap(), sha256(b), "{path}");
+                assert_eq!(e["language"], lang);
+                assert!(!e["rights"].as_str().unwrap().is_empty());
+                assert!(!e["format"].as_str().unwrap().is_empty());
+                // The same bytes are published on the site beside the zip.
+                let site =
+                    std::fs::read(out.join(format!("downloads/kits/{kit}/{lang}/{path}"))).unwrap();
+                assert_eq!(&site, b, "{path}");
+            }
+            // Print: trim, bleed and crop-mark room as a printer expects.
+            for (name, w, h) in [
+                ("poster-a4", 210.0, 297.0),
+                ("poster-a3", 297.0, 420.0),
+                ("poster-40x60", 400.0, 600.0),
+                ("badge-85x55", 85.0, 55.0),
+                ("rollup-85x200", 850.0, 2000.0),
+            ] {
+                let pdf = &files[&format!("{name}.pdf")];
+                assert!(pdf.starts_with(b"%PDF-"));
+                let trim = pdf_box(pdf, "TrimBox");
+                let bleed = pdf_box(pdf, "BleedBox");
+                assert!(
+                    ((trim[2] - trim[0]) / MM - w).abs() < 0.05,
+                    "{name} trim width"
+                );
+                assert!(
+                    ((trim[3] - trim[1]) / MM - h).abs() < 0.05,
+                    "{name} trim height"
+                );
+                assert!(
+                    ((bleed[2] - bleed[0]) / MM - (w + 6.0)).abs() < 0.05,
+                    "{name} bleed"
+                );
+                assert!(
+                    ((trim[0] - bleed[0]) / MM - 3.0).abs() < 0.01,
+                    "{name} 3 mm bleed"
+                );
+                let media = pdf_box(pdf, "MediaBox");
+                assert!(media[2] > bleed[2], "{name}: room for crop marks");
+                let preview = &files[&format!("{name}-preview.png")];
+                let (pw, ph) = png_dims(preview);
+                assert!(
+                    ((ph as f64 / pw as f64) - h / w).abs() < 0.01,
+                    "{name} preview ratio"
+                );
+            }
+            for (name, w, h) in [
+                ("social-1080x1080", 1080, 1080),
+                ("social-1080x1350", 1080, 1350),
+                ("social-1080x1920", 1080, 1920),
+                ("social-1200x630", 1200, 630),
+                ("social-1200x675", 1200, 675),
+                ("social-1500x500", 1500, 500),
+                ("email-banner", 1200, 400),
+            ] {
+                assert_eq!(png_dims(&files[&format!("{name}.png")]), (w, h), "{name}");
+            }
+            for f in [
+                "lockup-primary.svg",
+                "lockup-white.png",
+                "lockup-primary.pdf",
+            ] {
+                assert!(files.contains_key(f), "{kit} lacks {f}");
+            }
+            let ics = String::from_utf8(files[&format!("{kit}.ics")].clone()).unwrap();
+            assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+            assert!(ics.contains("DTSTART;VALUE=DATE:"));
+            for l in ics.split("\r\n") {
+                assert!(l.len() <= 75, "folded: {l}");
+            }
+            let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
+            assert!(readme.contains(if lang == "fr" { "Fichiers" } else { "Files" }));
+            let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
+            assert!(release.contains("presse@oneprovence.fr"));
+            let sig = String::from_utf8(files["email-signature.html"].clone()).unwrap();
+            assert!(sig.contains("email-banner.png"));
+            for f in [
+                "key-messages.html",
+                "key-messages.txt",
+                "press-release.html",
+            ] {
+                assert!(files.contains_key(f), "{kit} lacks {f}");
+            }
+        }
+    }
+    // Club France opens twice: two periods in its calendar.
+    let ics = read(root, "downloads/kits/club-france/fr/club-france.ics");
+    assert!(
+        ics.contains("DTSTART;VALUE=DATE:20240727") && ics.contains("DTSTART;VALUE=DATE:20240829")
+    );
+    assert!(
+        ics.contains("DTEND;VALUE=DATE:20240909"),
+        "the end date is exclusive"
+    );
+    // The site lists the kits and shows each file with its thumbnail.
+    let list = read(root, "kits/index.html");
+    for k in [
+        "Coupe du monde de rugby 2023",
+        "Jeux de Paris 2024 à Marseille",
+        "Club France 2024",
+    ] {
+        assert!(list.contains(k), "kits page lacks {k}");
+    }
+    let page = read(root, "en/kits/paris-2024/index.html");
+    assert!(page.contains("/downloads/kits/paris-2024-en.zip"));
+    assert!(page.contains("/downloads/kits/paris-2024/en/thumbs/poster-a4.png"));
+    assert!(page.contains("210 × 297 mm"));
+    assert!(broken_links(&out).is_empty(), "{:?}", broken_links(&out));
+}
+
+#[test]
+fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    let logo = root.join("partner.svg");
+    std::fs::write(
+        &logo,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 340 100" width="340" height="100" onload="alert(1)"><script>alert(2)</script><image href="https://tracker.example/x.png" width="1" height="1"/><rect x="2" y="2" width="96" height="96" rx="20" fill="#2E7D32"/></svg>"##,
+    )
+    .unwrap();
+    let out = root.join("kit-out");
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        root.to_str().unwrap(),
+        "--lang",
+        "fr",
+        "--partner-name",
+        "Calanques Voile",
+        "--partner-logo",
+        logo.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("partner logo: removed <script> element"), "{t}");
+    assert!(
+        t.contains("partner logo: removed 'onload' event handler"),
+        "{t}"
+    );
+    assert!(
+        t.contains("removed external reference 'https://tracker.example/x.png'"),
+        "{t}"
+    );
+    let files = unzip(&std::fs::read(out.join("paris-2024-fr.zip")).unwrap());
+    let lockup = String::from_utf8(files["lockup-primary.svg"].clone()).unwrap();
+    assert!(
+        lockup.to_lowercase().contains("#2e7d32"),
+        "the partner's logo is in the lockup"
+    );
+    assert!(!lockup.contains("script") && !lockup.contains("tracker"));
+    let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
+    assert!(release.contains("avec Calanques Voile"), "{release}");
+    assert!(!out.join("en").exists(), "--lang fr builds French only");
+    // A partner logo that is neither SVG nor PNG, and one that is not what it says.
+    std::fs::write(root.join("logo.gif"), b"GIF89a").unwrap();
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        root.to_str().unwrap(),
+        "--partner-logo",
+        root.join("logo.gif").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("partner logo: a logo must be an SVG or a PNG file"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(root.join("fake.png"), b"<svg/>").unwrap();
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        root.to_str().unwrap(),
+        "--partner-logo",
+        root.join("fake.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not a PNG file"), "{}", text(&o));
+    // An unknown kit.
+    let o = marque(&["kit", "paris-2042", "--root", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("no kit 'paris-2042' (did you mean 'paris-2024'?)"),
+        "{}",
+        text(&o)
+    );
+    // Nothing was left half-written by the failures.
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        2,
+        "fr/ and the zip"
+    );
+}
+
+#[test]
+fn texts_are_fitted_or_fail_naming_kit_template_language_and_field() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    let yaml = "kits/paris-2024/kit.yaml";
+    // German-length: long, but it fits once wrapped and shrunk.
+    edit(
+        root,
+        yaml,
+        "  fr: Jeux de Paris 2024 à Marseille",
+        "  fr: Olympische und Paralympische Sommerspiele Paris 2024 in Marseille und Umgebung",
+    );
+    build_ok(root, &[]);
+    // Far too long for any box: the build fails and says where.
+    edit(
+        root,
+        yaml,
+        "  fr: Olympische und Paralympische Sommerspiele Paris 2024 in Marseille und Umgebung",
+        &format!(
+            "  fr: {}",
+            "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherung ".repeat(6)
+        ),
+    );
+    fails_with(
+        root,
+        &[
+            "kits/templates/poster.svg:",
+            "kit 'paris-2024', template 'poster.svg' (poster-a4), language 'fr': the text of 'title' does not fit its box",
+        ],
+    );
+    edit(
+        root,
+        yaml,
+        &format!(
+            "  fr: {}",
+            "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherung ".repeat(6)
+        ),
+        "  fr: Jeux de Paris 2024 à Marseille",
+    );
+    // An Arabic kit: the title is set right to left and the kit builds.
+    edit(root, yaml, "languages: [fr, en]", "languages: [fr, en, ar]");
+    edit(
+        root,
+        yaml,
+        "  en: The Paris 2024 Games in Marseille",
+        "  en: The Paris 2024 Games in Marseille\n  ar: ألعاب باريس 2024 في مرسيليا",
+    );
+    build_ok(root, &[]);
+    let zip = unzip(&std::fs::read(root.join("output/downloads/kits/paris-2024-ar.zip")).unwrap());
+    let readme = String::from_utf8(zip["README.txt"].clone()).unwrap();
+    assert!(
+        readme.starts_with("ألعاب باريس 2024 في مرسيليا"),
+        "{readme}"
+    );
+}
+
+#[test]
+fn bad_kit_sources_are_located_errors() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    let yaml = "kits/club-france/kit.yaml";
+    // A date range that ends before it starts.
+    let line = std::fs::read_to_string(root.join(yaml))
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("end:"))
+        .unwrap()
+        + 1;
+    edit(root, yaml, "end: 2024-08-11", "end: 2024-07-01");
+    fails_with(
+        root,
+        &[&format!(
+            "kits/club-france/kit.yaml:{line}: error: end: the event ends (2024-07-01) before it starts (2024-07-27)"
+        )],
+    );
+    edit(root, yaml, "end: 2024-07-01", "end: 2024-08-11");
+    // A template that uses a variable that does not exist.
+    edit(
+        root,
+        "kits/templates/badge.svg",
+        "fill=\"{{ color.accent }}\"",
+        "fill=\"{{ colour.accent }}\"",
+    );
+    let line = std::fs::read_to_string(root.join("kits/templates/badge.svg"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("colour.accent"))
+        .unwrap()
+        + 1;
+    fails_with(
+        root,
+        &[
+            &format!("kits/templates/badge.svg:{line}:"),
+            "kit 'club-france' (fr)",
+            "colour",
+        ],
+    );
+    edit(
+        root,
+        "kits/templates/badge.svg",
+        "fill=\"{{ colour.accent }}\"",
+        "fill=\"{{ color.accent }}\"",
+    );
+    // A missing template.
+    let badge = std::fs::read_to_string(root.join("kits/templates/badge.svg")).unwrap();
+    std::fs::remove_file(root.join("kits/templates/badge.svg")).unwrap();
+    fails_with(
+        root,
+        &[
+            "kits/club-france: error: template 'badge.svg' is missing (looked for kits/club-france/templates/badge.svg and kits/templates/badge.svg)",
+        ],
+    );
+    // A kit may bring its own template instead.
+    write(root, "kits/club-france/templates/badge.svg", &badge);
+    write(root, "kits/paris-2024/templates/badge.svg", &badge);
+    write(
+        root,
+        "kits/rugby-world-cup-2023/templates/badge.svg",
+        &badge,
+    );
+    build_ok(root, &[]);
+    // A language the site does not have.
+    edit(root, yaml, "languages: [fr, en]", "languages: [fr, de]");
+    fails_with(root, &["languages[1]: 'de' is not a language of the site"]);
+}

@@ -1,0 +1,342 @@
+//! Event kits: `kits/<id>/kit.yaml`, the kit's SVG templates (its own in
+//! `kits/<id>/templates/`, else the shared ones in `kits/templates/`) and an optional
+//! official event mark (`kits/<id>/mark.svg` or `mark.png`) that replaces the drawn
+//! placeholder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::brand::{BrandFile, Localized, Located};
+use crate::date::Date;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::yaml;
+
+/// The templates every kit is made from, in the order outputs are listed.
+pub const KIT_TEMPLATES: &[&str] = &[
+    "poster.svg",
+    "social.svg",
+    "badge.svg",
+    "rollup.svg",
+    "banner.svg",
+];
+
+/// A date of the event (a match, a ceremony).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitSession {
+    /// Day.
+    pub date: Located,
+    /// What happens, per language.
+    pub title: Localized,
+    /// Where, when it differs from the kit's first place.
+    #[serde(default)]
+    pub place: Option<String>,
+}
+
+/// A place of the event.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitPlace {
+    /// Name of the venue.
+    pub name: String,
+    /// City.
+    pub city: String,
+}
+
+/// Somebody to call.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitContact {
+    /// Name or team.
+    pub name: String,
+    /// Role, per language.
+    #[serde(default)]
+    pub role: Localized,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A press release, per language.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitRelease {
+    /// Headline.
+    pub title: String,
+    /// Place and date line.
+    #[serde(default)]
+    pub dateline: Option<String>,
+    /// Paragraphs.
+    pub body: Vec<String>,
+}
+
+/// `kit.yaml`, as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitFile {
+    /// Name of the event, per language.
+    pub name: Localized,
+    /// One line under the name, per language.
+    #[serde(default)]
+    pub tagline: Localized,
+    /// First day.
+    pub start: Located,
+    /// Last day.
+    pub end: Located,
+    /// A second period (Club France opened twice), optional.
+    #[serde(default)]
+    pub periods: Vec<KitPeriod>,
+    /// Dates worth a calendar entry.
+    #[serde(default)]
+    pub sessions: Vec<KitSession>,
+    /// Places.
+    pub places: Vec<KitPlace>,
+    /// Languages the kit is made in (site language codes).
+    pub languages: Vec<Located>,
+    /// Hashtag, with its `#`.
+    #[serde(default)]
+    pub hashtag: Option<String>,
+    /// Key messages, per language.
+    #[serde(default)]
+    pub messages: BTreeMap<String, Vec<String>>,
+    /// Contacts.
+    #[serde(default)]
+    pub contacts: Vec<KitContact>,
+    /// What the files may be used for, per language.
+    pub rights: Localized,
+    /// The press release, per language.
+    #[serde(default)]
+    pub press_release: BTreeMap<String, KitRelease>,
+    /// Brand colour id used as the kit's accent (default: the brand's accent role).
+    #[serde(default)]
+    pub accent: Option<String>,
+}
+
+/// A further period of the event.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KitPeriod {
+    /// First day.
+    pub start: Located,
+    /// Last day.
+    pub end: Located,
+}
+
+/// A kit, loaded and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kit {
+    /// Folder name.
+    pub id: String,
+    /// `kits/<id>/kit.yaml`, relative to the root.
+    pub path: String,
+    /// What kit.yaml says.
+    pub data: KitFile,
+    /// Periods (start, end), the first from `start`/`end`.
+    pub periods: Vec<(Date, Date)>,
+    /// Dated sessions.
+    pub sessions: Vec<(Date, Localized, Option<String>)>,
+    /// Language codes.
+    pub languages: Vec<String>,
+    /// Template name → file (the kit's own or the shared one).
+    pub templates: BTreeMap<String, BrandFile>,
+    /// The official mark dropped into the kit folder, if any.
+    pub mark: Option<BrandFile>,
+    /// blake3 of everything above, for cache keys and page dependencies.
+    pub hash: [u8; 32],
+}
+
+/// The file at `rel` if it exists; an error if it is a link out of the project.
+fn read_file(root: &Path, rel: &str, diags: &mut Diagnostics) -> Option<BrandFile> {
+    let path = root.join(rel);
+    if !path.is_file() {
+        return None;
+    }
+    if let Err(e) = crate::safe_path::resolve_inside(root, root, rel) {
+        diags.push(Diagnostic::error(rel, e));
+        return None;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    Some(BrandFile {
+        rel: rel.to_string(),
+        name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
+        bytes: Arc::new(bytes),
+    })
+}
+
+/// Loads every `kits/<id>/kit.yaml`; problems go to `diags`.
+pub fn load_kits(root: &Path, languages: &[String], diags: &mut Diagnostics) -> Vec<Kit> {
+    let dir = root.join("kits");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = rd
+        .flatten()
+        .filter(|e| e.path().join("kit.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    let mut kits = Vec::new();
+    for id in ids {
+        if let Some(k) = load_kit(root, &id, languages, diags) {
+            kits.push(k);
+        }
+    }
+    kits
+}
+
+fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics) -> Option<Kit> {
+    let rel = format!("kits/{id}/kit.yaml");
+    if !crate::brand::is_css_ident(id) || id == "templates" {
+        diags.push(Diagnostic::error(
+            format!("kits/{id}"),
+            "a kit folder's name must use lowercase letters, digits and '-' (and not be 'templates')",
+        ));
+        return None;
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(root.join("kits").join(id))
+        && meta.file_type().is_symlink()
+    {
+        diags.push(Diagnostic::error(
+            format!("kits/{id}"),
+            "a kit folder may not be a symlink",
+        ));
+        return None;
+    }
+    let text = match std::fs::read_to_string(root.join(&rel)) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(&rel, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    let data: KitFile = match yaml::parse(&text, Path::new(&rel), 0) {
+        Ok(d) => d,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.len();
+    let err = |field: &str, at: &Located, msg: String| {
+        let d = Diagnostic::error(&rel, format!("{field}: {msg}"));
+        if at.line > 0 { d.at_line(at.line) } else { d }
+    };
+    let date = |field: &str, at: &Located, diags: &mut Diagnostics| match Date::parse(&at.value) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            diags.push(err(field, at, e));
+            None
+        }
+    };
+    let mut periods = Vec::new();
+    let mut spans = vec![("start", &data.start, "end", &data.end)];
+    for p in &data.periods {
+        spans.push(("periods.start", &p.start, "periods.end", &p.end));
+    }
+    for (sf, s, ef, e) in spans {
+        if let (Some(a), Some(b)) = (date(sf, s, diags), date(ef, e, diags)) {
+            if b < a {
+                diags.push(err(
+                    ef,
+                    e,
+                    format!(
+                        "the event ends ({}) before it starts ({})",
+                        e.value, s.value
+                    ),
+                ));
+            } else {
+                periods.push((a, b));
+            }
+        }
+    }
+    let mut sessions = Vec::new();
+    for (i, s) in data.sessions.iter().enumerate() {
+        if let Some(d) = date(&format!("sessions[{i}].date"), &s.date, diags) {
+            sessions.push((d, s.title.clone(), s.place.clone()));
+        }
+    }
+    let mut langs = Vec::new();
+    for (i, l) in data.languages.iter().enumerate() {
+        if !languages.contains(&l.value) {
+            diags.push(err(
+                &format!("languages[{i}]"),
+                l,
+                format!(
+                    "'{}' is not a language of the site (marque.yaml has {})",
+                    l.value,
+                    languages.join(", ")
+                ),
+            ));
+        } else {
+            langs.push(l.value.clone());
+        }
+    }
+    if data.places.is_empty() {
+        diags.push(Diagnostic::error(&rel, "places: name at least one place"));
+    }
+    for l in &langs {
+        if !data.name.contains_key(l) {
+            diags.push(
+                Diagnostic::error(
+                    &rel,
+                    format!("name: no name in '{l}', a language of the kit"),
+                )
+                .at_line(1),
+            );
+        }
+    }
+    let mut templates = BTreeMap::new();
+    for t in KIT_TEMPLATES {
+        let own = format!("kits/{id}/templates/{t}");
+        let shared = format!("kits/templates/{t}");
+        let found = match read_file(root, &own, diags) {
+            Some(f) => Some(f),
+            None => read_file(root, &shared, diags),
+        };
+        match found {
+            Some(f) => {
+                templates.insert((*t).to_string(), f);
+            }
+            None => diags.push(Diagnostic::error(
+                format!("kits/{id}"),
+                format!("template '{t}' is missing (looked for {own} and {shared})"),
+            )),
+        }
+    }
+    let mut mark = None;
+    for m in ["mark.svg", "mark.png"] {
+        if mark.is_none() {
+            mark = read_file(root, &format!("kits/{id}/{m}"), diags);
+        }
+    }
+    if diags.len() > before {
+        return None;
+    }
+    let mut h = blake3::Hasher::new();
+    h.update(text.as_bytes());
+    for (n, f) in &templates {
+        h.update(n.as_bytes());
+        h.update(blake3::hash(&f.bytes).as_bytes());
+    }
+    if let Some(m) = &mark {
+        h.update(m.name.as_bytes());
+        h.update(blake3::hash(&m.bytes).as_bytes());
+    }
+    Some(Kit {
+        id: id.to_string(),
+        path: rel,
+        data,
+        periods,
+        sessions,
+        languages: langs,
+        templates,
+        mark,
+        hash: *h.finalize().as_bytes(),
+    })
+}
