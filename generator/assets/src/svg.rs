@@ -456,6 +456,7 @@ pub fn nested(svg: &[u8], prefix: &str, x: f64, y: f64, w: f64, h: f64) -> Strin
         .trim_end()
         .trim_end_matches("</svg>")
         .replace("id=\"", &format!("id=\"{prefix}"))
+        .replace("xlink:href=", "href=")
         .replace("url(#", &format!("url(#{prefix}"))
         .replace("href=\"#", &format!("href=\"#{prefix}"));
     format!(

@@ -224,6 +224,37 @@ fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
     let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
     assert!(release.contains("avec Calanques Voile"), "{release}");
     assert!(!out.join("en").exists(), "--lang fr builds French only");
+    // A PNG logo is placed as an image, in the PNG and in the PDF.
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, 8, 4);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[200u8; 8 * 4 * 4]).unwrap();
+    }
+    std::fs::write(root.join("partner.png"), &png_bytes).unwrap();
+    let out_png = root.join("kit-png");
+    let o = marque(&[
+        "kit",
+        "club-france",
+        "--root",
+        root.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--partner-logo",
+        root.join("partner.png").to_str().unwrap(),
+        "--output",
+        out_png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lockup = std::fs::read(out_png.join("en/lockup-primary.pdf")).unwrap();
+    assert!(String::from_utf8_lossy(&lockup).contains("/Subtype /Image"));
+    let release = std::fs::read_to_string(out_png.join("en/press-release.txt")).unwrap();
+    assert!(
+        release.contains("with partner"),
+        "the file's name stands in: {release}"
+    );
     // A partner logo that is neither SVG nor PNG, and one that is not what it says.
     std::fs::write(root.join("logo.gif"), b"GIF89a").unwrap();
     let o = marque(&[
