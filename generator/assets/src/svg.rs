@@ -307,6 +307,92 @@ impl Fonts {
         width
     }
 
+    /// `text` cut into runs of words that one brand family draws: `family` where it
+    /// can, else the family that has the characters.
+    pub fn runs(&self, text: &str, family: &str, weight: u16) -> Vec<(String, String)> {
+        let primary = self.face(family, weight);
+        let family_of = |word: &str| -> String {
+            if word.is_empty() || primary.is_some_and(|id| self.covers(id, word)) {
+                return family.to_string();
+            }
+            self.db
+                .faces()
+                .filter(|f| self.covers(f.id, word))
+                .min_by_key(|f| (f.weight.0 as i32 - weight as i32).abs())
+                .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+                .unwrap_or_else(|| family.to_string())
+        };
+        let mut runs: Vec<(String, String)> = Vec::new();
+        for word in text.split(' ') {
+            let fam = family_of(word);
+            match runs.last_mut() {
+                Some((t, f)) if *f == fam || word.is_empty() => {
+                    t.push(' ');
+                    t.push_str(word);
+                }
+                Some((t, _)) => {
+                    t.push(' ');
+                    runs.push((word.to_string(), fam));
+                }
+                None => runs.push((word.to_string(), fam)),
+            }
+        }
+        runs
+    }
+
+    /// One line of text as SVG `<text>` elements, one per run of a single family (usvg
+    /// breaks Arabic joining when it falls back from one font to another inside one
+    /// element). `anchor` is `start`, `middle` or `end` at `x`; runs are laid out right
+    /// to left when `rtl`. `attrs` go on every element (fill, weight…).
+    #[allow(clippy::too_many_arguments)]
+    pub fn line_markup(
+        &self,
+        text: &str,
+        family: &str,
+        weight: u16,
+        size: f32,
+        x: f32,
+        y: f32,
+        anchor: &str,
+        rtl: bool,
+        attrs: &str,
+    ) -> String {
+        // Runs without their spaces; one space of `family` goes between two runs.
+        let runs: Vec<(String, String)> = self
+            .runs(text, family, weight)
+            .into_iter()
+            .map(|(t, f)| (t.trim().to_string(), f))
+            .filter(|(t, _)| !t.is_empty())
+            .collect();
+        let space = self.measure(" ", family, weight) * size;
+        let widths: Vec<f32> = runs
+            .iter()
+            .map(|(t, f)| self.measure(t, f, weight) * size)
+            .collect();
+        let total: f32 = widths.iter().sum::<f32>() + space * runs.len().saturating_sub(1) as f32;
+        let mut left = match anchor {
+            "middle" => x - total / 2.0,
+            "end" => x - total,
+            _ => x,
+        };
+        let order: Vec<usize> = if rtl {
+            (0..runs.len()).rev().collect()
+        } else {
+            (0..runs.len()).collect()
+        };
+        let mut out = String::new();
+        for i in order {
+            let (t, f) = &runs[i];
+            out.push_str(&format!(
+                r#"<text x="{left:.2}" y="{y:.2}" font-family="{}" font-weight="{weight}" font-size="{size:.2}" {attrs}>{}</text>"#,
+                escape(f, true),
+                escape(t, false)
+            ));
+            left += widths[i] + space;
+        }
+        out
+    }
+
     /// The face of `family` closest to `weight`.
     fn face(&self, family: &str, weight: u16) -> Option<fontdb::ID> {
         self.db.query(&fontdb::Query {
@@ -514,12 +600,9 @@ pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
         .kids(page_ids.iter().copied())
         .count(pages.len() as i32);
     for (p, &page_id) in pages.iter().zip(&page_ids) {
-        // Text as outlines: a logo must not depend on fonts, and svg2pdf's embedded
-        // font subsets come out in a different order from one run to the next.
-        let opts = svg2pdf::ConversionOptions {
-            embed_text: false,
-            ..Default::default()
-        };
+        // Text stays text, with the brand fonts embedded as subsets (the order in which
+        // svg2pdf writes them is made stable by `canonical` below).
+        let opts = svg2pdf::ConversionOptions::default();
         let (chunk, svg_ref) = svg2pdf::to_chunk(p.tree, opts).map_err(|e| e.to_string())?;
         let mut map = std::collections::HashMap::new();
         let chunk = chunk.renumber(|old| *map.entry(old).or_insert_with(|| alloc.bump()));
@@ -548,7 +631,163 @@ pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
     }
     let mut bytes = out.finish();
     sort_resource_dicts(&mut bytes);
-    Ok(bytes)
+    canonical(&bytes).ok_or_else(|| "cannot reorder the PDF's objects".to_string())
+}
+
+/// One indirect object of a PDF: its dictionary text and its raw stream, if any.
+struct PdfObject {
+    text: String,
+    stream: Option<Vec<u8>>,
+}
+
+/// The references (`12 0 R`) in a dictionary's text, in order.
+fn references(text: &str) -> Vec<(usize, usize, u32)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if text[i..].starts_with(" 0 R")
+                && text[i + 4..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric())
+                && let Ok(n) = text[start..i].parse()
+            {
+                out.push((start, i + 4, n));
+                i += 4;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Rewrites a PDF written by pdf-writer with its objects numbered and ordered by a
+/// walk from the catalog, so that the bytes no longer depend on the order in which
+/// svg2pdf happened to write its font objects (it keeps them in a hash map).
+fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
+    let first = pdf.windows(8).position(|w| w == b"\n1 0 obj")? + 1;
+    let header = &pdf[..first];
+    let mut objects: std::collections::BTreeMap<u32, PdfObject> = Default::default();
+    let mut i = first;
+    loop {
+        let line_end = i + pdf[i..].iter().position(|&c| c == b'\n')?;
+        let head = std::str::from_utf8(&pdf[i..line_end]).ok()?;
+        if head == "xref" {
+            break;
+        }
+        let num: u32 = head.strip_suffix(" 0 obj")?.parse().ok()?;
+        let body = line_end + 1;
+        let end_obj = |from: usize| -> Option<usize> {
+            pdf[from..]
+                .windows(8)
+                .position(|w| w == b"\nendobj\n")
+                .map(|p| from + p)
+        };
+        let next_stream = pdf[body..].windows(8).position(|w| w == b"\nstream\n");
+        let plain_end = end_obj(body)?;
+        let (text, stream, after) = match next_stream {
+            Some(p) if body + p < plain_end => {
+                let text = std::str::from_utf8(&pdf[body..body + p]).ok()?.to_string();
+                let len = last_length(text.as_bytes())?;
+                let data_start = body + p + 8;
+                let data_end = data_start + len;
+                let rest = &pdf[data_end..];
+                if !rest.starts_with(b"\nendstream\nendobj\n") {
+                    return None;
+                }
+                (
+                    text,
+                    Some(pdf[data_start..data_end].to_vec()),
+                    data_end + 18,
+                )
+            }
+            _ => (
+                std::str::from_utf8(&pdf[body..plain_end]).ok()?.to_string(),
+                None,
+                plain_end + 8,
+            ),
+        };
+        objects.insert(num, PdfObject { text, stream });
+        i = after;
+        while i < pdf.len() && pdf[i] == b'\n' {
+            i += 1;
+        }
+    }
+    let trailer = std::str::from_utf8(&pdf[i..]).ok()?;
+    let root_at = trailer.find("/Root ")? + 6;
+    let root: u32 = trailer[root_at..].split(' ').next()?.parse().ok()?;
+    // Walk from the catalog, each object's references in the order they are written.
+    let mut order: Vec<u32> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = std::collections::VecDeque::from([root]);
+    while let Some(n) = queue.pop_front() {
+        if !seen.insert(n) {
+            continue;
+        }
+        order.push(n);
+        if let Some(o) = objects.get(&n) {
+            for (_, _, r) in references(&o.text) {
+                if !seen.contains(&r) {
+                    queue.push_back(r);
+                }
+            }
+        }
+    }
+    for n in objects.keys() {
+        if !seen.contains(n) {
+            order.push(*n);
+        }
+    }
+    let new_num: std::collections::BTreeMap<u32, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| (n, k as u32 + 1))
+        .collect();
+    let mut out = header.to_vec();
+    let mut offsets = Vec::new();
+    for n in &order {
+        let o = objects.get(n)?;
+        let mut text = String::with_capacity(o.text.len());
+        let mut last = 0;
+        for (a, b, r) in references(&o.text) {
+            text.push_str(&o.text[last..a]);
+            text.push_str(&format!("{} 0 R", new_num.get(&r)?));
+            last = b;
+        }
+        text.push_str(&o.text[last..]);
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", new_num[n]).as_bytes());
+        out.extend_from_slice(text.as_bytes());
+        if let Some(data) = &o.stream {
+            out.extend_from_slice(b"\nstream\n");
+            out.extend_from_slice(data);
+            out.extend_from_slice(b"\nendstream");
+        }
+        out.extend_from_slice(b"\nendobj\n\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", order.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<<\n  /Size {}\n  /Root {} 0 R\n>>\nstartxref\n{xref}\n%%EOF",
+            order.len() + 1,
+            new_num[&root]
+        )
+        .as_bytes(),
+    );
+    Some(out)
 }
 
 /// svg2pdf writes resource dictionaries (`/ExtGState << /gs1 26 0 R … >>`) from hash

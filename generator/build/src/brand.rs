@@ -694,9 +694,22 @@ fn guide_pdf(
         .unwrap_or_else(|| "#000000".into());
     let page = |title: &str, body: String| {
         format!(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="210" height="297" viewBox="0 0 210 297"><rect width="210" height="297" fill="#FFFFFF"/><rect width="210" height="6" fill="{primary}"/><text x="{x0}" y="28" font-family="Inter" font-weight="800" font-size="11" fill="{primary}" text-anchor="{anchor}">{title}</text>{body}<text x="{x0}" y="285" font-family="Inter" font-size="3.2" fill="{ink}" text-anchor="{anchor}">{name} · {guide}</text></svg>"##,
-            name = esc(&brand.name),
-            guide = t("brand_guide_title", "Brand guide"),
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="210" height="297" viewBox="0 0 210 297"><rect width="210" height="297" fill="#FFFFFF"/><rect width="210" height="6" fill="{primary}"/><text x="{x0}" y="28" font-family="Inter" font-weight="800" font-size="11" fill="{primary}" text-anchor="{anchor}">{title}</text>{body}{footer}</svg>"##,
+            footer = fonts.line_markup(
+                &format!(
+                    "{} · {}",
+                    brand.name,
+                    text(project, lang, "brand_guide_title", "Brand guide")
+                ),
+                "Inter",
+                400,
+                3.2,
+                x0 as f32,
+                285.0,
+                anchor,
+                rtl,
+                &format!(r#"fill="{ink}""#),
+            ),
         )
     };
     let counter = std::sync::atomic::AtomicUsize::new(0);
@@ -704,10 +717,18 @@ fn guide_pdf(
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         svg::nested(svg, &format!("n{n}-"), x, y, w, h)
     };
+    let fill = format!(r#"fill="{ink}""#);
     let line = |y: f64, size: f64, weight: u16, s: &str| {
-        format!(
-            r#"<text x="{x0}" y="{y:.1}" font-family="Inter" font-weight="{weight}" font-size="{size}" fill="{ink}" text-anchor="{anchor}">{}</text>"#,
-            esc(s)
+        fonts.line_markup(
+            s,
+            "Inter",
+            weight,
+            size as f32,
+            x0 as f32,
+            y as f32,
+            anchor,
+            rtl,
+            &fill,
         )
     };
     let mut pages: Vec<String> = Vec::new();
@@ -777,11 +798,16 @@ fn guide_pdf(
                 def.color.as_str()
             )
         );
-        body.push_str(&format!(
-            r#"<text x="{}" y="{}" font-family="Inter" font-size="3" fill="{ink}">{}</text>"#,
-            x,
-            y + 45.0,
-            esc(&name)
+        body.push_str(&fonts.line_markup(
+            &name,
+            "Inter",
+            400,
+            3.0,
+            x as f32,
+            (y + 45.0) as f32,
+            "start",
+            rtl,
+            &fill,
         ));
         x += 58.0;
         if x > 150.0 {
@@ -861,7 +887,17 @@ fn guide_pdf(
         body.push_str(&format!(r#"<text x="{tx}" y="{}" font-family="Inter" font-weight="700" font-size="5" fill="{ink}" text-anchor="{anchor}">{}</text>"#, y + 8.0, esc(&c.name)));
         body.push_str(&format!(r#"<text x="{tx}" y="{}" font-family="Inter" font-size="3.6" fill="{ink}" text-anchor="{anchor}">{}</text>"#, y + 16.0, esc(&values.join(" · "))));
         if let Some(r) = &c.role {
-            body.push_str(&format!(r#"<text x="{tx}" y="{}" font-family="Inter" font-size="3.2" fill="{ink}" text-anchor="{anchor}">{}</text>"#, y + 23.0, esc(&text(project, lang, &format!("role_{r}"), r))));
+            body.push_str(&fonts.line_markup(
+                &text(project, lang, &format!("role_{r}"), r),
+                "Inter",
+                400,
+                3.2,
+                tx as f32,
+                (y + 23.0) as f32,
+                anchor,
+                rtl,
+                &fill,
+            ));
         }
     }
     pages.push(page(&t("brand_colors", "Colours"), body));
@@ -912,7 +948,17 @@ fn guide_pdf(
         } else {
             (cx, "start")
         };
-        body.push_str(&format!(r#"<text x="{tx}" y="{}" font-family="Inter" font-weight="700" font-size="3.4" fill="{color}" text-anchor="{ta}">{}</text>"#, cy + 50.0, esc(&label)));
+        body.push_str(&fonts.line_markup(
+            &label,
+            "Inter",
+            700,
+            3.4,
+            tx as f32,
+            (cy + 50.0) as f32,
+            ta,
+            rtl,
+            &format!(r#"fill="{color}""#),
+        ));
         for (k, l) in wrap(
             localized(&u.text, lang, &project.default_language),
             80.0,
@@ -921,7 +967,17 @@ fn guide_pdf(
         .iter()
         .enumerate()
         {
-            body.push_str(&format!(r#"<text x="{tx}" y="{:.1}" font-family="Inter" font-size="3" fill="{ink}" text-anchor="{ta}">{}</text>"#, cy + 54.5 + k as f64 * 3.8, esc(l)));
+            body.push_str(&fonts.line_markup(
+                l,
+                "Inter",
+                400,
+                3.0,
+                tx as f32,
+                (cy + 54.5 + k as f64 * 3.8) as f32,
+                ta,
+                rtl,
+                &fill,
+            ));
         }
     }
     pages.push(page(&t("brand_usage", "Do's and don'ts"), body));

@@ -87,6 +87,11 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
             ] {
                 let pdf = &files[&format!("{name}.pdf")];
                 assert!(pdf.starts_with(b"%PDF-"));
+                // Text stays text: the brand fonts travel inside the file.
+                assert!(
+                    String::from_utf8_lossy(pdf).contains("/FontFile"),
+                    "{name}: fonts embedded"
+                );
                 let trim = pdf_box(pdf, "TrimBox");
                 let bleed = pdf_box(pdf, "BleedBox");
                 assert!(

@@ -255,13 +255,16 @@ pub fn fill(
         // The first baseline sits about 0.8 of the size below the top of the line.
         for (i, l) in lines.iter().enumerate() {
             let y = top + size * 0.8 + i as f32 * size * b.line_height;
-            out.push_str(&format!(
-                r#"<text x="{x:.2}" y="{y:.2}" font-family="{}" font-weight="{}" font-size="{size:.2}" fill="{}" text-anchor="{anchor}"{}>{}</text>"#,
-                esc(&b.family),
+            out.push_str(&fonts.line_markup(
+                l,
+                &b.family,
                 b.weight,
-                esc(&b.fill),
-                if rtl { r#" direction="rtl""# } else { "" },
-                esc(l)
+                size,
+                x,
+                y,
+                anchor,
+                rtl,
+                &format!(r#"fill="{}""#, esc(&b.fill)),
             ));
         }
     }
@@ -333,11 +336,32 @@ mod tests {
             "ألعاب باريس 2024 في مرسيليا".to_string(),
         );
         let out = fill(&page("title"), &t, &f, None).unwrap();
-        assert!(out.contains(r#"direction="rtl""#), "{out}");
-        assert!(
-            out.contains(r#"x="380.00""#) && out.contains(r#"text-anchor="end""#),
-            "{out}"
-        );
+        // Each line ends at the right edge of the box (x = 380), its runs laid out
+        // right to left: "2024" to the right of "في مرسيليا" on the second line.
+        let attr = |e: &str, name: &str| -> String {
+            let at = e.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            e[at..].split('"').next().unwrap().to_string()
+        };
+        let mut lines: BTreeMap<i64, Vec<(f32, f32, String)>> = BTreeMap::new();
+        for e in out.split("<text ").skip(1) {
+            let content = e.split('>').nth(1).unwrap().split('<').next().unwrap();
+            let x: f32 = attr(e, "x").parse().unwrap();
+            let size: f32 = attr(e, "font-size").parse().unwrap();
+            let w = f.measure(content, &attr(e, "font-family"), 800) * size;
+            let y: f32 = attr(e, "y").parse().unwrap();
+            lines
+                .entry((y * 100.0) as i64)
+                .or_default()
+                .push((x, x + w, content.to_string()));
+        }
+        assert_eq!(lines.len(), 2, "{out}");
+        for runs in lines.values() {
+            let right = runs.iter().map(|r| r.1).fold(0.0, f32::max);
+            assert!((right - 380.0).abs() < 0.5, "{runs:?}");
+        }
+        let second = lines.values().nth(1).unwrap();
+        let x_of = |t: &str| second.iter().find(|r| r.2 == t).unwrap().0;
+        assert!(x_of("2024") > x_of("في مرسيليا"), "{second:?}");
         // Arabic is measured with the Arabic face, not as missing glyphs.
         assert!(f.measure("مرسيليا", "Inter", 800) > 1.0);
         // The text box must stay in the allowed area.
