@@ -17,8 +17,11 @@ use marque_project::{Diagnostic, Diagnostics, Project};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+/// An output path and its bytes.
+pub type File = (String, Arc<Vec<u8>>);
+
 /// Output path → bytes.
-type Files = Vec<(String, Arc<Vec<u8>>)>;
+pub type Files = Vec<File>;
 
 /// PNG widths of every logo.
 pub const PNG_WIDTHS: [u32; 3] = [512, 1024, 2048];

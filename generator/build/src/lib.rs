@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod brand;
+pub mod cards;
 pub mod check;
 pub mod kits;
 pub mod scaffold;
@@ -137,7 +138,8 @@ pub fn plan<'p>(
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
         files.push((f.name.clone(), f.bytes.clone()));
     }
-    let prepared = Prepared::new(
+    let cards_on = cards::enabled(project, &brand_set);
+    let mut prepared = Prepared::new(
         project,
         assets,
         md_cache,
@@ -145,7 +147,7 @@ pub fn plan<'p>(
         vec![
             Global {
                 name: "brand",
-                values: brand_set.context,
+                values: brand_set.context.clone(),
                 hash: brand_set.hash,
             },
             Global {
@@ -155,6 +157,11 @@ pub fn plan<'p>(
             },
         ],
     )?;
+    // Social cards need the site's titles; they come after the site is prepared.
+    prepared.set_social_cards(cards_on);
+    for (name, bytes) in cards::derive(project, &prepared, &brand_set, derived)? {
+        files.push((name, bytes.to_vec()));
+    }
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();

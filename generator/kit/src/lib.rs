@@ -526,7 +526,10 @@ struct Filled {
     svg: String,
 }
 
-fn color_map(project: &Project, kit: &Kit) -> BTreeMap<String, String> {
+/// The brand colours for templates: by id (`bleu_mediterranee`), by role (`primary`,
+/// `accent`…), `white`, and `highlight` (the accent where it is readable as text on the
+/// primary colour, else white).
+pub fn brand_colors(project: &Project, accent: Option<&str>) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for c in &project.brand.colors {
         m.insert(c.id.replace('-', "_"), c.hex.clone());
@@ -534,8 +537,8 @@ fn color_map(project: &Project, kit: &Kit) -> BTreeMap<String, String> {
             m.insert(r.clone(), c.hex.clone());
         }
     }
-    if let Some(a) = &kit.data.accent
-        && let Some(c) = project.brand.colors.iter().find(|c| &c.id == a)
+    if let Some(a) = accent
+        && let Some(c) = project.brand.colors.iter().find(|c| c.id == a)
     {
         m.insert("accent".into(), c.hex.clone());
     }
@@ -565,6 +568,45 @@ fn color_map(project: &Project, kit: &Kit) -> BTreeMap<String, String> {
     m
 }
 
+/// `x`, `y`, `width`, `height` of a drawing function's call.
+fn place(kwargs: &Kwargs) -> tera::TeraResult<(f64, f64, f64, f64)> {
+    Ok((
+        kwargs.get::<f64>("x")?.unwrap_or(0.0),
+        kwargs.get::<f64>("y")?.unwrap_or(0.0),
+        kwargs.must_get::<f64>("width")?,
+        kwargs.must_get::<f64>("height")?,
+    ))
+}
+
+/// A Tera instance for SVG templates (autoescaped) with `logo(id, x, y, width,
+/// height)`, which places a brand logo, fitted and centred, in the box.
+pub fn drawing_tera(logos: &BTreeMap<String, Drawing>) -> Tera {
+    let mut tera = Tera::default();
+    tera.autoescape_on([".svg", ".html"]);
+    let logos = Arc::new(logos.clone());
+    tera.register_function(
+        "logo",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
+            let id = kwargs.must_get::<&str>("id")?;
+            let d = logos.get(id).ok_or_else(|| {
+                tera::Error::message(format!(
+                    "logo(id='{id}'): no such logo (brand.yaml has {})",
+                    logos.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            let (x, y, w, h) = place(&kwargs)?;
+            Ok(tera::Value::safe_string(&d.fit(
+                &format!("lg{}-", x as i64),
+                x,
+                y,
+                w,
+                h,
+            )))
+        },
+    );
+    tera
+}
+
 /// The Tera instance of one kit: its templates and the functions that place drawings.
 fn tera_for(
     kit: &Kit,
@@ -573,40 +615,7 @@ fn tera_for(
     partner: Option<&Partner>,
     lockups: (&str, &str),
 ) -> Result<Tera, Diagnostics> {
-    let mut tera = Tera::default();
-    tera.autoescape_on([".svg", ".html"]);
-    let logos = Arc::new(logos.clone());
-    let place = |kwargs: &Kwargs| -> tera::TeraResult<(f64, f64, f64, f64)> {
-        Ok((
-            kwargs.get::<f64>("x")?.unwrap_or(0.0),
-            kwargs.get::<f64>("y")?.unwrap_or(0.0),
-            kwargs.must_get::<f64>("width")?,
-            kwargs.must_get::<f64>("height")?,
-        ))
-    };
-    {
-        let logos = logos.clone();
-        tera.register_function(
-            "logo",
-            move |kwargs: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
-                let id = kwargs.must_get::<&str>("id")?;
-                let d = logos.get(id).ok_or_else(|| {
-                    tera::Error::message(format!(
-                        "logo(id='{id}'): no such logo (brand.yaml has {})",
-                        logos.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                })?;
-                let (x, y, w, h) = place(&kwargs)?;
-                Ok(tera::Value::safe_string(&d.fit(
-                    &format!("lg{}-", x as i64),
-                    x,
-                    y,
-                    w,
-                    h,
-                )))
-            },
-        );
-    }
+    let mut tera = drawing_tera(logos);
     {
         let mark = mark.clone();
         tera.register_function(
@@ -727,7 +736,7 @@ pub fn build_kit(
         (&lock_primary, &lock_white),
     )?;
     let texts = fields(inputs, kit, lang, partner);
-    let colors = color_map(project, kit);
+    let colors = brand_colors(project, kit.data.accent.as_deref());
     let dir = project
         .language(lang)
         .map(|l| l.dir.as_str())

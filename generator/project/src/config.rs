@@ -158,6 +158,10 @@ fn default_feed_limit() -> usize {
     20
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// The whole of `marque.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -192,6 +196,10 @@ pub struct Config {
     /// `marque check` options.
     #[serde(default)]
     pub check: CheckConfig,
+    /// Draw an Open Graph image (1200 × 630) for every page from the theme's
+    /// `templates/cards/og.svg` (default: yes, when the theme has that template).
+    #[serde(default = "yes")]
+    pub social_cards: bool,
     /// Main navigation: source paths relative to `narrative/<lang>/` (`manifeste.md`).
     /// Empty means: the top-level pages and sections, by weight.
     #[serde(default)]

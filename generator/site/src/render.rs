@@ -169,6 +169,9 @@ pub struct Prepared<'p> {
     template_names: Vec<String>,
     /// Variables given to every template (`brand`, `kits`), per language.
     globals: Vec<(&'static str, Vec<Value>)>,
+    /// Pages (entry paths) with their social card at `<path>og.png`; empty when there
+    /// are no cards.
+    social_cards: std::collections::HashSet<String>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
@@ -339,6 +342,41 @@ pub fn encode_url(s: &str) -> String {
 }
 
 impl<'p> Prepared<'p> {
+    /// Tells templates that every page has a social card (`og_image`).
+    pub fn set_social_cards(&mut self, on: bool) {
+        self.social_cards = if on {
+            self.site.entries.iter().map(|e| e.path.clone()).collect()
+        } else {
+            Default::default()
+        };
+    }
+
+    /// The entries that get a social card: (output path of the card, language index,
+    /// title, title of the section it belongs to).
+    pub fn card_entries(&self) -> Vec<(String, usize, String, String)> {
+        self.site
+            .entries
+            .iter()
+            .map(|e| {
+                let title = self.project.pages[e.source].title().to_string();
+                let section = e
+                    .parent
+                    .map(|p| {
+                        self.project.pages[self.site.entries[p].source]
+                            .title()
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                (
+                    format!("{}og.png", e.path.trim_start_matches('/')),
+                    e.lang,
+                    title,
+                    section,
+                )
+            })
+            .collect()
+    }
+
     /// Renders every Markdown source, resolves links, loads templates. Collects every
     /// problem. `assets` maps asset names (`css/site.css`) to their hashed URLs.
     pub fn new(
@@ -499,7 +537,13 @@ impl<'p> Prepared<'p> {
         let mut tera = Tera::new();
         let mut template_names = Vec::new();
         let mut sources = Vec::new();
-        for t in &project.theme.templates {
+        // `cards/` holds the SVG templates of social cards, drawn elsewhere.
+        for t in project
+            .theme
+            .templates
+            .iter()
+            .filter(|t| !t.name.starts_with("cards/"))
+        {
             match std::str::from_utf8(&t.bytes) {
                 Ok(s) => {
                     sources.push((t.name.clone(), s.to_string()));
@@ -611,6 +655,7 @@ impl<'p> Prepared<'p> {
         Ok(Prepared {
             project,
             globals,
+            social_cards: Default::default(),
             md_keys,
             html,
             html_uses,
@@ -1000,6 +1045,15 @@ impl<'p> Prepared<'p> {
             if let Some(v) = values.get(li) {
                 ctx.insert_value(*name, v.clone());
             }
+        }
+        if !self.social_cards.is_empty() {
+            // Pages have their own card; other outputs (404, tags) show the language's.
+            let card = if self.social_cards.contains(path) {
+                format!("{}{path}og.png", self.shared.base_url)
+            } else {
+                format!("{}{}/og.png", self.shared.base_url, lang.prefix)
+            };
+            ctx.insert("og_image", &card);
         }
         ctx.insert("base_url", &self.shared.base_url);
         ctx.insert("current_path", &format!("{}{path}", self.shared.base_path));

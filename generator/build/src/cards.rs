@@ -1,0 +1,146 @@
+//! Social cards: an Open Graph image (1200 × 630 PNG) for every page, drawn from the
+//! theme's `templates/cards/og.svg` (filled by Tera like kit templates: `text.title`,
+//! `text.section`, `text.site`, `text.tagline` in data-fit boxes, `color.*`, `logo()`), cached by the
+//! filled drawing, written at `<page>/og.png` and named by the page's `og:image`.
+
+use std::collections::BTreeMap;
+
+use marque_assets::cache::{DerivedCache, key};
+use marque_assets::svg;
+use marque_project::{Diagnostic, Diagnostics, Project};
+use marque_site::Prepared;
+use rayon::prelude::*;
+use serde_json::Value;
+use tera::Context;
+
+use crate::brand::{BrandSet, File, Files};
+
+/// The template's name among the theme's templates.
+pub const CARD_TEMPLATE: &str = "cards/og.svg";
+
+/// Width and height of a card.
+pub const CARD_SIZE: (u32, u32) = (1200, 630);
+
+/// True when this project draws social cards: `social_cards` is on and the theme has
+/// the template, the brand its fonts and logos.
+pub fn enabled(project: &Project, brand: &BrandSet) -> bool {
+    project.config.social_cards
+        && !project.brand.font_files.is_empty()
+        && !brand.drawings.is_empty()
+        && brand.fonts.is_some()
+        && project
+            .theme
+            .templates
+            .iter()
+            .any(|t| t.name == CARD_TEMPLATE)
+}
+
+/// The theme string `key` in `lang` (or the default language), else `fallback`.
+fn string(project: &Project, lang: &str, key: &str, fallback: &str) -> String {
+    for l in [lang, project.default_language.as_str()] {
+        if let Some(Value::String(s)) = project.theme.strings.get(l).and_then(|s| s.values.get(key))
+        {
+            return s.clone();
+        }
+    }
+    fallback.to_string()
+}
+
+/// Every page's card: output path → PNG.
+pub fn derive(
+    project: &Project,
+    prepared: &Prepared,
+    brand: &BrandSet,
+    cache: &DerivedCache,
+) -> Result<Files, Diagnostics> {
+    if !enabled(project, brand) {
+        return Ok(Vec::new());
+    }
+    let Some(fonts) = &brand.fonts else {
+        return Ok(Vec::new());
+    };
+    let tpl = project
+        .theme
+        .templates
+        .iter()
+        .find(|t| t.name == CARD_TEMPLATE)
+        .ok_or_else(Diagnostics::new)?;
+    let mut tera = marque_kit::drawing_tera(&brand.drawings);
+    let one = |d: Diagnostic| {
+        let mut ds = Diagnostics::new();
+        ds.push(d);
+        ds
+    };
+    tera.add_raw_template(CARD_TEMPLATE, &String::from_utf8_lossy(&tpl.bytes))
+        .map_err(|e| {
+            one(marque_site::tera_error(
+                &e,
+                &project.theme.dir,
+                CARD_TEMPLATE,
+            ))
+        })?;
+    let colors = marque_kit::brand_colors(project, None);
+    let (w, h) = CARD_SIZE;
+    let cards: Vec<Result<File, Diagnostic>> = prepared
+        .card_entries()
+        .into_par_iter()
+        .map(|(out, li, title, section)| {
+            let lang = &project.languages[li];
+            let mut texts = BTreeMap::new();
+            texts.insert("title".to_string(), title);
+            texts.insert("section".to_string(), section);
+            let site = string(project, &lang.code, "site_title", &project.brand.name);
+            texts.insert(
+                "tagline".to_string(),
+                string(project, &lang.code, "tagline", &site),
+            );
+            texts.insert("site".to_string(), site);
+            let mut ctx = Context::new();
+            ctx.insert("w", &w);
+            ctx.insert("h", &h);
+            ctx.insert("lang", &lang.code);
+            ctx.insert("dir", lang.dir.as_str());
+            ctx.insert("color", &colors);
+            ctx.insert("text", &texts);
+            let src = tera
+                .render(CARD_TEMPLATE, &ctx)
+                .map_err(|e| marque_site::tera_error(&e, &project.theme.dir, CARD_TEMPLATE))?;
+            let filled = marque_kit::fit::fill(&src, &texts, fonts, None).map_err(|e| {
+                Diagnostic::error(
+                    project.theme.dir.join("templates").join(CARD_TEMPLATE),
+                    format!(
+                        "social card of /{}: {}",
+                        out.trim_end_matches("og.png"),
+                        e.message
+                    ),
+                )
+            })?;
+            let png = cache
+                .get_or_make(
+                    "card",
+                    &key("card", &[filled.as_bytes(), &fonts.digest]),
+                    || {
+                        let t = svg::parse(&filled, fonts).map_err(|e| e.message)?;
+                        svg::png(&t, w)
+                    },
+                )
+                .map_err(|e| {
+                    Diagnostic::error(&out, format!("cannot draw the social card: {e}"))
+                })?;
+            Ok((out, png))
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut diags = Diagnostics::new();
+    for c in cards {
+        match c {
+            Ok(f) => files.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        diags.sort();
+        return Err(diags);
+    }
+    Ok(files)
+}
