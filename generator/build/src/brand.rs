@@ -41,6 +41,8 @@ pub struct BrandSet {
     pub fonts: Option<Fonts>,
     /// Every logo, outlined, by id (kits place them).
     pub drawings: BTreeMap<String, svg::Drawing>,
+    /// `files` with their hashes, as a build writes them.
+    pub hashed: Vec<crate::OutputFile>,
 }
 
 /// One downloadable file, as the portal lists it.
@@ -612,7 +614,12 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
             )
         })
         .collect();
+    let hashed = files
+        .par_iter()
+        .map(|(p, b)| crate::OutputFile::new(p.clone(), b.clone()))
+        .collect();
     Ok(BrandSet {
+        hashed,
         files,
         context,
         hash: *hasher.finalize().as_bytes(),

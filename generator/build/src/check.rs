@@ -93,7 +93,14 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     let derived = marque_assets::cache::DerivedCache::on_disk(
         project.root.join(".marque-cache").join("derived"),
     );
-    let plan = plan(&project, &Default::default(), None, &derived, false)?;
+    let plan = plan(
+        &project,
+        &Default::default(),
+        None,
+        &derived,
+        &crate::SetsCache::default(),
+        false,
+    )?;
     let site_mem = RwLock::new(Arc::new(MemorySite::new()));
     let sink = MemorySink::new(&site_mem);
     let (_, report) = run(&project, &plan, &BuildState::default(), &sink)?;

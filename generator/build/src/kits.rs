@@ -24,6 +24,8 @@ pub struct KitSet {
     pub context: Vec<Value>,
     /// blake3 of the context.
     pub hash: [u8; 32],
+    /// `files` with their hashes, as a build writes them.
+    pub hashed: Vec<crate::OutputFile>,
 }
 
 /// Builds one kit in one language.
@@ -172,7 +174,12 @@ pub fn derive(
         context.push(v);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    let hashed = files
+        .par_iter()
+        .map(|(p, b)| crate::OutputFile::new(p.clone(), b.clone()))
+        .collect();
     Ok(KitSet {
+        hashed,
         files,
         context,
         hash: *hasher.finalize().as_bytes(),

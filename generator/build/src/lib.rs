@@ -18,6 +18,7 @@ pub mod state;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use std::time::Instant;
 
@@ -81,7 +82,11 @@ pub struct BuildReport {
 /// One output file of any kind.
 enum Work<'a> {
     Page(&'a PageJob),
-    Bytes { output: String, bytes: &'a [u8] },
+    Bytes {
+        output: String,
+        bytes: &'a [u8],
+        hash: &'a str,
+    },
 }
 
 impl Work<'_> {
@@ -97,10 +102,77 @@ impl Work<'_> {
 pub struct Plan<'p> {
     /// The prepared site.
     pub prepared: Prepared<'p>,
-    /// Files written as they are (CSS bundle, static files): path → bytes.
-    pub files: Vec<(String, Vec<u8>)>,
+    /// Files written as they are (CSS bundle, static files, brand and kit files, social
+    /// cards).
+    pub files: Vec<OutputFile>,
     /// Warnings.
     pub warnings: Diagnostics,
+}
+
+/// A file written as it is, with the blake3 of its bytes (hex).
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Output path.
+    pub path: String,
+    /// Contents.
+    pub bytes: Arc<Vec<u8>>,
+    /// blake3 of the contents, hex.
+    pub hash: String,
+}
+
+impl OutputFile {
+    /// A file and its hash.
+    pub fn new(path: String, bytes: Arc<Vec<u8>>) -> OutputFile {
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        OutputFile { path, bytes, hash }
+    }
+}
+
+/// The brand set and the kits of the last build, kept by a session: they are made again
+/// only when their sources (brand/, kits/, the config, the interface strings) change.
+#[derive(Default)]
+pub struct SetsCache {
+    last: Mutex<Option<Sets>>,
+}
+
+/// The key of the sources, the brand set and the kits made from them.
+type Sets = ([u8; 32], Arc<brand::BrandSet>, Arc<kits::KitSet>);
+
+impl SetsCache {
+    /// The brand set and kits of `project`, made or reused.
+    pub fn get(
+        &self,
+        project: &Project,
+        derived: &DerivedCache,
+    ) -> Result<(Arc<brand::BrandSet>, Arc<kits::KitSet>), Diagnostics> {
+        let mut h = blake3::Hasher::new();
+        h.update(&project.config_hash);
+        h.update(&project.brand.hash);
+        for k in &project.kits {
+            h.update(&k.hash);
+        }
+        for (lang, strings) in &project.theme.strings {
+            h.update(lang.as_bytes());
+            h.update(
+                serde_json::to_string(&strings.values)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+        }
+        let key = *h.finalize().as_bytes();
+        if let Ok(last) = self.last.lock()
+            && let Some((k, b, s)) = &*last
+            && *k == key
+        {
+            return Ok((b.clone(), s.clone()));
+        }
+        let brand_set = Arc::new(brand::derive(project, derived)?);
+        let kit_set = Arc::new(kits::derive(project, &brand_set, derived)?);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((key, brand_set.clone(), kit_set.clone()));
+        }
+        Ok((brand_set, kit_set))
+    }
 }
 
 /// Bundles the assets and prepares the site; `--strict` gaps become errors.
@@ -109,6 +181,7 @@ pub fn plan<'p>(
     md_cache: &MarkdownCache,
     carry: Option<&Carry>,
     derived: &DerivedCache,
+    sets: &SetsCache,
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
     let mut warnings = project.warnings.clone();
@@ -119,24 +192,24 @@ pub fn plan<'p>(
     let css = marque_assets::css::bundle_css(project)?;
     let mut assets = BTreeMap::new();
     let base_path = project.config.base_path();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files: Vec<OutputFile> = Vec::new();
     if let Some(c) = css {
         assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
-        files.push((c.output, c.bytes));
+        files.push(OutputFile::new(c.output, Arc::new(c.bytes)));
     }
-    // The brand set: every file partners download, and what the portal pages show.
-    let brand_set = brand::derive(project, derived)?;
+    // The brand set (every file partners download, and what the portal pages show) and
+    // the event kits, made with the brand's fonts and logos; a session reuses both while
+    // their sources do not change.
+    let (brand_set, kit_set) = sets.get(project, derived)?;
     warnings.extend(brand_set.warnings.clone());
-    // Event kits, built with the brand's fonts and logos.
-    let kit_set = kits::derive(project, &brand_set, derived)?;
-    for (name, bytes) in brand_set.files.iter().chain(&kit_set.files) {
-        assets.insert(name.clone(), format!("{base_path}/{name}"));
-        files.push((name.clone(), bytes.to_vec()));
+    for f in brand_set.hashed.iter().chain(&kit_set.hashed) {
+        assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
+        files.push(f.clone());
     }
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
-        files.push((f.name.clone(), f.bytes.clone()));
+        files.push(OutputFile::new(f.name.clone(), Arc::new(f.bytes.clone())));
     }
     let cards_on = cards::enabled(project, &brand_set);
     let mut prepared = Prepared::new(
@@ -152,7 +225,7 @@ pub fn plan<'p>(
             },
             Global {
                 name: "kits",
-                values: kit_set.context,
+                values: kit_set.context.clone(),
                 hash: kit_set.hash,
             },
         ],
@@ -160,7 +233,7 @@ pub fn plan<'p>(
     // Social cards need the site's titles; they come after the site is prepared.
     prepared.set_social_cards(cards_on);
     for (name, bytes) in cards::derive(project, &prepared, &brand_set, derived)? {
-        files.push((name, bytes.to_vec()));
+        files.push(OutputFile::new(name, bytes));
     }
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
@@ -198,10 +271,11 @@ pub fn run(
     let prepared = &plan.prepared;
     let jobs = prepared.jobs(project);
     let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
-    for (o, b) in &plan.files {
+    for f in &plan.files {
         work.push(Work::Bytes {
-            output: o.clone(),
-            bytes: b,
+            output: f.path.clone(),
+            bytes: &f.bytes,
+            hash: &f.hash,
         });
     }
     // Two outputs at one path would overwrite each other.
@@ -223,7 +297,7 @@ pub fn run(
         .iter()
         .map(|w| match w {
             Work::Page(j) => blake3::Hash::from(j.key).to_hex().to_string(),
-            Work::Bytes { bytes, .. } => blake3::hash(bytes).to_hex().to_string(),
+            Work::Bytes { hash, .. } => hash.to_string(),
         })
         .collect();
     let kept: Vec<bool> = work
@@ -353,7 +427,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let md_cache_path = root.join(".marque-cache").join("markdown.json");
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
     let derived = DerivedCache::on_disk(root.join(".marque-cache").join("derived"));
-    let plan = plan(&project, &md_cache, None, &derived, opts.strict)?;
+    let plan = plan(
+        &project,
+        &md_cache,
+        None,
+        &derived,
+        &SetsCache::default(),
+        opts.strict,
+    )?;
     let md_cache_len = md_cache.len();
     drop(md_cache);
     phases.lap("prepare");

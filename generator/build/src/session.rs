@@ -27,6 +27,8 @@ pub struct Session {
     carry: Option<Carry>,
     /// Rasters, PDFs and archives already made.
     derived: DerivedCache,
+    /// The brand set and kits of the last rebuild.
+    sets: crate::SetsCache,
 }
 
 impl Session {
@@ -40,6 +42,7 @@ impl Session {
             project: None,
             carry: None,
             derived: DerivedCache::on_disk(root.join(".marque-cache").join("derived")),
+            sets: crate::SetsCache::default(),
             root,
         }
     }
@@ -87,6 +90,7 @@ impl Session {
             &self.md_cache,
             self.carry.as_ref(),
             &self.derived,
+            &self.sets,
             false,
         )?;
         phases.lap("prepare");

@@ -243,6 +243,9 @@ pub struct Brand {
     /// Usage illustrations, in the order of `rules.usage`.
     #[serde(skip)]
     pub rule_files: Vec<BrandFile>,
+    /// blake3 of brand.yaml and every file it names: what the brand set is made from.
+    #[serde(skip)]
+    pub hash: [u8; 32],
 }
 
 /// Parses `#RGB` or `#RRGGBB` into its channels.

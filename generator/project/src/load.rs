@@ -284,6 +284,18 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
     }
     let mut brand = brand;
     load_brand_files(root, rel, &mut brand, diags);
+    let mut h = blake3::Hasher::new();
+    h.update(text.as_bytes());
+    for f in brand
+        .logo_files
+        .values()
+        .chain(&brand.font_files)
+        .chain(&brand.rule_files)
+    {
+        h.update(f.rel.as_bytes());
+        h.update(blake3::hash(&f.bytes).as_bytes());
+    }
+    brand.hash = *h.finalize().as_bytes();
     brand
 }
 
