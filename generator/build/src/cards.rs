@@ -95,38 +95,49 @@ pub fn derive(
                 string(project, &lang.code, "tagline", &site),
             );
             texts.insert("site".to_string(), site);
-            let mut ctx = Context::new();
-            ctx.insert("w", &w);
-            ctx.insert("h", &h);
-            ctx.insert("lang", &lang.code);
-            ctx.insert("dir", lang.dir.as_str());
-            ctx.insert("color", &colors);
-            ctx.insert("text", &texts);
-            let src = tera
-                .render(CARD_TEMPLATE, &ctx)
-                .map_err(|e| marque_site::tera_error(&e, &project.theme.dir, CARD_TEMPLATE))?;
-            let filled = marque_kit::fit::fill(&src, &texts, fonts, None).map_err(|e| {
-                Diagnostic::error(
-                    project.theme.dir.join("templates").join(CARD_TEMPLATE),
-                    format!(
-                        "social card of /{}: {}",
-                        out.trim_end_matches("og.png"),
-                        e.message
-                    ),
-                )
-            })?;
-            let png = cache
-                .get_or_make(
-                    "card",
-                    &key("card", &[filled.as_bytes(), &fonts.digest]),
-                    || {
-                        let t = svg::parse(&filled, fonts).map_err(|e| e.message)?;
-                        svg::png(&t, w)
-                    },
-                )
-                .map_err(|e| {
-                    Diagnostic::error(&out, format!("cannot draw the social card: {e}"))
+            // The card is made from these inputs only: when they are unchanged, it
+            // comes from the cache without filling or fitting anything.
+            let colors_json = serde_json::to_string(&colors).unwrap_or_default();
+            let texts_json = serde_json::to_string(&texts).unwrap_or_default();
+            let k = key(
+                "card",
+                &[
+                    &tpl.bytes,
+                    &project.brand.hash,
+                    colors_json.as_bytes(),
+                    texts_json.as_bytes(),
+                    lang.code.as_bytes(),
+                    lang.dir.as_str().as_bytes(),
+                ],
+            );
+            let png = cache.get_or_make("card", &k, || -> Result<Vec<u8>, Diagnostic> {
+                let mut ctx = Context::new();
+                ctx.insert("w", &w);
+                ctx.insert("h", &h);
+                ctx.insert("lang", &lang.code);
+                ctx.insert("dir", lang.dir.as_str());
+                ctx.insert("color", &colors);
+                ctx.insert("text", &texts);
+                let src = tera
+                    .render(CARD_TEMPLATE, &ctx)
+                    .map_err(|e| marque_site::tera_error(&e, &project.theme.dir, CARD_TEMPLATE))?;
+                let filled = marque_kit::fit::fill(&src, &texts, fonts, None).map_err(|e| {
+                    Diagnostic::error(
+                        project.theme.dir.join("templates").join(CARD_TEMPLATE),
+                        format!(
+                            "social card of /{}: {}",
+                            out.trim_end_matches("og.png"),
+                            e.message
+                        ),
+                    )
                 })?;
+                let t = svg::parse(&filled, fonts).map_err(|e| {
+                    Diagnostic::error(&out, format!("cannot draw the social card: {}", e.message))
+                })?;
+                svg::png(&t, w).map_err(|e| {
+                    Diagnostic::error(&out, format!("cannot draw the social card: {e}"))
+                })
+            })?;
             Ok((out, png))
         })
         .collect();
