@@ -426,6 +426,22 @@ fn bad_kit_sources_are_located_errors() {
         &badge,
     );
     build_ok(root, &[]);
+    // An official mark dropped into the kit folder replaces the drawn placeholder.
+    write(
+        root,
+        "kits/club-france/mark.svg",
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100" height="100"><circle cx="50" cy="50" r="48" fill="#123456"/></svg>"##,
+    );
+    build_ok(root, &[]);
+    let lockup = read(root, "downloads/kits/club-france/fr/lockup-primary.svg");
+    assert!(
+        lockup.contains("#123456"),
+        "the official mark is in the lockup"
+    );
+    let readme = read(root, "downloads/kits/club-france/fr/README.txt");
+    assert!(!readme.contains("dessiné par One Provence"), "{readme}");
+    let page = read(root, "kits/club-france/index.html");
+    assert!(!page.contains("class=\"kit-placeholder\""));
     // A language the site does not have.
     edit(root, yaml, "languages: [fr, en]", "languages: [fr, de]");
     fails_with(root, &["languages[1]: 'de' is not a language of the site"]);
