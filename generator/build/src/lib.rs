@@ -11,6 +11,7 @@ pub mod brand;
 pub mod cards;
 pub mod check;
 pub mod kits;
+pub mod media;
 pub mod scaffold;
 pub mod session;
 pub mod sink;
@@ -206,6 +207,8 @@ pub fn plan<'p>(
         assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
         files.push(f.clone());
     }
+    let (media_files, media_value, media_hash) = media::derive(project)?;
+    files.extend(media_files);
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
         assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
@@ -227,6 +230,11 @@ pub fn plan<'p>(
                 name: "kits",
                 values: kit_set.context.clone(),
                 hash: kit_set.hash,
+            },
+            Global {
+                name: "media",
+                values: vec![media_value; project.languages.len()],
+                hash: media_hash,
             },
         ],
     )?;

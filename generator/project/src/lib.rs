@@ -13,6 +13,7 @@ pub mod kits;
 pub mod load;
 pub mod safe_path;
 pub mod theme;
+pub mod vtt;
 pub mod yaml;
 
 pub use brand::{Brand, BrandColor, BrandFile, BrandFont, LogoColor, LogoLayout};

@@ -93,6 +93,8 @@ pub struct Project {
     pub brand: Brand,
     /// Event kits, by folder name.
     pub kits: Vec<crate::kits::Kit>,
+    /// Files of `narrative/media/` (video, captions, posters), published at `/media/`.
+    pub media: Vec<MediaFile>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -472,6 +474,80 @@ fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diag
     }
 }
 
+/// A file of `narrative/media/`.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    /// Path inside `narrative/media/`, `/`-separated (`manifeste.fr.vtt`).
+    pub name: String,
+    /// Contents.
+    pub bytes: Arc<Vec<u8>>,
+    /// The cues of a `.vtt` file, checked.
+    pub cues: Option<Vec<crate::vtt::Cue>>,
+}
+
+/// Reads `narrative/media/`: every file is published as it is; captions (`.vtt`) are
+/// checked, and a bad one is an error naming its line.
+fn load_media(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFile> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let Ok(e) = e else { continue };
+        let rel_in = e.path().strip_prefix(dir).unwrap_or(e.path());
+        let name = rel_in
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let shown = e
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(e.path())
+            .to_path_buf();
+        if name.is_empty() || name.split('/').any(|p| p.starts_with('.')) {
+            continue;
+        }
+        if e.path_is_symlink() {
+            diags.push(Diagnostic::error(
+                shown,
+                "symbolic links are not followed in narrative/",
+            ));
+            continue;
+        }
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let bytes = match std::fs::read(e.path()) {
+            Ok(b) => b,
+            Err(err) => {
+                diags.push(Diagnostic::error(shown, format!("cannot read: {err}")));
+                continue;
+            }
+        };
+        let cues = if name.ends_with(".vtt") {
+            match std::str::from_utf8(&bytes)
+                .map_err(|_| crate::vtt::VttError {
+                    line: 1,
+                    message: "captions must be UTF-8 text".into(),
+                })
+                .and_then(crate::vtt::parse)
+            {
+                Ok(c) => Some(c),
+                Err(v) => {
+                    diags.push(Diagnostic::error(&shown, v.message).at_line(v.line));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        out.push(MediaFile {
+            name,
+            bytes: Arc::new(bytes),
+            cues,
+        });
+    }
+    out
+}
+
 /// Reads and parses one Markdown source (`path` relative to `root`).
 fn load_source(
     root: &Path,
@@ -669,7 +745,8 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     let kits = crate::kits::load_kits(root, &codes, &mut diags);
 
-    // Find the Markdown sources.
+    // Find the Markdown sources (and the shared media files).
+    let mut media = Vec::new();
     let narrative = root.join("narrative");
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();
     if narrative.is_dir() {
@@ -692,6 +769,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
                     &rel_dir,
                     "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
                 ));
+                continue;
+            }
+            if name == "media" {
+                media = load_media(root, &entry.path(), &mut diags);
                 continue;
             }
             if !codes.contains(&name) {
@@ -774,6 +855,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         theme,
         brand,
         kits,
+        media,
         warnings: diags,
     })
 }
