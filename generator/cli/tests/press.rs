@@ -1,0 +1,63 @@
+//! The press room: releases newest first in each language, a fact sheet whose every
+//! figure names its source, contacts, and a print style that drops the navigation.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn the_press_room_lists_releases_newest_first_with_sourced_figures() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    for (page, releases) in [
+        (
+            "presse/index.html",
+            [
+                "/presse/flamme-olympique/",
+                "/presse/lancement-academie/",
+                "/presse/document-de-reference/",
+            ],
+        ),
+        (
+            "en/press/index.html",
+            [
+                "/en/press/olympic-flame/",
+                "/en/press/academy-launch/",
+                "/en/press/reference-document/",
+            ],
+        ),
+    ] {
+        let html = read(root, page);
+        let at: Vec<usize> = releases
+            .iter()
+            .map(|r| {
+                html.find(&format!("href=\"{r}\""))
+                    .unwrap_or_else(|| panic!("{page} lacks {r}"))
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{page}: newest first");
+        // Every row of the fact sheet has a source.
+        let table = &html[html.find("<table").unwrap()..html.find("</table>").unwrap()];
+        let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+        assert!(rows.len() >= 8, "{page}");
+        for r in rows {
+            let cells: Vec<&str> = r.split("<td").skip(1).collect();
+            assert_eq!(cells.len(), 3, "{r}");
+            assert!(
+                cells[2].contains("One Provence") || cells[2].contains("Paris 2024"),
+                "{r}"
+            );
+        }
+        assert!(html.contains("mailto:presse@oneprovence.fr"));
+    }
+    // Releases print without the site's navigation.
+    let css = tree(&root.join("output/css"))
+        .into_iter()
+        .find(|(k, _)| k.ends_with(".css"))
+        .map(|(_, v)| String::from_utf8(v).unwrap())
+        .unwrap();
+    assert!(css.contains("@media print"), "print style");
+    let release = read(root, "en/press/academy-launch/index.html");
+    assert!(release.contains("<time datetime=\"2024-01-25\">"));
+}
