@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod cache;
 pub mod css;
+pub mod ics;
 pub mod svg;
 pub mod tokens;
 

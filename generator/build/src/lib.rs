@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod brand;
+pub mod calendars;
 pub mod cards;
 pub mod check;
 pub mod kits;
@@ -243,6 +244,7 @@ pub fn plan<'p>(
     for (name, bytes) in cards::derive(project, &prepared, &brand_set, derived)? {
         files.push(OutputFile::new(name, bytes));
     }
+    files.extend(calendars::derive(project, &prepared));
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();

@@ -61,3 +61,44 @@ fn the_press_room_lists_releases_newest_first_with_sourced_figures() {
     let release = read(root, "en/press/academy-launch/index.html");
     assert!(release.contains("<time datetime=\"2024-01-25\">"));
 }
+
+#[test]
+fn the_academy_publishes_its_sessions_as_a_calendar_in_each_language() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    for (page, ics, summary) in [
+        (
+            "academie/index.html",
+            "academie/calendar.ics",
+            "SUMMARY:Session de lancement",
+        ),
+        (
+            "en/academy/index.html",
+            "en/academy/calendar.ics",
+            "SUMMARY:Launch session",
+        ),
+    ] {
+        let html = read(root, page);
+        assert!(
+            html.contains(&format!("href=\"/{ics}\" download")),
+            "{page}"
+        );
+        let cal = read(root, ics);
+        assert!(cal.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert!(cal.contains("DTSTART;VALUE=DATE:20240125\r\nDTEND;VALUE=DATE:20240126"));
+        assert!(cal.contains(summary), "{cal}");
+        assert!(cal.contains("LOCATION:Aix-Marseille-Provence"));
+    }
+    // A session given online says so in the calendar.
+    edit(
+        root,
+        "narrative/en/academie/session-de-lancement.md",
+        "  place: Aix-Marseille-Provence",
+        "  place: Aix-Marseille-Provence\n  online: true",
+    );
+    build_ok(root, &[]);
+    assert!(
+        read(root, "en/academy/calendar.ics").contains("LOCATION:Aix-Marseille-Provence / Online")
+    );
+}

@@ -1321,61 +1321,9 @@ fn text_files(inputs: &Inputs, kit: &Kit, lang: &str, partner: Option<&Partner>)
     out
 }
 
-fn ics_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// Folds a content line at 75 octets, as RFC 5545 asks.
-fn fold(line: &str) -> String {
-    let mut out = String::new();
-    let mut n = 0;
-    for c in line.chars() {
-        let l = c.len_utf8();
-        if n + l > 75 {
-            out.push_str("\r\n ");
-            n = 1;
-        }
-        out.push(c);
-        n += l;
-    }
-    out.push_str("\r\n");
-    out
-}
-
-fn ymd(d: Date) -> String {
-    format!("{:04}{:02}{:02}", d.year, d.month, d.day)
-}
-
-fn next_day(d: Date) -> Date {
-    let dim = |y: i32, m: u8| match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    };
-    let (mut y, mut m, mut day) = (d.year, d.month, d.day + 1);
-    if day > dim(y, m) {
-        day = 1;
-        m += 1;
-        if m > 12 {
-            m = 1;
-            y += 1;
-        }
-    }
-    Date {
-        year: y,
-        month: m,
-        day,
-        time: None,
-        offset_minutes: None,
-    }
-}
-
 /// The kit's calendar: each period and each dated session as an all-day event.
 pub fn ics(inputs: &Inputs, kit: &Kit, lang: &str) -> String {
+    use marque_assets::ics::{Event, calendar};
     let p = inputs.project;
     let d = &p.default_language;
     let name = localized(&kit.data.name, lang, d);
@@ -1383,48 +1331,31 @@ pub fn ics(inputs: &Inputs, kit: &Kit, lang: &str) -> String {
         .data
         .places
         .first()
-        .map(|pl| format!("{}, {}", pl.name, pl.city))
-        .unwrap_or_default();
-    let stamp = kit
-        .periods
-        .first()
-        .map(|(a, _)| format!("{}T000000Z", ymd(*a)))
-        .unwrap_or_else(|| "19700101T000000Z".into());
-    let mut s = String::new();
-    for l in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//marque//event kit//EN",
-        "CALSCALE:GREGORIAN",
-    ] {
-        s.push_str(&fold(l));
-    }
-    s.push_str(&fold(&format!("X-WR-CALNAME:{}", ics_escape(&name))));
-    let mut events: Vec<(Date, Date, String, String)> = kit
+        .map(|pl| format!("{}, {}", pl.name, pl.city));
+    let mut events: Vec<Event> = kit
         .periods
         .iter()
         .map(|(a, b)| (*a, *b, name.clone(), place.clone()))
+        .chain(kit.sessions.iter().map(|(day, title, pl)| {
+            (
+                *day,
+                *day,
+                format!("{} — {}", name, localized(title, lang, d)),
+                pl.clone().or_else(|| place.clone()),
+            )
+        }))
+        .enumerate()
+        .map(|(i, (start, end, summary, location))| Event {
+            uid: format!("{}-{}-{}@marque", kit.id, lang, i + 1),
+            start,
+            end,
+            summary,
+            location,
+            url: None,
+        })
         .collect();
-    for (day, title, pl) in &kit.sessions {
-        events.push((
-            *day,
-            *day,
-            format!("{} — {}", name, localized(title, lang, d)),
-            pl.clone().unwrap_or_else(|| place.clone()),
-        ));
-    }
-    for (i, (a, b, summary, pl)) in events.iter().enumerate() {
-        s.push_str(&fold("BEGIN:VEVENT"));
-        s.push_str(&fold(&format!("UID:{}-{}-{}@marque", kit.id, lang, i + 1)));
-        s.push_str(&fold(&format!("DTSTAMP:{stamp}")));
-        s.push_str(&fold(&format!("DTSTART;VALUE=DATE:{}", ymd(*a))));
-        s.push_str(&fold(&format!("DTEND;VALUE=DATE:{}", ymd(next_day(*b)))));
-        s.push_str(&fold(&format!("SUMMARY:{}", ics_escape(summary))));
-        s.push_str(&fold(&format!("LOCATION:{}", ics_escape(pl))));
-        s.push_str(&fold("END:VEVENT"));
-    }
-    s.push_str(&fold("END:VCALENDAR"));
-    s
+    events.sort_by_key(|e| (e.start, e.uid.clone()));
+    calendar(&name, &events)
 }
 
 fn readme(inputs: &Inputs, kit: &Kit, lang: &str, files: &[KitFile]) -> String {
