@@ -167,7 +167,7 @@ pub fn escape_attr(s: &str) -> String {
 }
 
 /// Inserts narrow no-break spaces as French typography wants: before `; ! ?` and `:`
-/// (replacing an ordinary space), and inside « ».
+/// (replacing an ordinary space), inside « », and between groups of digits (`1 000`).
 pub fn french_typography(text: &str) -> String {
     const NNBSP: char = '\u{202F}';
     let chars: Vec<char> = text.chars().collect();
@@ -199,6 +199,17 @@ pub fn french_typography(text: &str) -> String {
                 }
             }
             ' ' | '\u{a0}' if i > 0 && chars[i - 1] == '«' => out.push(NNBSP),
+            // A thousands separator: a digit, then exactly three digits.
+            ' ' | '\u{a0}'
+                if i > 0
+                    && chars[i - 1].is_ascii_digit()
+                    && chars
+                        .get(i + 1..i + 4)
+                        .is_some_and(|g| g.iter().all(|d| d.is_ascii_digit()))
+                    && !chars.get(i + 4).is_some_and(|d| d.is_ascii_digit()) =>
+            {
+                out.push(NNBSP)
+            }
             c => out.push(c),
         }
     }
@@ -307,7 +318,10 @@ pub fn render_markdown(
             }
             NodeValue::Text(t) => {
                 out.meta.word_count += t.split_whitespace().count();
-                if opts.french_typography && t.contains([':', ';', '!', '?', '«', '»']) {
+                if opts.french_typography
+                    && (t.contains([':', ';', '!', '?', '«', '»'])
+                        || t.bytes().any(|b| b.is_ascii_digit()))
+                {
                     *t = french_typography(t).into();
                 }
             }
@@ -377,6 +391,14 @@ mod tests {
         );
         let r = render_markdown("Vraiment ?\n", "p.md", 0, FR);
         assert!(r.html.contains("Vraiment\u{202f}?"));
+        assert_eq!(
+            french_typography("de 500 à 1 000 personnes, 2 000 Français"),
+            "de 500 à 1\u{202f}000 personnes, 2\u{202f}000 Français"
+        );
+        assert_eq!(
+            french_typography("le 25 janvier 2024 1 2345"),
+            "le 25 janvier 2024 1 2345"
+        );
     }
 
     #[test]

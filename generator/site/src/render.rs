@@ -630,6 +630,9 @@ impl<'p> Prepared<'p> {
 
         // Everything that any page may read besides its own body.
         let mut g = blake3::Hasher::new();
+        // Another marque, or another Markdown step, renders pages differently.
+        g.update(env!("CARGO_PKG_VERSION").as_bytes());
+        g.update(&MARKDOWN_CACHE_FORMAT.to_le_bytes());
         g.update(&project.config_hash);
         for (k, v) in shared.assets.iter() {
             g.update(k.as_bytes());
@@ -1438,7 +1441,7 @@ fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> 
 }
 
 /// Bumped whenever what the Markdown step produces changes shape or content.
-const MARKDOWN_CACHE_FORMAT: u32 = 3;
+const MARKDOWN_CACHE_FORMAT: u32 = 5;
 
 fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<String> {
     if let Some(l) = kwargs.get::<&str>("lang")? {
