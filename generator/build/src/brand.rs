@@ -371,13 +371,9 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
     } else {
         let z = zip_cached(&logo_entries)?;
         files.push((logo_pack_path.clone(), z.clone()));
-        Some(file_info(
-            &base,
-            &logo_pack_path,
-            &z,
-            "ZIP",
-            format!("{} files", logo_entries.len() + 1),
-        ))
+        let mut info = file_info(&base, &logo_pack_path, &z, "ZIP", String::new());
+        info["count"] = json!(logo_entries.len() + 1);
+        Some(info)
     };
 
     for l in done.values() {
@@ -569,7 +565,8 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
                 });
                 let z = zip_cached(&entries)?;
                 let p = format!("downloads/{slug}-brand-pack-{code}.zip");
-                pack = file_info(&base, &p, &z, "ZIP", format!("{} files", entries.len() + 1));
+                pack = file_info(&base, &p, &z, "ZIP", String::new());
+                pack["count"] = json!(entries.len() + 1);
                 out.push((p, z));
                 downloads.insert(0, json!({"group": "guide", "file": file_info(&base, &guide_path, g, "PDF", "A4".into())}));
             }
