@@ -11,6 +11,7 @@ pub mod brand;
 pub mod calendars;
 pub mod cards;
 pub mod check;
+pub mod indicators;
 pub mod kits;
 pub mod media;
 pub mod scaffold;
@@ -231,6 +232,14 @@ pub fn plan<'p>(
                 name: "kits",
                 values: kit_set.context.clone(),
                 hash: kit_set.hash,
+            },
+            {
+                let (values, hash) = indicators::context(project);
+                Global {
+                    name: "indicators",
+                    values,
+                    hash,
+                }
             },
             Global {
                 name: "media",

@@ -102,3 +102,47 @@ fn the_academy_publishes_its_sessions_as_a_calendar_in_each_language() {
         read(root, "en/academy/calendar.ics").contains("LOCATION:Aix-Marseille-Provence / Online")
     );
 }
+
+#[test]
+fn indicators_are_drawn_as_charts_with_their_table_and_source() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    let page = read(root, "indicateurs/index.html");
+    // One chart per indicator, named by its heading, and the same values as a table.
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 3);
+    assert!(page.contains("role=\"img\" aria-labelledby=\"indicator-communiques\""));
+    assert!(page.contains("<th scope=\"row\">2023</th><td>1</td>"));
+    assert!(page.contains("source : One Provence, espace presse de ce site"));
+    // Values from the CSV file.
+    let en = read(root, "en/indicators/index.html");
+    assert!(en.contains("Press releases"));
+    // A row that does not parse, an indicator without its source.
+    write(
+        root,
+        "narrative/data/communiques.csv",
+        "year,value\n2023,1\n2024;2\n",
+    );
+    fails_with(
+        root,
+        &["narrative/data/communiques.csv:3: error: '2024;2' is not a row of two numbers"],
+    );
+    write(
+        root,
+        "narrative/data/communiques.csv",
+        "year,value\n2023,1\n2024,2\n",
+    );
+    edit(
+        root,
+        "narrative/data/agence.yaml",
+        "  source: \"One Provence, calendrier de l’académie\"\n",
+        "",
+    );
+    fails_with(
+        root,
+        &[
+            "narrative/data/agence.yaml:",
+            "'sessions-academie': an indicator needs its source",
+        ],
+    );
+}

@@ -95,6 +95,8 @@ pub struct Project {
     pub kits: Vec<crate::kits::Kit>,
     /// Files of `narrative/media/` (video, captions, posters), published at `/media/`.
     pub media: Vec<MediaFile>,
+    /// Indicators from `narrative/data/`.
+    pub indicators: Vec<crate::indicators::Indicator>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -747,6 +749,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
 
     // Find the Markdown sources (and the shared media files).
     let mut media = Vec::new();
+    let mut indicators = Vec::new();
     let narrative = root.join("narrative");
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();
     if narrative.is_dir() {
@@ -773,6 +776,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
             }
             if name == "media" {
                 media = load_media(root, &entry.path(), &mut diags);
+                continue;
+            }
+            if name == "data" {
+                indicators = crate::indicators::load(root, &entry.path(), &mut diags);
                 continue;
             }
             if !codes.contains(&name) {
@@ -856,6 +863,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         brand,
         kits,
         media,
+        indicators,
         warnings: diags,
     })
 }
