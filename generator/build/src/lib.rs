@@ -14,6 +14,7 @@ pub mod check;
 pub mod indicators;
 pub mod kits;
 pub mod media;
+pub mod places;
 pub mod scaffold;
 pub mod session;
 pub mod sink;
@@ -210,6 +211,10 @@ pub fn plan<'p>(
         files.push(f.clone());
     }
     let (media_files, media_value, media_hash) = media::derive(project)?;
+    let place_problems = places::check(project);
+    if place_problems.has_errors() {
+        return Err(place_problems);
+    }
     files.extend(media_files);
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);
@@ -238,6 +243,14 @@ pub fn plan<'p>(
                 Global {
                     name: "indicators",
                     values,
+                    hash,
+                }
+            },
+            {
+                let (value, hash) = places::maps(project);
+                Global {
+                    name: "maps",
+                    values: vec![value; project.languages.len()],
                     hash,
                 }
             },

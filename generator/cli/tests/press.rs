@@ -146,3 +146,33 @@ fn indicators_are_drawn_as_charts_with_their_table_and_source() {
         ],
     );
 }
+
+#[test]
+fn landmark_places_are_mapped_from_their_coordinates() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    let page = read(root, "lieux-totems/index.html");
+    // A map drawn from the coordinates, with no tile server: one marker per place.
+    let map = &page[page.find("<svg class=\"place-map\"").unwrap()..];
+    let map = &map[..map.find("</svg>").unwrap()];
+    assert_eq!(map.matches("<circle").count(), 3);
+    assert!(map.contains("Aéroport Marseille Provence"));
+    assert!(!page.contains("tile") && !page.contains("openstreetmap"));
+    assert!(read(root, "en/landmark-places/index.html").contains("Marseille Provence Airport"));
+    // Coordinates that are not on Earth, or not numbers.
+    let f = "narrative/fr/lieux-totems/aeroport-marseille-provence.md";
+    edit(root, f, "lat: 43.4367", "lat: 143.4367");
+    fails_with(
+        root,
+        &[
+            "narrative/fr/lieux-totems/aeroport-marseille-provence.md:",
+            "extra.coordinates: lat 143.4367, lon 5.215 is not on Earth",
+        ],
+    );
+    edit(root, f, "lat: 143.4367", "lat: nord");
+    fails_with(
+        root,
+        &["extra.coordinates: write {lat: 43.29, lon: 5.37} (numbers)"],
+    );
+}
