@@ -108,6 +108,22 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     let site = site_mem.read().map(|g| g.clone()).unwrap_or_default();
     let mut d = plan.warnings.clone();
     let base_path = project.config.base_path();
+    // Photos whose rights end within 30 days.
+    let today = crate::photos::today();
+    for p in &project.photos {
+        if let Some(end) = p.expires {
+            let days = crate::photos::days_between(today, end);
+            if (0..=30).contains(&days) {
+                d.push(
+                    Diagnostic::warning(
+                        "narrative/media/photos.yaml",
+                        format!("'{}': its rights end on {end}, in {days} day(s)", p.file),
+                    )
+                    .at_line(p.line.max(1)),
+                );
+            }
+        }
+    }
 
     // Which source made which output, to point at the file a writer can fix.
     let prepared = &plan.prepared;

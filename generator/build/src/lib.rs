@@ -14,6 +14,7 @@ pub mod check;
 pub mod indicators;
 pub mod kits;
 pub mod media;
+pub mod photos;
 pub mod places;
 pub mod scaffold;
 pub mod session;
@@ -210,7 +211,10 @@ pub fn plan<'p>(
         assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
         files.push(f.clone());
     }
-    let (media_files, media_value, media_hash) = media::derive(project)?;
+    let photo_set = photos::derive(project, derived)?;
+    warnings.extend(photo_set.warnings.clone());
+    let (media_files, media_value, media_hash) = media::derive(project, &photo_set.left_out)?;
+    files.extend(photo_set.files.iter().cloned());
     let place_problems = places::check(project);
     if place_problems.has_errors() {
         return Err(place_problems);
@@ -253,6 +257,11 @@ pub fn plan<'p>(
                     values: vec![value; project.languages.len()],
                     hash,
                 }
+            },
+            Global {
+                name: "photos",
+                values: photo_set.context.clone(),
+                hash: photo_set.hash,
             },
             Global {
                 name: "media",

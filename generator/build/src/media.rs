@@ -21,12 +21,19 @@ fn clock(ms: u64) -> String {
 }
 
 /// The files to publish, the `media` variable and its hash.
-pub fn derive(project: &Project) -> Result<(Vec<OutputFile>, Value, [u8; 32]), Diagnostics> {
+pub fn derive(
+    project: &Project,
+    left_out: &std::collections::BTreeSet<String>,
+) -> Result<(Vec<OutputFile>, Value, [u8; 32]), Diagnostics> {
     let base = project.config.base_path();
     let mut files = Vec::new();
     let mut map = Map::new();
     let mut h = blake3::Hasher::new();
-    for m in &project.media {
+    for m in project
+        .media
+        .iter()
+        .filter(|m| !left_out.contains(&m.name) && m.name != "photos.yaml")
+    {
         let f = OutputFile::new(format!("media/{}", m.name), m.bytes.clone());
         h.update(m.name.as_bytes());
         h.update(f.hash.as_bytes());
@@ -54,7 +61,7 @@ pub fn derive(project: &Project) -> Result<(Vec<OutputFile>, Value, [u8; 32]), D
         let line = p.front.positions.get("extra").map(|x| x.line).unwrap_or(1);
         for field in ["video", "poster"] {
             match film.get(field).and_then(Value::as_str) {
-                Some(name) if !map.contains_key(name) => diags.push(
+                Some(name) if !map.contains_key(name) && !left_out.contains(name) => diags.push(
                     Diagnostic::error(
                         &p.path,
                         format!("extra.film.{field}: 'narrative/media/{name}' does not exist"),

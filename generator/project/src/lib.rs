@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod indicators;
 pub mod kits;
 pub mod load;
+pub mod photos;
 pub mod safe_path;
 pub mod theme;
 pub mod vtt;

@@ -97,6 +97,8 @@ pub struct Project {
     pub media: Vec<MediaFile>,
     /// Indicators from `narrative/data/`.
     pub indicators: Vec<crate::indicators::Indicator>,
+    /// The photo library (`narrative/media/photos.yaml`).
+    pub photos: Vec<crate::photos::Photo>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -841,6 +843,18 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         pages.extend(published(p, opts));
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
+    let photos = {
+        let names: Vec<String> = media.iter().map(|m| m.name.clone()).collect();
+        match media.iter().find(|m| m.name == "photos.yaml") {
+            Some(m) => crate::photos::load(
+                &String::from_utf8_lossy(&m.bytes),
+                &names,
+                &config.default_language,
+                &mut diags,
+            ),
+            None => Vec::new(),
+        }
+    };
 
     diags.sort();
     if diags.has_errors() {
@@ -862,6 +876,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         theme,
         brand,
         kits,
+        photos,
         media,
         indicators,
         warnings: diags,

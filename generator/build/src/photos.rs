@@ -1,0 +1,220 @@
+//! The photo library: every photo of `narrative/media/photos.yaml` still within its
+//! rights, in several widths (480, 960, 1920, never wider than the original) as JPEG and
+//! WebP, cached like the brand's files, and the `photos` template variable (srcset,
+//! size, alt text, caption, credit, licence). A photo past its rights is left out of the
+//! site (its original too) with a warning.
+
+use std::collections::BTreeSet;
+
+use marque_assets::cache::{DerivedCache, key};
+use marque_project::brand::localized;
+use marque_project::{Date, Diagnostic, Diagnostics, Project};
+use serde_json::{Value, json};
+
+use crate::OutputFile;
+
+/// Widths made of every photo.
+pub const WIDTHS: [u32; 3] = [480, 960, 1920];
+
+/// Today, from `MARQUE_TODAY` (`YYYY-MM-DD`, for tests) or the clock.
+pub fn today() -> Date {
+    if let Ok(s) = std::env::var("MARQUE_TODAY")
+        && let Ok(d) = Date::parse(&s)
+    {
+        return d;
+    }
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + if month <= 2 { 1 } else { 0 }) as i32;
+    Date {
+        year,
+        month,
+        day,
+        time: None,
+        offset_minutes: None,
+    }
+}
+
+/// Days from `a` to `b`.
+pub fn days_between(a: Date, b: Date) -> i64 {
+    let n = |d: Date| {
+        let (y, m) = if d.month <= 2 {
+            (d.year as i64 - 1, d.month as i64 + 9)
+        } else {
+            (d.year as i64, d.month as i64 - 3)
+        };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * m + 2) / 5 + d.day as i64 - 1;
+        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy
+    };
+    n(b) - n(a)
+}
+
+/// The photos that may be shown today.
+pub struct PhotoSet {
+    /// Resized files.
+    pub files: Vec<OutputFile>,
+    /// Media files left out (photos past their rights).
+    pub left_out: BTreeSet<String>,
+    /// The `photos` variable per language.
+    pub context: Vec<Value>,
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// Warnings.
+    pub warnings: Diagnostics,
+}
+
+fn encode(bytes: &[u8], width: u32, webp: bool) -> Result<Vec<u8>, String> {
+    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
+    let w = width.min(img.width());
+    let h = ((img.height() as f64) * w as f64 / img.width() as f64)
+        .round()
+        .max(1.0) as u32;
+    let resized = img.resize_exact(w, h, image::imageops::FilterType::Lanczos3);
+    let mut out = Vec::new();
+    if webp {
+        let rgba = resized.to_rgba8();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+            .encode(&rgba, w, h, image::ExtendedColorType::Rgba8)
+            .map_err(|e| e.to_string())?;
+    } else {
+        let rgb = resized.to_rgb8();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
+            .encode_image(&rgb)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// Resizes the photos and describes them for templates.
+pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagnostics> {
+    let today = today();
+    let base = project.config.base_path();
+    let mut warnings = Diagnostics::new();
+    let mut left_out = BTreeSet::new();
+    let mut files = Vec::new();
+    let mut kept = Vec::new();
+    let mut diags = Diagnostics::new();
+    for p in &project.photos {
+        if let Some(end) = p.expires
+            && end < today
+        {
+            warnings.push(
+                Diagnostic::warning(
+                    "narrative/media/photos.yaml",
+                    format!(
+                        "'{}': its rights ended on {end}: left out of the site and of every zip",
+                        p.file
+                    ),
+                )
+                .at_line(p.line.max(1)),
+            );
+            left_out.insert(p.file.clone());
+            continue;
+        }
+        let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
+            continue;
+        };
+        let (ow, oh) = match image::load_from_memory(&m.bytes) {
+            Ok(i) => (i.width(), i.height()),
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    format!("narrative/media/{}", p.file),
+                    format!("not a readable image: {e}"),
+                ));
+                continue;
+            }
+        };
+        let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
+        if widths.last() != Some(&ow) && ow < WIDTHS[2] {
+            widths.push(ow);
+        }
+        let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
+        let mut variants = Vec::new();
+        for w in &widths {
+            for (ext, webp) in [("jpg", false), ("webp", true)] {
+                let settings = format!("w={w} {ext} q82");
+                let bytes = cache
+                    .get_or_make(
+                        "photo",
+                        &key("photo", &[&m.bytes, settings.as_bytes()]),
+                        || encode(&m.bytes, *w, webp),
+                    )
+                    .map_err(|e| {
+                        let mut d = Diagnostics::new();
+                        d.push(Diagnostic::error(
+                            format!("narrative/media/{}", p.file),
+                            format!("cannot resize: {e}"),
+                        ));
+                        d
+                    })?;
+                let path = format!("media/photos/{stem}-{w}.{ext}");
+                variants.push((*w, ext, format!("{base}/{path}")));
+                files.push(OutputFile::new(path, bytes));
+            }
+        }
+        let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
+        let height = h(*widths.last().unwrap_or(&ow));
+        kept.push((p, variants, widths, height));
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut hasher = blake3::Hasher::new();
+    let d = &project.default_language;
+    let context: Vec<Value> = project
+        .languages
+        .iter()
+        .map(|l| {
+            let list: Vec<Value> = kept
+                .iter()
+                .map(|(p, variants, widths, height)| {
+                    let set = |ext: &str| {
+                        variants
+                            .iter()
+                            .filter(|v| v.1 == ext)
+                            .map(|v| format!("{} {}w", v.2, v.0))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let largest = *widths.last().unwrap_or(&0);
+                    let middle = widths.iter().copied().find(|w| *w >= 960).unwrap_or(largest);
+                    json!({
+                        "file": p.file,
+                        "alt": localized(&p.alt, &l.code, d),
+                        "caption": localized(&p.caption, &l.code, d),
+                        "credit": p.credit, "licence": p.licence,
+                        "expires": p.expires.map(|e| e.to_string()),
+                        "srcset_jpeg": set("jpg"), "srcset_webp": set("webp"),
+                        "src": format!("{base}/media/photos/{}-{middle}.jpg", p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file)),
+                        "width": largest, "height": height,
+                        "original": format!("{base}/media/{}", p.file),
+                    })
+                })
+                .collect();
+            let v = Value::Array(list);
+            hasher.update(v.to_string().as_bytes());
+            v
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(PhotoSet {
+        files,
+        left_out,
+        context,
+        hash: *hasher.finalize().as_bytes(),
+        warnings,
+    })
+}

@@ -1,0 +1,70 @@
+//! The photo library: responsive images (widths, WebP and JPEG, srcset, size, lazy
+//! loading), alt text and credit required, photos past their rights left out with a
+//! warning, and `marque check` naming those whose rights end soon.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn photos_are_responsive_and_their_rights_are_kept() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    build_ok(root, &[]);
+    let page = read(root, "en/press/index.html");
+    let img = &page[page.find("<img src=\"/media/photos/").expect("a photo")..];
+    let img = &img[..img.find('>').unwrap()];
+    for w in ["480w", "960w", "1280w"] {
+        assert!(img.contains(w), "{img}");
+    }
+    assert!(img.contains("width=\"1280\" height=\"720\""));
+    assert!(img.contains("loading=\"lazy\""));
+    assert!(img.contains("sizes=\""));
+    assert!(img.contains("alt=\"An ochre sun rises"));
+    assert!(page.contains(
+        "<source type=\"image/webp\" srcset=\"/media/photos/manifeste-poster-480.webp 480w"
+    ));
+    let webp = std::fs::read(root.join("output/media/photos/manifeste-poster-960.webp")).unwrap();
+    assert_eq!(&webp[..4], b"RIFF");
+    assert_eq!(&webp[8..12], b"WEBP");
+    let jpg = std::fs::read(root.join("output/media/photos/manifeste-poster-480.jpg")).unwrap();
+    assert_eq!(&jpg[..2], b"\xff\xd8");
+    // Rights ending soon are listed by marque check; past them, the photo is left out.
+    edit(
+        root,
+        "narrative/media/photos.yaml",
+        "  credit: One Provence",
+        "  credit: One Provence\n  expires: 2026-12-10",
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["check", "--root", root.to_str().unwrap()])
+        .env("MARQUE_TODAY", "2026-11-26")
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).contains("'manifeste-poster.jpg': its rights end on 2026-12-10, in 14 day(s)"),
+        "{}",
+        text(&o)
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["build", "--root", root.to_str().unwrap()])
+        .env("MARQUE_TODAY", "2027-01-05")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("narrative/media/photos.yaml:4: warning: 'manifeste-poster.jpg': its rights ended on 2026-12-10: left out of the site"), "{}", text(&o));
+    assert!(!read(root, "en/press/index.html").contains("/media/photos/"));
+    assert!(!root.join("output/media/photos").exists());
+    assert!(!root.join("output/media/manifeste-poster.jpg").exists());
+    // A photo without alt text or credit.
+    edit(
+        root,
+        "narrative/media/photos.yaml",
+        "  credit: One Provence\n",
+        "",
+    );
+    fails_with(
+        root,
+        &["narrative/media/photos.yaml:4: error: [0] 'manifeste-poster.jpg': no credit"],
+    );
+}
