@@ -16,6 +16,7 @@ pub mod kits;
 pub mod media;
 pub mod photos;
 pub mod places;
+pub mod presskit;
 pub mod scaffold;
 pub mod session;
 pub mod sink;
@@ -215,6 +216,14 @@ pub fn plan<'p>(
     warnings.extend(photo_set.warnings.clone());
     let (media_files, media_value, media_hash) = media::derive(project, &photo_set.left_out)?;
     files.extend(photo_set.files.iter().cloned());
+    let logo_pack = brand_set
+        .files
+        .iter()
+        .find(|(p, _)| p.ends_with("-logos.zip") && p.starts_with("downloads/"));
+    for f in presskit::derive(project, &photo_set.left_out, logo_pack, derived)? {
+        assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
+        files.push(f);
+    }
     let place_problems = places::check(project);
     if place_problems.has_errors() {
         return Err(place_problems);

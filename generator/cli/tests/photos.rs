@@ -6,6 +6,11 @@ mod common;
 
 use common::*;
 
+fn zip_names(bytes: &[u8]) -> Vec<String> {
+    let z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    z.file_names().map(str::to_string).collect()
+}
+
 #[test]
 fn photos_are_responsive_and_their_rights_are_kept() {
     let dir = bundled_copy();
@@ -29,6 +34,24 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     assert_eq!(&webp[8..12], b"WEBP");
     let jpg = std::fs::read(root.join("output/media/photos/manifeste-poster-480.jpg")).unwrap();
     assert_eq!(&jpg[..2], b"\xff\xd8");
+    // The press kit holds the releases, the fact sheet, the photos with their credits
+    // and the logo pack, and equals its manifest.
+    let kit = std::fs::read(root.join("output/downloads/press-kit-en.zip")).unwrap();
+    let names = zip_names(&kit);
+    for want in [
+        "manifest.json",
+        "fact-sheet.md",
+        "releases/2024-05-02-flamme-olympique.md",
+        "photos/manifeste-poster.jpg",
+        "photos/CREDITS.txt",
+        "one-provence-logos.zip",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "press kit lacks {want}: {names:?}"
+        );
+    }
+    assert!(page.contains("href=\"/downloads/press-kit-en.zip\" download"));
     // Rights ending soon are listed by marque check; past them, the photo is left out.
     edit(
         root,
@@ -56,6 +79,13 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     assert!(!read(root, "en/press/index.html").contains("/media/photos/"));
     assert!(!root.join("output/media/photos").exists());
     assert!(!root.join("output/media/manifeste-poster.jpg").exists());
+    let kit = std::fs::read(root.join("output/downloads/press-kit-en.zip")).unwrap();
+    assert!(
+        !zip_names(&kit)
+            .iter()
+            .any(|n| n.contains("manifeste-poster")),
+        "left out of the press kit too"
+    );
     // A photo without alt text or credit.
     edit(
         root,

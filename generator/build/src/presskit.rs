@@ -1,0 +1,113 @@
+//! The press kit: for each language with a press room (a section whose page says
+//! `extra.photos: true`), `downloads/press-kit-<lang>.zip` with the releases (their
+//! Markdown text), the fact sheet (the press room's own text), the photos within their
+//! rights with a credits file, and the logo pack; reproducible, with a manifest.
+
+use std::sync::Arc;
+
+use marque_assets::archive::{self, Entry};
+use marque_assets::cache::{DerivedCache, key};
+use marque_project::{Diagnostic, Diagnostics, Project};
+use serde_json::Value;
+
+use crate::OutputFile;
+
+/// The press kits, and the languages that have one.
+pub fn derive(
+    project: &Project,
+    left_out: &std::collections::BTreeSet<String>,
+    logo_pack: Option<&(String, Arc<Vec<u8>>)>,
+    cache: &DerivedCache,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let mut out = Vec::new();
+    let licence = project
+        .brand
+        .licence
+        .clone()
+        .unwrap_or_else(|| project.brand.name.clone());
+    for room in project.pages.iter().filter(|p| {
+        p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
+    }) {
+        let lang = &room.lang;
+        let dir = room.rel.trim_end_matches("_index.md");
+        let body = |p: &marque_project::SourcePage| p.body.trim_start_matches('\n').to_string();
+        let mut entries = vec![Entry {
+            path: "fact-sheet.md".into(),
+            bytes: Arc::new(format!("# {}\n\n{}", room.title(), body(room)).into_bytes()),
+            licence: licence.clone(),
+        }];
+        let mut releases: Vec<_> = project
+            .pages
+            .iter()
+            .filter(|p| {
+                p.lang == *lang
+                    && p.rel.starts_with(dir)
+                    && !p.rel[dir.len()..].contains('/')
+                    && !p.rel.ends_with("_index.md")
+            })
+            .collect();
+        releases.sort_by_key(|p| std::cmp::Reverse(p.front.date));
+        for p in releases {
+            let date = p
+                .front
+                .date
+                .map(|d| format!("{:04}-{:02}-{:02}-", d.year, d.month, d.day))
+                .unwrap_or_default();
+            let stem = p.rel[dir.len()..].trim_end_matches(".md");
+            entries.push(Entry {
+                path: format!("releases/{date}{stem}.md"),
+                bytes: Arc::new(format!("# {}\n\n{}", p.title(), body(p)).into_bytes()),
+                licence: licence.clone(),
+            });
+        }
+        let mut credits = String::from("Photo — credit — licence\n\n");
+        for ph in project
+            .photos
+            .iter()
+            .filter(|ph| !left_out.contains(&ph.file))
+        {
+            if let Some(m) = project.media.iter().find(|m| m.name == ph.file) {
+                entries.push(Entry {
+                    path: format!("photos/{}", ph.file),
+                    bytes: m.bytes.clone(),
+                    licence: ph.licence.clone(),
+                });
+                credits.push_str(&format!("{} — © {} — {}\n", ph.file, ph.credit, ph.licence));
+            }
+        }
+        entries.push(Entry {
+            path: "photos/CREDITS.txt".into(),
+            bytes: Arc::new(credits.into_bytes()),
+            licence: licence.clone(),
+        });
+        if let Some((path, bytes)) = logo_pack {
+            entries.push(Entry {
+                path: path.rsplit('/').next().unwrap_or(path).to_string(),
+                bytes: bytes.clone(),
+                licence: licence.clone(),
+            });
+        }
+        let mut parts: Vec<Vec<u8>> = vec![lang.as_bytes().to_vec()];
+        for e in &entries {
+            parts.push(e.path.as_bytes().to_vec());
+            parts.push(blake3::hash(&e.bytes).as_bytes().to_vec());
+            parts.push(e.licence.as_bytes().to_vec());
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+        let zip = cache
+            .get_or_make("zip", &key("zip", &refs), || archive::zip(&entries))
+            .map_err(|e| {
+                let mut d = Diagnostics::new();
+                d.push(Diagnostic::error(
+                    &room.path,
+                    format!("cannot write the press kit: {e}"),
+                ));
+                d
+            })?;
+        out.push(OutputFile::new(
+            format!("downloads/press-kit-{lang}.zip"),
+            zip,
+        ));
+    }
+    Ok(out)
+}
