@@ -127,8 +127,13 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
             continue;
         };
-        let (ow, oh) = match image::load_from_memory(&m.bytes) {
-            Ok(i) => (i.width(), i.height()),
+        // The size from the file's header, without decoding the picture.
+        let dims = image::ImageReader::new(std::io::Cursor::new(&m.bytes[..]))
+            .with_guessed_format()
+            .map_err(image::ImageError::IoError)
+            .and_then(|r| r.into_dimensions());
+        let (ow, oh) = match dims {
+            Ok(d) => d,
             Err(e) => {
                 diags.push(Diagnostic::error(
                     format!("narrative/media/{}", p.file),
