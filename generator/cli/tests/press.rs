@@ -176,3 +176,48 @@ fn landmark_places_are_mapped_from_their_coordinates() {
         &["extra.coordinates: write {lat: 43.29, lon: 5.37} (numbers)"],
     );
 }
+
+#[test]
+fn people_are_grouped_by_field_with_a_filter_that_needs_no_script() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    write(
+        root,
+        "narrative/fr/acteurs/_index.md",
+        "---\ntitle: Acteurs du changement\ndescription: Ceux qui font bouger le territoire.\ntemplate: people.html\n---\nLe réseau.\n",
+    );
+    for (slug, name, field, photo) in [
+        ("a", "Alice", "Culture", true),
+        ("b", "Bruno", "Économie", false),
+        ("c", "Chloé", "Culture", false),
+    ] {
+        write(
+            root,
+            &format!("narrative/fr/acteurs/{slug}.md"),
+            &format!(
+                "---\ntitle: {name}\ndescription: {name}, actrice ou acteur du changement.\nweight: 1\nextra:\n  role: Fondatrice\n  organisation: Atelier\n  field: {field}\n{}---\nTexte.\n",
+                if photo {
+                    "  photo: manifeste-poster.jpg\n"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    build_ok(root, &[]);
+    let page = read(root, "acteurs/index.html");
+    // A plain list grouped by field, and links that filter it.
+    assert!(page.contains("<a href=\"#field-culture\">Culture</a>"));
+    assert!(page.contains("<a href=\"#field-economie\">Économie</a>"));
+    let culture = &page[page.find("id=\"field-culture\"").unwrap()..];
+    let culture = &culture[..culture.find("</section>").unwrap()];
+    assert!(culture.contains("Alice") && culture.contains("Chloé") && !culture.contains("Bruno"));
+    assert!(culture.contains("Fondatrice, Atelier"));
+    assert!(culture.contains("srcset=\"/media/photos/manifeste-poster-480.jpg 480w"));
+    let css = tree(&root.join("output/css"))
+        .into_iter()
+        .find(|(k, _)| k.ends_with(".css"))
+        .map(|(_, v)| String::from_utf8(v).unwrap())
+        .unwrap();
+    assert!(css.contains(":target"), "the filter is CSS");
+}
