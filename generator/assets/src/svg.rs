@@ -550,6 +550,16 @@ pub fn nested(svg: &[u8], prefix: &str, x: f64, y: f64, w: f64, h: f64) -> Strin
     )
 }
 
+/// Width and height of a PNG, from its header.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+    let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+    Some((w, h))
+}
+
 /// Pixel size of the tree drawn `width` pixels wide.
 pub fn raster_size(tree: &usvg::Tree, width: u32) -> (u32, u32) {
     let s = tree.size();

@@ -59,15 +59,7 @@ fn file_info(base: &str, path: &str, bytes: &[u8], format: &str, dims: String) -
     })
 }
 
-/// Width and height of a PNG, from its header.
-pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" {
-        return None;
-    }
-    let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-    let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-    Some((w, h))
-}
+pub use marque_assets::svg::png_size;
 
 fn fmt_num(v: f64) -> String {
     let s = format!("{v:.1}");
@@ -76,13 +68,10 @@ fn fmt_num(v: f64) -> String {
 
 /// A theme string for `lang` (the default language's, else `fallback`).
 fn text(project: &Project, lang: &str, key: &str, fallback: &str) -> String {
-    for l in [lang, project.default_language.as_str()] {
-        if let Some(Value::String(s)) = project.theme.strings.get(l).and_then(|s| s.values.get(key))
-        {
-            return s.clone();
-        }
-    }
-    fallback.to_string()
+    project
+        .theme_string(lang, key)
+        .unwrap_or(fallback)
+        .to_string()
 }
 
 struct Logo {

@@ -10,7 +10,6 @@ use marque_assets::svg;
 use marque_project::{Diagnostic, Diagnostics, Project};
 use marque_site::Prepared;
 use rayon::prelude::*;
-use serde_json::Value;
 use tera::Context;
 
 use crate::brand::{BrandSet, File, Files};
@@ -37,13 +36,10 @@ pub fn enabled(project: &Project, brand: &BrandSet) -> bool {
 
 /// The theme string `key` in `lang` (or the default language), else `fallback`.
 fn string(project: &Project, lang: &str, key: &str, fallback: &str) -> String {
-    for l in [lang, project.default_language.as_str()] {
-        if let Some(Value::String(s)) = project.theme.strings.get(l).and_then(|s| s.values.get(key))
-        {
-            return s.clone();
-        }
-    }
-    fallback.to_string()
+    project
+        .theme_string(lang, key)
+        .unwrap_or(fallback)
+        .to_string()
 }
 
 /// Every page's card: output path → PNG.

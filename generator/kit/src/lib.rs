@@ -214,13 +214,10 @@ pub struct Inputs<'a> {
 
 /// A theme string (the kit's language, the default one, else `fallback`).
 fn text(project: &Project, lang: &str, key: &str, fallback: &str) -> String {
-    for l in [lang, project.default_language.as_str()] {
-        if let Some(Value::String(s)) = project.theme.strings.get(l).and_then(|s| s.values.get(key))
-        {
-            return s.clone();
-        }
-    }
-    fallback.to_string()
+    project
+        .theme_string(lang, key)
+        .unwrap_or(fallback)
+        .to_string()
 }
 
 fn localized(t: &BTreeMap<String, String>, lang: &str, default: &str) -> String {
@@ -329,11 +326,9 @@ pub fn load_logo(
             clean.removed,
         ))
     } else if lower.ends_with(".png") {
-        if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" {
+        let Some((w, h)) = svg::png_size(bytes) else {
             return Err("not a PNG file (its first bytes are not a PNG signature)".into());
-        }
-        let w = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
-        let h = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+        };
         let src = format!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/png;base64,{}"/></svg>"#,
             base64(bytes)
@@ -991,7 +986,7 @@ fn render_format(
                 Some(t) => t,
                 None => thumb(get_tree()?, cache, &[filled.svg.as_bytes(), &digest])?,
             };
-            let (pw, ph) = png_size(&png);
+            let (pw, ph) = svg::png_size(&png).unwrap_or((0, 0));
             let size = format!("{} × {} mm", fmt(w), fmt(h));
             Ok(vec![
                 KitFile {
@@ -1031,7 +1026,7 @@ fn render_format(
                 Some(t) => t,
                 None => thumb(get_tree()?, cache, &[filled.svg.as_bytes(), &digest])?,
             };
-            let (pw, ph) = png_size(&png);
+            let (pw, ph) = svg::png_size(&png).unwrap_or((0, 0));
             let _ = h;
             Ok(vec![KitFile {
                 path: format!("{}.png", f.name),
@@ -1092,7 +1087,7 @@ fn render_lockup(
         get_tree().and_then(|t| svg::png(t, 360))
     })?;
     let (w, h) = svg::svg_size(&String::from_utf8_lossy(&out_svg));
-    let (pw, ph) = png_size(&png);
+    let (pw, ph) = svg::png_size(&png).unwrap_or((0, 0));
     let mm = |v: f64| fmt((v * 25.4 / 96.0) as f32);
     Ok(vec![
         KitFile {
@@ -1117,16 +1112,6 @@ fn render_lockup(
             thumb: Some(th),
         },
     ])
-}
-
-fn png_size(b: &[u8]) -> (u32, u32) {
-    if b.len() < 24 {
-        return (0, 0);
-    }
-    (
-        u32::from_be_bytes([b[16], b[17], b[18], b[19]]),
-        u32::from_be_bytes([b[20], b[21], b[22], b[23]]),
-    )
 }
 
 fn fmt(v: f32) -> String {
@@ -1257,17 +1242,7 @@ fn text_files(inputs: &Inputs, kit: &Kit, lang: &str, partner: Option<&Partner>)
         ));
         txt.push_str(&format!("{}\n", t("kit_contacts", "Contacts")));
         for c in &data.contacts {
-            let role = localized(&c.role, lang, d);
-            let line = [
-                Some(c.name.clone()),
-                (!role.is_empty()).then_some(role),
-                c.email.clone(),
-                c.phone.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
+            let line = contact_line(c, lang, d);
             html.push_str(&format!("<li>{}</li>\n", esc(&line)));
             txt.push_str(&format!("- {line}\n"));
         }
@@ -1319,6 +1294,21 @@ fn text_files(inputs: &Inputs, kit: &Kit, lang: &str, partner: Option<&Partner>)
         thumb: None,
     });
     out
+}
+
+/// A contact as one line: name · role · e-mail · phone.
+fn contact_line(c: &marque_project::kits::KitContact, lang: &str, default: &str) -> String {
+    let role = localized(&c.role, lang, default);
+    [
+        Some(c.name.clone()),
+        (!role.is_empty()).then_some(role),
+        c.email.clone(),
+        c.phone.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// The kit's calendar: each period and each dated session as an all-day event.
@@ -1396,17 +1386,7 @@ fn readme(inputs: &Inputs, kit: &Kit, lang: &str, files: &[KitFile]) -> String {
     ));
     s.push_str(&format!("{}\n", t("kit_contacts", "Contacts")));
     for c in &kit.data.contacts {
-        let role = localized(&c.role, lang, d);
-        let line = [
-            Some(c.name.clone()),
-            (!role.is_empty()).then_some(role),
-            c.email.clone(),
-            c.phone.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
+        let line = contact_line(c, lang, d);
         s.push_str(&format!("- {line}\n"));
     }
     s

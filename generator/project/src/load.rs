@@ -104,6 +104,19 @@ pub struct Project {
 }
 
 impl Project {
+    /// The theme's interface string `key` in `lang`, else in the default language.
+    pub fn theme_string(&self, lang: &str, key: &str) -> Option<&str> {
+        [lang, self.default_language.as_str()]
+            .into_iter()
+            .find_map(|l| {
+                self.theme
+                    .strings
+                    .get(l)
+                    .and_then(|s| s.values.get(key))
+                    .and_then(|v| v.as_str())
+            })
+    }
+
     /// The language with this code.
     pub fn language(&self, code: &str) -> Option<&Language> {
         self.languages.iter().find(|l| l.code == code)
