@@ -174,11 +174,7 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
                 for a in ["href", "src"] {
                     let Some(url) = attr(attrs, a) else { continue };
                     let url = url.replace("&amp;", "&");
-                    if url.contains("://")
-                        || url.starts_with("mailto:")
-                        || url.starts_with("data:")
-                        || url.starts_with("tel:")
-                    {
+                    if url.contains("://") || has_scheme(&url) {
                         continue;
                     }
                     let (path, anchor) = match url.split_once('#') {
@@ -357,4 +353,16 @@ pub fn to_json(r: &CheckReport) -> String {
         "problems": problems,
     }))
     .unwrap_or_default()
+}
+
+/// True for an address with a scheme of its own (`mailto:`, `tel:`, `data:`, `geo:`),
+/// which points to nothing in the output.
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }

@@ -224,10 +224,12 @@ pub fn plan<'p>(
         assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
         files.push(f);
     }
-    let place_problems = places::check(project);
+    let mut place_problems = places::check(project);
+    place_problems.extend(photos::check_references(project, &photo_set.left_out));
     if place_problems.has_errors() {
         return Err(place_problems);
     }
+    warnings.extend(place_problems);
     files.extend(media_files);
     for f in &project.theme.statics {
         let h = marque_assets::short_hash(&f.bytes, 10);

@@ -58,7 +58,7 @@ pub fn derive(
         let Some(film) = p.front.extra.get("film") else {
             continue;
         };
-        let line = p.front.positions.get("extra").map(|x| x.line).unwrap_or(1);
+        let line = p.front.extra_line("film");
         for field in ["video", "poster"] {
             match film.get(field).and_then(Value::as_str) {
                 Some(name) if !map.contains_key(name) && !left_out.contains(name) => diags.push(

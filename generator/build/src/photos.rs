@@ -98,6 +98,49 @@ fn encode(bytes: &[u8], width: u32, webp: bool) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Pages that show a photo of the library (`extra.photo`, on people and places) must
+/// name one of `photos.yaml`; one whose rights have ended is not shown, with a warning
+/// naming the page.
+pub fn check_references(project: &Project, left_out: &BTreeSet<String>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let known: Vec<&str> = project.photos.iter().map(|p| p.file.as_str()).collect();
+    for page in &project.pages {
+        let Some(v) = page.front.extra.get("photo") else {
+            continue;
+        };
+        let line = page.front.extra_line("photo");
+        match v.as_str() {
+            Some(f) if left_out.contains(f) => d.push(
+                Diagnostic::warning(
+                    &page.path,
+                    format!("extra.photo: the rights of '{f}' have ended: the page shows no photo"),
+                )
+                .at_line(line),
+            ),
+            Some(f) if known.contains(&f) => {}
+            other => {
+                d.push(
+                    Diagnostic::error(
+                        &page.path,
+                        format!(
+                        "extra.photo: {} (photos of narrative/media/photos.yaml: {}){}",
+                        other
+                            .map(|f| format!("'{f}' is not in the photo library"))
+                            .unwrap_or_else(|| "the file name of a photo of the library".into()),
+                        if known.is_empty() { "none".into() } else { known.join(", ") },
+                        other
+                            .map(|f| marque_project::diag::hint(f, &known))
+                            .unwrap_or_default()
+                    ),
+                    )
+                    .at_line(line),
+                )
+            }
+        }
+    }
+    d
+}
+
 /// Resizes the photos and describes them for templates.
 pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagnostics> {
     let today = today();

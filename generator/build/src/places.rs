@@ -1,9 +1,14 @@
 //! Places on a map: pages with `extra.coordinates: {lat, lon}` are checked (numbers, in
 //! range) and each section whose page says `extra.map: true` gets a map of its pages'
-//! places, drawn as SVG from the coordinates (no tile server, no third-party request):
-//! the `maps` template variable, keyed by the section's path.
+//! places, drawn as SVG from the coordinates (no tile server, no third-party request).
+//! A section may name a base map of `narrative/data/` (`extra.map_base:
+//! provence.geojson`): its land, water and towns are drawn under the places, and each
+//! place page then gets its own locator map. The `maps` template variable holds them,
+//! keyed by `<lang>:<translation key>`, each as `{svg, attribution}`.
 
-use marque_project::{Diagnostic, Diagnostics, Project};
+use marque_project::front_matter::SortBy;
+use marque_project::geo::{Area, BaseMap};
+use marque_project::{Diagnostic, Diagnostics, Project, SourcePage};
 use serde_json::{Map, Value};
 
 fn coords(v: &Value) -> Option<(f64, f64)> {
@@ -14,10 +19,37 @@ fn coords(v: &Value) -> Option<(f64, f64)> {
 pub fn check(project: &Project) -> Diagnostics {
     let mut d = Diagnostics::new();
     for p in &project.pages {
+        if let Some(base) = p.front.extra.get("map_base") {
+            let line = p.front.extra_line("map_base");
+            let known: Vec<&str> = project.base_maps.iter().map(|m| m.name.as_str()).collect();
+            match base.as_str() {
+                Some(name) if known.contains(&name) => {}
+                other => d.push(
+                    Diagnostic::error(
+                        &p.path,
+                        format!(
+                            "extra.map_base: {} (base maps in narrative/data/: {}){}",
+                            other
+                                .map(|n| format!("no base map '{n}'"))
+                                .unwrap_or_else(|| "the name of a .geojson file".into()),
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            },
+                            other
+                                .map(|n| marque_project::diag::hint(n, &known))
+                                .unwrap_or_default()
+                        ),
+                    )
+                    .at_line(line),
+                ),
+            }
+        }
         let Some(place) = p.front.extra.get("coordinates") else {
             continue;
         };
-        let line = p.front.positions.get("extra").map(|x| x.line).unwrap_or(1);
+        let line = p.front.extra_line("coordinates");
         match coords(place) {
             Some((lat, lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
             Some((lat, lon)) => d.push(
@@ -40,31 +72,58 @@ fn esc(s: &str) -> String {
     marque_site::xml_escape(s)
 }
 
-/// The maps of the sections that ask for one: `<lang>:<section key>` → SVG, the same
-/// in every language's value (a section's key is its source path, `lieux/_index.md`).
+fn children<'a>(project: &'a Project, sec: &SourcePage) -> Vec<&'a SourcePage> {
+    let dir = sec.rel.trim_end_matches("_index.md");
+    let mut pages: Vec<&SourcePage> = project
+        .pages
+        .iter()
+        .map(|p| p.as_ref())
+        .filter(|p| {
+            p.lang == sec.lang
+                && p.rel.starts_with(dir)
+                && !p.rel[dir.len()..].contains('/')
+                && !p.rel.ends_with("_index.md")
+        })
+        .collect();
+    // The order of the section's list (the site's `sort_by`), so that the numbers on
+    // the map are those of the list.
+    let sort_by = sec.front.sort_by.unwrap_or_default();
+    pages.sort_by(|a, b| {
+        let by_weight = a
+            .front
+            .weight
+            .unwrap_or(i64::MAX)
+            .cmp(&b.front.weight.unwrap_or(i64::MAX));
+        let by_title = a.title().cmp(b.title()).then(a.rel.cmp(&b.rel));
+        match sort_by {
+            SortBy::Date => b
+                .front
+                .date
+                .cmp(&a.front.date)
+                .then(by_weight)
+                .then(by_title),
+            SortBy::Weight => by_weight.then(by_title),
+            SortBy::Title => by_title,
+        }
+    });
+    pages
+}
+
+/// The maps of the sections that ask for one, and of their places when the section
+/// has a base map: `<lang>:<translation key>` → `{svg, attribution}`, the same in
+/// every language's value.
 pub fn maps(project: &Project) -> (Value, [u8; 32]) {
     let mut m = Map::new();
     for sec in project.pages.iter().filter(|p| {
         p.rel.ends_with("_index.md") && p.front.extra.get("map") == Some(&Value::Bool(true))
     }) {
-        let dir = sec.rel.trim_end_matches("_index.md");
-        let mut pages: Vec<_> = project
-            .pages
-            .iter()
-            .filter(|p| {
-                p.lang == sec.lang
-                    && p.rel.starts_with(dir)
-                    && !p.rel[dir.len()..].contains('/')
-                    && !p.rel.ends_with("_index.md")
-            })
-            .collect();
-        pages.sort_by_key(|p| {
-            (
-                p.front.weight.unwrap_or(i64::MAX),
-                p.front.date,
-                p.title().to_string(),
-            )
-        });
+        let base = sec
+            .front
+            .extra
+            .get("map_base")
+            .and_then(Value::as_str)
+            .and_then(|n| project.base_maps.iter().find(|b| b.name == n));
+        let pages = children(project, sec);
         let points: Vec<(f64, f64, String)> = pages
             .iter()
             .filter_map(|p| {
@@ -72,11 +131,34 @@ pub fn maps(project: &Project) -> (Value, [u8; 32]) {
                 Some((lat, lon, p.title().to_string()))
             })
             .collect();
-        if !points.is_empty() {
-            m.insert(
-                format!("{}:{}", sec.lang, sec.translation_key()),
-                Value::String(draw(&points, sec.title())),
+        if points.is_empty() {
+            continue;
+        }
+        let entry = |svg: String| {
+            let mut o = Map::new();
+            o.insert("svg".into(), Value::String(svg));
+            o.insert(
+                "attribution".into(),
+                base.map(|b| Value::String(b.attribution.clone()))
+                    .unwrap_or(Value::Null),
             );
+            Value::Object(o)
+        };
+        m.insert(
+            format!("{}:{}", sec.lang, sec.translation_key()),
+            entry(draw(&points, sec.title(), base, true)),
+        );
+        if base.is_some() {
+            for p in &pages {
+                let Some((lat, lon)) = p.front.extra.get("coordinates").and_then(coords) else {
+                    continue;
+                };
+                let one = [(lat, lon, p.title().to_string())];
+                m.insert(
+                    format!("{}:{}", p.lang, p.translation_key()),
+                    entry(draw(&one, p.title(), base, false)),
+                );
+            }
         }
     }
     let v = Value::Object(m);
@@ -84,65 +166,183 @@ pub fn maps(project: &Project) -> (Value, [u8; 32]) {
     (v, hash)
 }
 
-/// An equirectangular map of `points` (lat, lon, name), scaled to their extent.
-fn draw(points: &[(f64, f64, String)], title: &str) -> String {
-    let (w, h, pad) = (800.0, 480.0, 60.0);
+/// A label's box: x0, y0, x1, y1.
+type Box4 = (f64, f64, f64, f64);
+
+fn overlaps(a: Box4, b: Box4) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// An equirectangular map of `points` (lat, lon, name), scaled to their extent but
+/// never to less than a quarter of a degree, so that a single place keeps its
+/// surroundings. Markers are numbered when `numbered` (the list below the map follows
+/// the same order).
+fn draw(
+    points: &[(f64, f64, String)],
+    title: &str,
+    base: Option<&BaseMap>,
+    numbered: bool,
+) -> String {
+    let (w, h) = (800.0, 480.0);
     let lat0 = points.iter().map(|p| p.0).fold(f64::MAX, f64::min);
     let lat1 = points.iter().map(|p| p.0).fold(f64::MIN, f64::max);
     let lon0 = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
     let lon1 = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-    let k = ((lat0 + lat1) / 2.0).to_radians().cos();
-    let span_x = ((lon1 - lon0) * k).max(0.02);
-    let span_y = (lat1 - lat0).max(0.02);
-    let scale = ((w - 2.0 * pad) / span_x).min((h - 2.0 * pad) / span_y);
-    let cx = (lon0 + lon1) / 2.0;
-    let cy = (lat0 + lat1) / 2.0;
+    let (cy, cx) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
+    let k = cy.to_radians().cos();
+    // Degrees of latitude shown: the points' extent with a margin, at least 0.25°
+    // with a base map (0.02° without), widened to the map's proportions.
+    let min_span = if base.is_some() { 0.25 } else { 0.02 };
+    let span_y = ((lat1 - lat0) * 1.3)
+        .max((lon1 - lon0) * k * 1.3 * h / w)
+        .max(min_span);
+    let scale = (h - 60.0) / span_y;
     let xy = |lat: f64, lon: f64| {
         (
             w / 2.0 + (lon - cx) * k * scale,
             h / 2.0 - (lat - cy) * scale,
         )
     };
-    let names: Vec<String> = points.iter().map(|p| p.2.clone()).collect();
+    let names: Vec<&str> = points.iter().map(|p| p.2.as_str()).collect();
     let mut s = format!(
-        r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><rect width="{w}" height="{h}" rx="14" fill="currentColor" fill-opacity="0.06"/>"#,
+        r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         esc(&format!("{title} : {}", names.join(", ")))
     );
-    // A graticule every 0.1° gives the scale without any background map.
-    let mut lat = (lat0 * 10.0).floor() / 10.0 - 0.1;
-    while lat <= lat1 + 0.1 {
+    if let Some(b) = base {
+        // The sea, then land, then the water inside it.
+        s.push_str(&format!(
+            r##"<rect width="{w}" height="{h}" fill="#D3E4EE"/>"##
+        ));
+        for (area, fill) in [(Area::Land, "#EFE9DC"), (Area::Water, "#D3E4EE")] {
+            let mut d = String::new();
+            for (_, ring) in b.areas.iter().filter(|a| a.0 == area) {
+                let pts: Vec<(f64, f64)> = ring.iter().map(|&(lon, lat)| xy(lat, lon)).collect();
+                let (x0, x1) = pts
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
+                let (y0, y1) = pts
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
+                if x1 < 0.0 || x0 > w || y1 < 0.0 || y0 > h {
+                    continue;
+                }
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    d.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
+                }
+                d.push('Z');
+            }
+            if !d.is_empty() {
+                s.push_str(&format!(
+                    r##"<path d="{d}" fill="{fill}" stroke="#9FB4C2" stroke-width="0.8" stroke-linejoin="round"/>"##
+                ));
+            }
+        }
+    } else {
+        s.push_str(&format!(
+            r#"<rect width="{w}" height="{h}" fill="currentColor" fill-opacity="0.06"/>"#
+        ));
+    }
+    // A graticule every 0.1° gives the scale; its labels keep their room.
+    let mut taken: Vec<Box4> = Vec::new();
+    let (top, bottom) = (cy + (h / 2.0) / scale, cy - (h / 2.0) / scale);
+    let (left, right) = (cx - (w / 2.0) / (k * scale), cx + (w / 2.0) / (k * scale));
+    let mut lat = (bottom * 10.0).floor() / 10.0;
+    while lat <= top {
         let (_, y) = xy(lat, cx);
-        if y > 0.0 && y < h {
-            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.6">{lat:.1}° N</text>"#, y - 4.0));
+        if y > 12.0 && y < h - 12.0 {
+            taken.push((4.0, y - 16.0, 52.0, y));
+            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lat:.1}° N</text>"#, y - 4.0));
         }
         lat += 0.1;
     }
-    let mut lon = (lon0 * 10.0).floor() / 10.0 - 0.1;
-    while lon <= lon1 + 0.1 {
+    let mut lon = (left * 10.0).floor() / 10.0;
+    while lon <= right {
         let (x, _) = xy(cy, lon);
-        if x > 0.0 && x < w {
-            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.6">{lon:.1}° E</text>"#, x + 4.0, h - 6.0));
+        if x > 12.0 && x < w - 40.0 {
+            taken.push((x, h - 18.0, x + 44.0, h));
+            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lon:.1}° E</text>"#, x + 4.0, h - 6.0));
         }
         lon += 0.1;
     }
+    // Places first (they win the space), then the towns of the base map where room is
+    // left.
+    let mut marks = String::new();
+    let r = if numbered { 14.0 } else { 11.0 };
+    for (lat, lon, _) in points {
+        let (x, y) = xy(*lat, *lon);
+        taken.push((x - r, y - r, x + r, y + r));
+    }
     for (i, (lat, lon, name)) in points.iter().enumerate() {
         let (x, y) = xy(*lat, *lon);
-        // Labels go right of the marker unless they would leave the map.
         let label_w = name.chars().count() as f64 * 8.6;
-        let anchor = if x + 20.0 + label_w > w - 8.0 {
-            "end"
-        } else {
-            "start"
+        let candidates = [
+            (x + r + 6.0, y + 5.0, "start"),
+            (x - r - 6.0, y + 5.0, "end"),
+            (x + r + 6.0, y - 15.0, "start"),
+            (x + r + 6.0, y + 25.0, "start"),
+            (x - r - 6.0, y - 15.0, "end"),
+            (x - r - 6.0, y + 25.0, "end"),
+        ];
+        let boxed = |(tx, ty, anchor): (f64, f64, &str)| -> Box4 {
+            let x0 = if anchor == "end" { tx - label_w } else { tx };
+            (x0, ty - 14.0, x0 + label_w, ty + 4.0)
         };
-        let tx = if anchor == "end" { x - 20.0 } else { x + 20.0 };
-        s.push_str(&format!(
-            r##"<circle cx="{x:.1}" cy="{y:.1}" r="14" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="15" font-weight="600" fill="currentColor">{}</text>"##,
-            y + 4.5,
-            i + 1,
-            y + 5.0,
+        let own = (x - r, y - r, x + r, y + r);
+        let fits = |b: Box4| {
+            b.0 >= 4.0
+                && b.2 <= w - 4.0
+                && b.1 >= 4.0
+                && b.3 <= h - 4.0
+                && !taken.iter().any(|t| *t != own && overlaps(*t, b))
+        };
+        let (tx, ty, anchor) = candidates
+            .iter()
+            .copied()
+            .find(|c| fits(boxed(*c)))
+            .unwrap_or(
+                candidates[if x + r + 6.0 + label_w > w - 4.0 {
+                    1
+                } else {
+                    0
+                }],
+            );
+        taken.push(boxed((tx, ty, anchor)));
+        marks.push_str(&format!(
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/>"##
+        ));
+        if numbered {
+            marks.push_str(&format!(
+                r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text>"##,
+                y + 4.5,
+                i + 1
+            ));
+        }
+        marks.push_str(&format!(
+            r##"<text x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}" font-size="15" font-weight="600" fill="#15212B" stroke="#FFFFFF" stroke-width="4" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
             esc(name)
         ));
     }
+    if let Some(b) = base {
+        for (lon, lat, name) in &b.labels {
+            let (x, y) = xy(*lat, *lon);
+            let label_w = name.chars().count() as f64 * 6.6;
+            let bx = (x - 3.0, y - 12.0, x + 8.0 + label_w, y + 4.0);
+            if bx.0 < 4.0 || bx.2 > w - 4.0 || bx.1 < 4.0 || bx.3 > h - 4.0 {
+                continue;
+            }
+            if taken.iter().any(|t| overlaps(*t, bx)) {
+                continue;
+            }
+            taken.push(bx);
+            s.push_str(&format!(
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#3D4852">{}</text>"##,
+                x + 6.0,
+                y + 4.0,
+                esc(name)
+            ));
+        }
+    }
+    s.push_str(&marks);
     s.push_str("</svg>");
     s
 }

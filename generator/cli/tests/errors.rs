@@ -97,7 +97,7 @@ fn rejects_a_template_that_does_not_exist() {
             )
         },
         &[
-            "narrative/fr/about.md:3:11: error: template 'pgae.html' does not exist",
+            "narrative/fr/about.md:3:11: error: template: 'pgae.html' does not exist",
             "(did you mean 'page.html'?)",
         ],
     );

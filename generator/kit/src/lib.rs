@@ -578,6 +578,7 @@ fn place(kwargs: &Kwargs) -> tera::TeraResult<(f64, f64, f64, f64)> {
 pub fn drawing_tera(logos: &BTreeMap<String, Drawing>) -> Tera {
     let mut tera = Tera::default();
     tera.autoescape_on([".svg", ".html"]);
+    tera.register_filter("group_by", marque_site::render::stable_group_by);
     let logos = Arc::new(logos.clone());
     tera.register_function(
         "logo",

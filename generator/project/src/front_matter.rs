@@ -38,6 +38,8 @@ pub struct FrontMatter {
     pub slug: Option<String>,
     /// Template file to use instead of the default.
     pub template: Option<String>,
+    /// In a section (`_index.md`): the template of its pages that name none.
+    pub page_template: Option<String>,
     /// Terms per taxonomy name.
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// Groups translations; defaults to the path relative to `narrative/<lang>/`.
@@ -60,6 +62,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "weight",
     "slug",
     "template",
+    "page_template",
     "translation_key",
     "sort_by",
     "extra",
@@ -138,6 +141,17 @@ fn as_string(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+impl FrontMatter {
+    /// The line of `extra.<key>` in the file (that of `extra` when it cannot be told).
+    pub fn extra_line(&self, key: &str) -> usize {
+        self.positions
+            .get(&format!("extra.{key}"))
+            .or_else(|| self.positions.get("extra"))
+            .map(|p| p.line)
+            .unwrap_or(1)
+    }
+}
+
 /// Parses the YAML of a front matter. `taxonomies` are the extra list fields allowed.
 /// Every problem is collected; the result is usable only when `diags` holds no error.
 pub fn parse_front_matter(
@@ -191,6 +205,7 @@ pub fn parse_front_matter(
                 }
             }
             "template" => fm.template = string("template", diags),
+            "page_template" => fm.page_template = string("page_template", diags),
             "translation_key" => fm.translation_key = string("translation_key", diags),
             "date" | "updated" => {
                 if let Some(s) = string(&f.key, diags) {
@@ -222,7 +237,32 @@ pub fn parse_front_matter(
                 ),
             },
             "extra" => match v {
-                serde_json::Value::Object(m) => fm.extra = m.clone(),
+                serde_json::Value::Object(m) => {
+                    fm.extra = m.clone();
+                    // Where each key of `extra` is written (`extra.photo`), for
+                    // messages about them: the first indented `key:` line from here.
+                    let lines: Vec<&str> = yaml.lines().collect();
+                    for k in m.keys() {
+                        let from = pos.line.saturating_sub(line_offset + 1);
+                        let at = (from..lines.len()).find(|&i| {
+                            let l = lines[i];
+                            let t = l.trim_start();
+                            (l.len() > t.len() || i == from)
+                                && t.strip_prefix(k.as_str())
+                                    .is_some_and(|r| r.trim_start().starts_with(':'))
+                        });
+                        if let Some(i) = at {
+                            let col = lines[i].len() - lines[i].trim_start().len() + 1;
+                            fm.positions.insert(
+                                format!("extra.{k}"),
+                                Pos {
+                                    line: i + line_offset + 1,
+                                    column: col,
+                                },
+                            );
+                        }
+                    }
+                }
                 serde_json::Value::Null => {}
                 _ => diags.push(type_error(path, pos, "extra", "a mapping", v)),
             },

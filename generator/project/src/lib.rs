@@ -9,6 +9,7 @@ pub mod config;
 pub mod date;
 pub mod diag;
 pub mod front_matter;
+pub mod geo;
 pub mod indicators;
 pub mod kits;
 pub mod load;

@@ -97,6 +97,8 @@ pub struct Project {
     pub media: Vec<MediaFile>,
     /// Indicators from `narrative/data/`.
     pub indicators: Vec<crate::indicators::Indicator>,
+    /// Base maps (`narrative/data/*.geojson`).
+    pub base_maps: Vec<crate::geo::BaseMap>,
     /// The photo library (`narrative/media/photos.yaml`).
     pub photos: Vec<crate::photos::Photo>,
     /// Warnings found while loading.
@@ -765,6 +767,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     // Find the Markdown sources (and the shared media files).
     let mut media = Vec::new();
     let mut indicators = Vec::new();
+    let mut base_maps = Vec::new();
     let narrative = root.join("narrative");
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();
     if narrative.is_dir() {
@@ -795,6 +798,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
             }
             if name == "data" {
                 indicators = crate::indicators::load(root, &entry.path(), &mut diags);
+                base_maps = crate::geo::load(root, &entry.path(), &mut diags);
                 continue;
             }
             if !codes.contains(&name) {
@@ -892,6 +896,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         photos,
         media,
         indicators,
+        base_maps,
         warnings: diags,
     })
 }

@@ -147,7 +147,7 @@ pub fn broken_links(out: &Path) -> Vec<String> {
         let f = out.join(rel);
         let html = String::from_utf8_lossy(bytes);
         for l in links(&html) {
-            if l.starts_with("http") || l.starts_with("mailto:") {
+            if l.starts_with("http") || l.starts_with("mailto:") || l.starts_with("geo:") {
                 continue;
             }
             let (path, anchor) = match l.split_once('#') {
