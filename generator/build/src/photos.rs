@@ -243,7 +243,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
                         "file": p.file,
                         "alt": localized(&p.alt, &l.code, d),
                         "caption": localized(&p.caption, &l.code, d),
-                        "credit": p.credit, "licence": p.licence,
+                        "credit": p.credit, "licence": localized(&p.licence, &l.code, d),
                         "expires": p.expires.map(|e| e.to_string()),
                         "srcset_jpeg": set("jpg"), "srcset_webp": set("webp"),
                         "src": format!("{base}/media/photos/{}-{middle}.jpg", p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file)),

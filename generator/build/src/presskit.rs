@@ -67,12 +67,14 @@ pub fn derive(
             .filter(|ph| !left_out.contains(&ph.file))
         {
             if let Some(m) = project.media.iter().find(|m| m.name == ph.file) {
+                let ph_licence =
+                    marque_project::brand::localized(&ph.licence, lang, &project.default_language);
                 entries.push(Entry {
                     path: format!("photos/{}", ph.file),
                     bytes: m.bytes.clone(),
-                    licence: ph.licence.clone(),
+                    licence: ph_licence.to_string(),
                 });
-                credits.push_str(&format!("{} — © {} — {}\n", ph.file, ph.credit, ph.licence));
+                credits.push_str(&format!("{} — © {} — {ph_licence}\n", ph.file, ph.credit));
             }
         }
         entries.push(Entry {

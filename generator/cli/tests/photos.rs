@@ -52,6 +52,17 @@ fn photos_are_responsive_and_their_rights_are_kept() {
         );
     }
     assert!(page.contains("href=\"/downloads/press-kit-en.zip\" download"));
+    // The licence in each language, on the page and in the kit's credits.
+    assert!(page.contains("© One Provence · Free for press use, credit required"));
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&kit[..])).unwrap();
+    let mut credits = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("photos/CREDITS.txt").unwrap(), &mut credits)
+        .unwrap();
+    assert!(credits.contains("lieu-port.jpg — © One Provence (illustration) — Free for press use"));
+    assert!(
+        read(root, "presse/index.html")
+            .contains("Libre d’usage pour la presse, crédit obligatoire")
+    );
     // Rights ending soon are listed by marque check; past them, the photo is left out.
     edit(
         root,

@@ -23,9 +23,17 @@ struct Written {
     #[serde(default)]
     credit: Option<String>,
     #[serde(default)]
-    licence: Option<String>,
+    licence: Option<Text>,
     #[serde(default)]
     expires: Option<String>,
+}
+
+/// A text written once for every language, or per language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    One(String),
+    PerLanguage(Localized),
 }
 
 /// A photo of the library.
@@ -39,8 +47,9 @@ pub struct Photo {
     pub caption: Localized,
     /// Who took it.
     pub credit: String,
-    /// Under which licence it is used.
-    pub licence: String,
+    /// Under which licence it is used, per language (a licence written once is under
+    /// the default language).
+    pub licence: Localized,
     /// Last day it may be used, if limited.
     pub expires: Option<Date>,
     /// Line in photos.yaml.
@@ -86,11 +95,18 @@ pub fn load(
         if credit.trim().is_empty() {
             diags.push(err("no credit (credit: who took it)".into()));
         }
-        let licence = w.licence.clone().unwrap_or_default();
-        if licence.trim().is_empty() {
-            diags.push(err(
-                "no licence (licence: under which terms it is used)".into()
-            ));
+        let licence: Localized = match w.licence.clone() {
+            Some(Text::One(t)) => Localized::from([(default_lang.to_string(), t)]),
+            Some(Text::PerLanguage(m)) => m,
+            None => Localized::new(),
+        };
+        if licence
+            .get(default_lang)
+            .is_none_or(|l| l.trim().is_empty())
+        {
+            diags.push(err(format!(
+                "no licence in '{default_lang}' (licence: under which terms it is used)"
+            )));
         }
         let expires = match &w.expires {
             None => None,
