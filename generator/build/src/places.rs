@@ -205,7 +205,7 @@ fn draw(
     };
     let names: Vec<&str> = points.iter().map(|p| p.2.as_str()).collect();
     let mut s = format!(
-        r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" direction="ltr" xmlns="http://www.w3.org/2000/svg">"#,
         esc(&format!("{title} : {}", names.join(", ")))
     );
     if let Some(b) = base {

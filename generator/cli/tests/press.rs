@@ -179,7 +179,9 @@ fn landmark_places_are_mapped_from_their_coordinates() {
     // paths, towns named where there is room, and its attribution under the map.
     assert!(map.contains("<path d=\"M") && map.contains("fill=\"#EFE9DC\""));
     assert!(map.contains(">Vitrolles</text>") && map.contains(">Martigues</text>"));
-    assert!(page.contains("Fond de carte : © OpenStreetMap contributors (ODbL 1.0)"));
+    // Labels are placed left to right, also inside a right-to-left page.
+    assert!(map.contains("direction=\"ltr\""));
+    assert!(page.contains("Fond de carte : <bdi>© OpenStreetMap contributors (ODbL 1.0)"));
     // The list follows the map's numbers, each card with its photo.
     let list = &page[page.find("class=\"cards cards-list\"").unwrap()..];
     let first = list.find("aeroport-marseille-provence/").unwrap();
