@@ -4,11 +4,13 @@
 //! size, alt text, caption, credit, licence). A photo past its rights is left out of the
 //! site (its original too) with a warning.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use marque_assets::cache::{DerivedCache, key};
 use marque_project::brand::localized;
 use marque_project::{Date, Diagnostic, Diagnostics, Project};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::OutputFile;
@@ -76,26 +78,74 @@ pub struct PhotoSet {
     pub warnings: Diagnostics,
 }
 
-fn encode(bytes: &[u8], width: u32, webp: bool) -> Result<Vec<u8>, String> {
-    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
-    let w = width.min(img.width());
-    let h = ((img.height() as f64) * w as f64 / img.width() as f64)
-        .round()
-        .max(1.0) as u32;
-    let resized = img.resize_exact(w, h, image::imageops::FilterType::Lanczos3);
-    let mut out = Vec::new();
-    if webp {
-        let rgba = resized.to_rgba8();
-        image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-            .encode(&rgba, w, h, image::ExtendedColorType::Rgba8)
-            .map_err(|e| e.to_string())?;
-    } else {
-        let rgb = resized.to_rgb8();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-            .encode_image(&rgb)
-            .map_err(|e| e.to_string())?;
+/// The resized pictures of one photo, made on demand: the original is decoded once,
+/// each width is resized once and serves both formats. A width is resized from the
+/// next larger one (1920 → 960 → 480), which halves the work; it is always made that
+/// way, so its bytes do not depend on what the cache already had.
+struct Resizer<'a> {
+    bytes: &'a [u8],
+    /// The widths made, smallest first.
+    widths: Vec<u32>,
+    original: std::cell::OnceCell<Result<image::DynamicImage, String>>,
+    sized: std::cell::RefCell<BTreeMap<u32, Arc<image::RgbImage>>>,
+}
+
+impl<'a> Resizer<'a> {
+    fn new(bytes: &'a [u8], widths: &[u32]) -> Self {
+        Resizer {
+            bytes,
+            widths: widths.to_vec(),
+            original: std::cell::OnceCell::new(),
+            sized: Default::default(),
+        }
     }
-    Ok(out)
+
+    fn rgb(&self, width: u32) -> Result<Arc<image::RgbImage>, String> {
+        if let Some(r) = self.sized.borrow().get(&width) {
+            return Ok(r.clone());
+        }
+        let filter = image::imageops::FilterType::Lanczos3;
+        let rgb = match self.widths.iter().find(|w| **w > width) {
+            Some(larger) => {
+                let src = self.rgb(*larger)?;
+                let h = ((src.height() as f64) * width as f64 / src.width() as f64)
+                    .round()
+                    .max(1.0) as u32;
+                Arc::new(image::imageops::resize(&*src, width, h, filter))
+            }
+            None => {
+                let img = self
+                    .original
+                    .get_or_init(|| image::load_from_memory(self.bytes).map_err(|e| e.to_string()))
+                    .as_ref()
+                    .map_err(Clone::clone)?;
+                let w = width.min(img.width());
+                let h = ((img.height() as f64) * w as f64 / img.width() as f64)
+                    .round()
+                    .max(1.0) as u32;
+                Arc::new(img.resize_exact(w, h, filter).to_rgb8())
+            }
+        };
+        self.sized.borrow_mut().insert(width, rgb.clone());
+        Ok(rgb)
+    }
+
+    fn encode(&self, width: u32, webp: bool) -> Result<Vec<u8>, String> {
+        let rgb = self.rgb(width)?;
+        let mut out = Vec::new();
+        if webp {
+            // Lossy WebP (libwebp at quality 80, single-threaded, so the same bytes
+            // every time): about a third of the JPEG of the same width. `image` only
+            // writes lossless WebP, which came out three times heavier than the JPEG.
+            let encoded = ::webp::Encoder::from_rgb(&rgb, rgb.width(), rgb.height()).encode(80.0);
+            out.extend_from_slice(&encoded);
+        } else {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
+                .encode_image(&*rgb)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(out)
+    }
 }
 
 /// Pages that show a photo of the library (`extra.photo`, on people and places) must
@@ -150,72 +200,103 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
     let mut files = Vec::new();
     let mut kept = Vec::new();
     let mut diags = Diagnostics::new();
-    for p in &project.photos {
-        if let Some(end) = p.expires
-            && end < today
-        {
-            warnings.push(
-                Diagnostic::warning(
-                    "narrative/media/photos.yaml",
-                    format!(
-                        "'{}': its rights ended on {end}: left out of the site and of every zip",
-                        p.file
-                    ),
-                )
-                .at_line(p.line.max(1)),
-            );
-            left_out.insert(p.file.clone());
-            continue;
-        }
-        let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
-            continue;
-        };
-        // The size from the file's header, without decoding the picture.
-        let dims = image::ImageReader::new(std::io::Cursor::new(&m.bytes[..]))
-            .with_guessed_format()
-            .map_err(image::ImageError::IoError)
-            .and_then(|r| r.into_dimensions());
-        let (ow, oh) = match dims {
-            Ok(d) => d,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    format!("narrative/media/{}", p.file),
-                    format!("not a readable image: {e}"),
-                ));
-                continue;
+    // Each photo on its own thread; results are gathered in the library's order.
+    enum Outcome<'p> {
+        LeftOut(Diagnostic),
+        Missing,
+        Failed(Diagnostic),
+        Kept(Kept<'p>),
+    }
+    type Kept<'p> = (
+        &'p marque_project::photos::Photo,
+        Vec<(u32, &'static str, String)>,
+        Vec<OutputFile>,
+        Vec<u32>,
+        u32,
+    );
+    let outcomes: Vec<Outcome> = project
+        .photos
+        .par_iter()
+        .map(|p| {
+            if let Some(end) = p.expires
+                && end < today
+            {
+                return Outcome::LeftOut(
+                    Diagnostic::warning(
+                        "narrative/media/photos.yaml",
+                        format!(
+                            "'{}': its rights ended on {end}: left out of the site and of every zip",
+                            p.file
+                        ),
+                    )
+                    .at_line(p.line.max(1)),
+                );
             }
-        };
-        let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
-        if widths.last() != Some(&ow) && ow < WIDTHS[2] {
-            widths.push(ow);
-        }
-        let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
-        let mut variants = Vec::new();
-        for w in &widths {
-            for (ext, webp) in [("jpg", false), ("webp", true)] {
-                let settings = format!("w={w} {ext} q82");
-                let bytes = cache
-                    .get_or_make(
+            let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
+                return Outcome::Missing;
+            };
+            // The size from the file's header, without decoding the picture.
+            let dims = image::ImageReader::new(std::io::Cursor::new(&m.bytes[..]))
+                .with_guessed_format()
+                .map_err(image::ImageError::IoError)
+                .and_then(|r| r.into_dimensions());
+            let (ow, oh) = match dims {
+                Ok(d) => d,
+                Err(e) => {
+                    return Outcome::Failed(Diagnostic::error(
+                        format!("narrative/media/{}", p.file),
+                        format!("not a readable image: {e}"),
+                    ));
+                }
+            };
+            let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
+            if widths.last() != Some(&ow) && ow < WIDTHS[2] {
+                widths.push(ow);
+            }
+            let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
+            let resizer = Resizer::new(&m.bytes, &widths);
+            let mut variants = Vec::new();
+            let mut files = Vec::new();
+            for w in &widths {
+                for (ext, webp) in [("jpg", false), ("webp", true)] {
+                    let settings = format!("w={w} {ext} jpeg-q82 webp-lossy-q80 chained");
+                    let made = cache.get_or_make(
                         "photo",
                         &key("photo", &[&m.bytes, settings.as_bytes()]),
-                        || encode(&m.bytes, *w, webp),
-                    )
-                    .map_err(|e| {
-                        let mut d = Diagnostics::new();
-                        d.push(Diagnostic::error(
-                            format!("narrative/media/{}", p.file),
-                            format!("cannot resize: {e}"),
-                        ));
-                        d
-                    })?;
-                let path = format!("media/photos/{stem}-{w}.{ext}");
-                variants.push((*w, ext, format!("{base}/{path}")));
-                files.push(OutputFile::new(path, bytes));
+                        || resizer.encode(*w, webp),
+                    );
+                    let bytes = match made {
+                        Ok(b) => b,
+                        Err(e) => {
+                            return Outcome::Failed(Diagnostic::error(
+                                format!("narrative/media/{}", p.file),
+                                format!("cannot resize: {e}"),
+                            ));
+                        }
+                    };
+                    let path = format!("media/photos/{stem}-{w}.{ext}");
+                    variants.push((*w, ext, format!("{base}/{path}")));
+                    files.push(OutputFile::new(path, bytes));
+                }
+            }
+            let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
+            let height = h(*widths.last().unwrap_or(&ow));
+            Outcome::Kept((p, variants, files, widths, height))
+        })
+        .collect();
+    for (o, p) in outcomes.into_iter().zip(&project.photos) {
+        match o {
+            Outcome::LeftOut(w) => {
+                warnings.push(w);
+                left_out.insert(p.file.clone());
+            }
+            Outcome::Missing => {}
+            Outcome::Failed(d) => diags.push(d),
+            Outcome::Kept((p, variants, fs, widths, height)) => {
+                files.extend(fs);
+                kept.push((p, variants, widths, height));
             }
         }
-        let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
-        let height = h(*widths.last().unwrap_or(&ow));
-        kept.push((p, variants, widths, height));
     }
     if diags.has_errors() {
         return Err(diags);
