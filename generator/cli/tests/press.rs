@@ -210,6 +210,17 @@ fn landmark_places_are_mapped_from_their_coordinates() {
         "a town next to the airport"
     );
     assert!(place.contains("href=\"geo:43.4367,5.215\""));
+    assert!(
+        place.contains("(43,4367° N, 5,215° E)"),
+        "decimals written the French way"
+    );
+    assert!(
+        read(
+            root,
+            "en/landmark-places/marseille-provence-airport/index.html"
+        )
+        .contains("(43.4367° N, 5.215° E)")
+    );
     // Dated places show their month.
     let f = "narrative/fr/lieux-totems/aeroport-marseille-provence.md";
     edit(root, f, "weight: 1\n", "weight: 1\ndate: 2024-03-01\n");
