@@ -166,6 +166,40 @@ pub fn maps(project: &Project) -> (Value, [u8; 32]) {
     (v, hash)
 }
 
+/// Marker positions moved apart until no two are closer than `2 × radius`, each pair
+/// pushed apart along the line between them (points on the same spot along a fixed
+/// direction per index): the markers of two places a kilometre apart stay readable.
+fn spread(points: &[(f64, f64)], radius: f64) -> Vec<(f64, f64)> {
+    let mut p = points.to_vec();
+    let min = 2.0 * radius;
+    for _ in 0..60 {
+        let mut moved = false;
+        for i in 0..p.len() {
+            for j in i + 1..p.len() {
+                let (dx, dy) = (p[j].0 - p[i].0, p[j].1 - p[i].1);
+                let d = dx.hypot(dy);
+                if d >= min - 0.01 {
+                    continue;
+                }
+                let (ux, uy) = if d < 0.01 {
+                    let a = (i + j) as f64 * 2.399;
+                    (a.cos(), a.sin())
+                } else {
+                    (dx / d, dy / d)
+                };
+                let push = (min - d) / 2.0;
+                p[i] = (p[i].0 - ux * push, p[i].1 - uy * push);
+                p[j] = (p[j].0 + ux * push, p[j].1 + uy * push);
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    p
+}
+
 /// A label's box: x0, y0, x1, y1.
 type Box4 = (f64, f64, f64, f64);
 
@@ -268,12 +302,20 @@ fn draw(
     // left.
     let mut marks = String::new();
     let r = if numbered { 14.0 } else { 11.0 };
-    for (lat, lon, _) in points {
-        let (x, y) = xy(*lat, *lon);
+    let at: Vec<(f64, f64)> = points.iter().map(|p| xy(p.0, p.1)).collect();
+    let spots = spread(&at, r + 2.0);
+    for (x, y) in &spots {
         taken.push((x - r, y - r, x + r, y + r));
     }
-    for (i, (lat, lon, name)) in points.iter().enumerate() {
-        let (x, y) = xy(*lat, *lon);
+    for (i, (_, _, name)) in points.iter().enumerate() {
+        let (x, y) = spots[i];
+        // A marker moved off its place keeps a thin line to the exact spot.
+        let (px, py) = at[i];
+        if (x - px).hypot(y - py) > 1.0 {
+            marks.push_str(&format!(
+                r##"<line x1="{px:.1}" y1="{py:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#0B3D5C" stroke-width="1.5"/><circle cx="{px:.1}" cy="{py:.1}" r="3" fill="#0B3D5C"/>"##
+            ));
+        }
         let label_w = name.chars().count() as f64 * 8.6;
         let candidates = [
             (x + r + 6.0, y + 5.0, "start"),
@@ -345,4 +387,33 @@ fn draw(
     s.push_str(&marks);
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn markers_too_close_are_moved_apart_and_others_stay() {
+        let out = spread(
+            &[
+                (100.0, 100.0),
+                (110.0, 100.0),
+                (300.0, 300.0),
+                (300.0, 300.0),
+            ],
+            15.0,
+        );
+        let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
+        assert!(d(out[0], out[1]) >= 29.9, "{out:?}");
+        assert!(d(out[2], out[3]) >= 29.9, "same spot: {out:?}");
+        // Pushed along the line between them, each by half.
+        assert!(
+            (out[0].1 - 100.0).abs() < 1e-9
+                && (out[0].0 - 90.0).abs() < 1e-9
+                && (out[1].0 - 120.0).abs() < 1e-9
+        );
+        let alone = spread(&[(10.0, 10.0), (200.0, 10.0)], 15.0);
+        assert_eq!(alone, [(10.0, 10.0), (200.0, 10.0)]);
+    }
 }
