@@ -262,7 +262,7 @@ pub fn plan<'p>(
                 }
             },
             {
-                let (value, hash) = places::maps(project);
+                let (value, hash) = places::maps(project, brand_set.fonts.as_ref());
                 Global {
                     name: "maps",
                     values: vec![value; project.languages.len()],

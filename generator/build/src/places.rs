@@ -6,6 +6,7 @@
 //! place page then gets its own locator map. The `maps` template variable holds them,
 //! keyed by `<lang>:<translation key>`, each as `{svg, attribution}`.
 
+use marque_assets::svg::Fonts;
 use marque_project::front_matter::SortBy;
 use marque_project::geo::{Area, BaseMap};
 use marque_project::{Diagnostic, Diagnostics, Project, SourcePage};
@@ -112,7 +113,29 @@ fn children<'a>(project: &'a Project, sec: &SourcePage) -> Vec<&'a SourcePage> {
 /// The maps of the sections that ask for one, and of their places when the section
 /// has a base map: `<lang>:<translation key>` → `{svg, attribution}`, the same in
 /// every language's value.
-pub fn maps(project: &Project) -> (Value, [u8; 32]) {
+pub fn maps(project: &Project, fonts: Option<&Fonts>) -> (Value, [u8; 32]) {
+    // Labels are measured with the brand's text face (the page's font); without brand
+    // fonts, by an average advance.
+    let family = project
+        .brand
+        .typography
+        .iter()
+        .find(|t| t.role == "body" && !t.files.is_empty())
+        .or_else(|| {
+            project
+                .brand
+                .typography
+                .iter()
+                .find(|t| !t.files.is_empty())
+        })
+        .map(|t| t.family.clone())
+        .unwrap_or_default();
+    let measure = |text: &str, size: f64, weight: u16| -> f64 {
+        match fonts {
+            Some(f) if !family.is_empty() => f.measure(text, &family, weight) as f64 * size,
+            _ => text.chars().count() as f64 * size * 0.57,
+        }
+    };
     let mut m = Map::new();
     for sec in project.pages.iter().filter(|p| {
         p.rel.ends_with("_index.md") && p.front.extra.get("map") == Some(&Value::Bool(true))
@@ -146,7 +169,7 @@ pub fn maps(project: &Project) -> (Value, [u8; 32]) {
         };
         m.insert(
             format!("{}:{}", sec.lang, sec.translation_key()),
-            entry(draw(&points, sec.title(), base, true)),
+            entry(draw(&points, sec.title(), base, true, &measure)),
         );
         if base.is_some() {
             for p in &pages {
@@ -156,7 +179,7 @@ pub fn maps(project: &Project) -> (Value, [u8; 32]) {
                 let one = [(lat, lon, p.title().to_string())];
                 m.insert(
                     format!("{}:{}", p.lang, p.translation_key()),
-                    entry(draw(&one, p.title(), base, false)),
+                    entry(draw(&one, p.title(), base, false, &measure)),
                 );
             }
         }
@@ -216,6 +239,7 @@ fn draw(
     title: &str,
     base: Option<&BaseMap>,
     numbered: bool,
+    measure: &dyn Fn(&str, f64, u16) -> f64,
 ) -> String {
     let (w, h) = (800.0, 480.0);
     let lat0 = points.iter().map(|p| p.0).fold(f64::MAX, f64::min);
@@ -316,7 +340,7 @@ fn draw(
                 r##"<line x1="{px:.1}" y1="{py:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#0B3D5C" stroke-width="1.5"/><circle cx="{px:.1}" cy="{py:.1}" r="3" fill="#0B3D5C"/>"##
             ));
         }
-        let label_w = name.chars().count() as f64 * 8.6;
+        let label_w = measure(name, 15.0, 600);
         let candidates = [
             (x + r + 6.0, y + 5.0, "start"),
             (x - r - 6.0, y + 5.0, "end"),
@@ -367,18 +391,26 @@ fn draw(
     if let Some(b) = base {
         for (lon, lat, name) in &b.labels {
             let (x, y) = xy(*lat, *lon);
-            let label_w = name.chars().count() as f64 * 6.6;
-            let bx = (x - 3.0, y - 12.0, x + 8.0 + label_w, y + 4.0);
-            if bx.0 < 4.0 || bx.2 > w - 4.0 || bx.1 < 4.0 || bx.3 > h - 4.0 {
+            let label_w = measure(name, 12.0, 400);
+            // The name right of the dot, else left of it; a town with no room for
+            // its name is left out.
+            let right = (x - 3.0, y - 12.0, x + 8.0 + label_w, y + 4.0);
+            let left = (x - 8.0 - label_w, y - 12.0, x + 3.0, y + 4.0);
+            let Some((bx, anchor, tx)) = [(right, "start", x + 6.0), (left, "end", x - 6.0)]
+                .into_iter()
+                .find(|(bx, _, _)| {
+                    bx.0 >= 4.0
+                        && bx.2 <= w - 4.0
+                        && bx.1 >= 4.0
+                        && bx.3 <= h - 4.0
+                        && !taken.iter().any(|t| overlaps(*t, *bx))
+                })
+            else {
                 continue;
-            }
-            if taken.iter().any(|t| overlaps(*t, bx)) {
-                continue;
-            }
+            };
             taken.push(bx);
             s.push_str(&format!(
-                r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#3D4852">{}</text>"##,
-                x + 6.0,
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="12" fill="#3D4852">{}</text>"##,
                 y + 4.0,
                 esc(name)
             ));
