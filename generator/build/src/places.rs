@@ -309,7 +309,7 @@ fn draw(
         let (_, y) = xy(lat, cx);
         if y > 12.0 && y < h - 12.0 {
             taken.push((4.0, y - 16.0, 52.0, y));
-            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lat:.1}° N</text>"#, y - 4.0));
+            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lat:.1}° N</text>"#, y - 4.0));
         }
         lat += 0.1;
     }
@@ -318,7 +318,7 @@ fn draw(
         let (x, _) = xy(cy, lon);
         if x > 12.0 && x < w - 40.0 {
             taken.push((x, h - 18.0, x + 44.0, h));
-            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lon:.1}° E</text>"#, x + 4.0, h - 6.0));
+            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lon:.1}° E</text>"#, x + 4.0, h - 6.0));
         }
         lon += 0.1;
     }
@@ -374,17 +374,16 @@ fn draw(
             );
         taken.push(boxed((tx, ty, anchor)));
         marks.push_str(&format!(
-            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/>"##
+            r##"<circle class="map-marker" cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/>"##
         ));
         if numbered {
             marks.push_str(&format!(
-                r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text>"##,
-                y + 4.5,
+                r##"<text class="map-number" x="{x:.1}" y="{y:.1}" dy="0.35em" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text>"##,
                 i + 1
             ));
         }
         marks.push_str(&format!(
-            r##"<text x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}" font-size="15" font-weight="600" fill="#15212B" stroke="#FFFFFF" stroke-width="4" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
+            r##"<text class="map-label" x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}" font-size="15" font-weight="600" fill="#15212B" stroke="#FFFFFF" stroke-width="4" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
             esc(name)
         ));
     }
@@ -410,7 +409,7 @@ fn draw(
             };
             taken.push(bx);
             s.push_str(&format!(
-                r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="12" fill="#3D4852">{}</text>"##,
+                r##"<g class="map-town"><circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="12" fill="#3D4852">{}</text></g>"##,
                 y + 4.0,
                 esc(name)
             ));

@@ -25,12 +25,36 @@ pub fn derive(
         .licence
         .clone()
         .unwrap_or_else(|| project.brand.name.clone());
-    for room in project.pages.iter().filter(|p| {
-        p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
-    }) {
+    let rooms: Vec<_> = project
+        .pages
+        .iter()
+        .filter(|p| {
+            p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
+        })
+        .collect();
+    // Links between pages (`@/kits/_index.md`) become the pages' full addresses: the
+    // kit's texts are read outside the site.
+    let site = if rooms.is_empty() {
+        None
+    } else {
+        Some(marque_site::Site::build(project)?)
+    };
+    let index = marque_site::links::source_index(project);
+    for room in rooms {
         let lang = &room.lang;
         let dir = room.rel.trim_end_matches("_index.md");
-        let body = |p: &marque_project::SourcePage| p.body.trim_start_matches('\n').to_string();
+        let lang_index = project
+            .languages
+            .iter()
+            .position(|l| l.code == *lang)
+            .unwrap_or(0);
+        let body = |p: &marque_project::SourcePage| {
+            let text = p.body.trim_start_matches('\n');
+            match &site {
+                Some(site) => absolute_links(project, site, &index, lang_index, text),
+                None => text.to_string(),
+            }
+        };
         let mut entries = vec![Entry {
             path: "fact-sheet.md".into(),
             bytes: Arc::new(format!("# {}\n\n{}", room.title(), body(room)).into_bytes()),
@@ -60,7 +84,12 @@ pub fn derive(
                 licence: licence.clone(),
             });
         }
-        let mut credits = String::from("Photo — credit — licence\n\n");
+        let mut credits = format!(
+            "{}\n\n",
+            project
+                .theme_string(lang, "credits_header")
+                .unwrap_or("Photo — credit — licence")
+        );
         for ph in project
             .photos
             .iter()
@@ -112,4 +141,47 @@ pub fn derive(
         ));
     }
     Ok(out)
+}
+
+/// `text` with its links to pages (`](@/path.md#anchor)`) and to the site's root
+/// (`](/downloads/…)`) written as full addresses in language `lang`; a link to no page
+/// is left as written.
+fn absolute_links(
+    project: &Project,
+    site: &marque_site::Site,
+    index: &std::collections::HashMap<(&str, &str), usize>,
+    lang: usize,
+    text: &str,
+) -> String {
+    let code = &project.languages[lang].code;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("](@/") {
+        out.push_str(&rest[..i + 2]);
+        let after = &rest[i + 2..];
+        let end = after.find(')').unwrap_or(after.len());
+        let target = &after[2..end];
+        let (path, anchor) = match target.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (target, None),
+        };
+        let url = marque_site::links::find_target(project, index, code, path)
+            .and_then(|s| site.entry_for(lang, project.pages[s].translation_key()))
+            .map(|e| {
+                let mut u = format!("{}{}", project.config.base(), site.entries[e].path);
+                if let Some(a) = anchor {
+                    u.push('#');
+                    u.push_str(a);
+                }
+                u
+            });
+        match url {
+            Some(u) => out.push_str(&u),
+            None => out.push_str(&after[..end]),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    // Addresses from the site's root (`/downloads/…`) get the site's address too.
+    out.replace("](/", &format!("]({}/", project.config.base()))
 }

@@ -59,6 +59,12 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     std::io::Read::read_to_string(&mut z.by_name("photos/CREDITS.txt").unwrap(), &mut credits)
         .unwrap();
     assert!(credits.contains("lieu-port.jpg — © One Provence (illustration) — Free for press use"));
+    // Texts read outside the site: links to pages are full addresses.
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("fact-sheet.md").unwrap(), &mut sheet).unwrap();
+    assert!(!sheet.contains("](@/") && !sheet.contains("](/"), "{sheet}");
+    assert!(sheet.contains("](https://www.oneprovence.fr/en/kits/)"));
+    assert!(sheet.contains("](https://www.oneprovence.fr/downloads/one-provence-logos.zip)"));
     assert!(
         read(root, "presse/index.html")
             .contains("Libre d’usage pour la presse, crédit obligatoire")
