@@ -213,6 +213,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         Vec<OutputFile>,
         Vec<u32>,
         u32,
+        (u32, u32, usize),
     );
     let outcomes: Vec<Outcome> = project
         .photos
@@ -281,7 +282,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
             }
             let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
             let height = h(*widths.last().unwrap_or(&ow));
-            Outcome::Kept((p, variants, files, widths, height))
+            Outcome::Kept((p, variants, files, widths, height, (ow, oh, m.bytes.len())))
         })
         .collect();
     for (o, p) in outcomes.into_iter().zip(&project.photos) {
@@ -292,9 +293,9 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
             }
             Outcome::Missing => {}
             Outcome::Failed(d) => diags.push(d),
-            Outcome::Kept((p, variants, fs, widths, height)) => {
+            Outcome::Kept((p, variants, fs, widths, height, original)) => {
                 files.extend(fs);
-                kept.push((p, variants, widths, height));
+                kept.push((p, variants, widths, height, original));
             }
         }
     }
@@ -309,7 +310,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         .map(|l| {
             let list: Vec<Value> = kept
                 .iter()
-                .map(|(p, variants, widths, height)| {
+                .map(|(p, variants, widths, height, (ow, oh, bytes))| {
                     let set = |ext: &str| {
                         variants
                             .iter()
@@ -330,6 +331,9 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
                         "src": format!("{base}/media/photos/{}-{middle}.jpg", p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file)),
                         "width": largest, "height": height,
                         "original": format!("{base}/media/{}", p.file),
+                        "original_format": if p.file.to_ascii_lowercase().ends_with(".png") { "PNG" } else { "JPEG" },
+                        "original_width": ow, "original_height": oh,
+                        "original_kb": format!("{:.0}", *bytes as f64 / 1024.0),
                     })
                 })
                 .collect();

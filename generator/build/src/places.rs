@@ -264,7 +264,11 @@ fn draw(
     let names: Vec<&str> = points.iter().map(|p| p.2.as_str()).collect();
     let mut s = format!(
         r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" direction="ltr" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(&format!("{title} : {}", names.join(", ")))
+        esc(&if numbered {
+            format!("{title} — {}", names.join(", "))
+        } else {
+            title.to_string()
+        })
     );
     if let Some(b) = base {
         // The sea, then land, then the water inside it.
@@ -373,15 +377,18 @@ fn draw(
                 }],
             );
         taken.push(boxed((tx, ty, anchor)));
+        // The pin is drawn around its own origin, so that a stylesheet can scale it
+        // in place (larger on phones).
         marks.push_str(&format!(
-            r##"<circle class="map-marker" cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/>"##
+            r##"<g transform="translate({x:.1} {y:.1})"><g class="map-pin"><circle r="{r}" fill="#0B3D5C" stroke="#FFFFFF" stroke-width="3"/>"##
         ));
         if numbered {
             marks.push_str(&format!(
-                r##"<text class="map-number" x="{x:.1}" y="{y:.1}" dy="0.35em" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text>"##,
+                r##"<text dy="0.35em" text-anchor="middle" font-size="13" font-weight="700" fill="#FFFFFF">{}</text>"##,
                 i + 1
             ));
         }
+        marks.push_str("</g></g>");
         marks.push_str(&format!(
             r##"<text class="map-label" x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}" font-size="15" font-weight="600" fill="#15212B" stroke="#FFFFFF" stroke-width="4" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
             esc(name)

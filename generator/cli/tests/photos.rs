@@ -54,6 +54,11 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     assert!(page.contains("href=\"/downloads/press-kit-en.zip\" download"));
     // The licence in each language, on the page and in the kit's credits.
     assert!(page.contains("© One Provence · Free for press use, credit required"));
+    // Each original says what it is before it is downloaded.
+    assert!(
+        page.contains("(JPEG, 2400 × 1600 px, 236 KB)"),
+        "original described"
+    );
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(&kit[..])).unwrap();
     let mut credits = String::new();
     std::io::Read::read_to_string(&mut z.by_name("photos/CREDITS.txt").unwrap(), &mut credits)

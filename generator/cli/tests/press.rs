@@ -54,6 +54,9 @@ fn the_press_room_lists_releases_newest_first_with_sourced_figures() {
             assert!(source.trim().len() > 5, "a source is named: {r}");
         }
         assert!(html.contains("mailto:presse@oneprovence.fr"));
+        // The releases under a visible heading, the press kit at the top.
+        assert!(html.contains("<h2 class=\"list-title\">"), "{page}");
+        assert!(html.find("press-kit-").unwrap() < html.find("class=\"list-title\"").unwrap());
     }
     // Releases print without the site's navigation.
     let css = tree(&root.join("output/css"))
@@ -210,6 +213,9 @@ fn landmark_places_are_mapped_from_their_coordinates() {
         "a town next to the airport"
     );
     assert!(place.contains("href=\"geo:43.4367,5.215\""));
+    assert!(place.contains(
+        "href=\"https://www.openstreetmap.org/?mlat=43.4367&amp;mlon=5.215#map=15/43.4367/5.215\""
+    ));
     assert!(
         place.contains("(43,4367° N, 5,215° E)"),
         "decimals written the French way"
@@ -436,7 +442,7 @@ fn the_bundled_change_makers_are_profiles_grouped_by_field_in_a_stable_order() {
     assert!(en.contains("<a href=\"#field-economy\">Economy</a>"));
     assert!(
         read(root, "en/change-makers/researcher/index.html")
-            .contains("A researcher of the transitions")
+            .contains("A researcher working on climate and social change")
     );
     // Tera's own group_by orders groups by a hash map: a second build elsewhere gives
     // the same page.
