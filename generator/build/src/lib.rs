@@ -220,9 +220,8 @@ pub fn plan<'p>(
         .files
         .iter()
         .find(|(p, _)| p.ends_with("-logos.zip") && p.starts_with("downloads/"));
-    for f in presskit::derive(project, &photo_set.left_out, logo_pack, derived)? {
-        assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
-        files.push(f);
+    for path in presskit::paths(project) {
+        assets.insert(path.clone(), format!("{base_path}/{path}"));
     }
     let mut place_problems = places::check(project);
     place_problems.extend(photos::check_references(project, &photo_set.left_out));
@@ -287,6 +286,13 @@ pub fn plan<'p>(
         files.push(OutputFile::new(name, bytes));
     }
     files.extend(calendars::derive(project, &prepared));
+    files.extend(presskit::derive(
+        project,
+        &prepared.site,
+        &photo_set.left_out,
+        logo_pack,
+        derived,
+    )?);
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         let mut d = Diagnostics::new();
@@ -310,6 +316,30 @@ pub fn plan<'p>(
         files,
         warnings,
     })
+}
+
+/// The message for a field that must name one of `known` (a base map, a photo of the
+/// library): what is wrong, the names there are, and the nearest one.
+pub(crate) fn not_among(
+    field: &str,
+    value: Option<&str>,
+    missing: impl Fn(&str) -> String,
+    expected: &str,
+    where_known: &str,
+    known: &[&str],
+) -> String {
+    format!(
+        "{field}: {} ({where_known}: {}){}",
+        value.map(&missing).unwrap_or_else(|| expected.into()),
+        if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        },
+        value
+            .map(|v| marque_project::diag::hint(v, known))
+            .unwrap_or_default()
+    )
 }
 
 /// Renders what changed since `previous` into `sink`. Returns the new state and the

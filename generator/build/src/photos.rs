@@ -168,24 +168,20 @@ pub fn check_references(project: &Project, left_out: &BTreeSet<String>) -> Diagn
                 .at_line(line),
             ),
             Some(f) if known.contains(&f) => {}
-            other => {
-                d.push(
-                    Diagnostic::error(
-                        &page.path,
-                        format!(
-                        "extra.photo: {} (photos of narrative/media/photos.yaml: {}){}",
-                        other
-                            .map(|f| format!("'{f}' is not in the photo library"))
-                            .unwrap_or_else(|| "the file name of a photo of the library".into()),
-                        if known.is_empty() { "none".into() } else { known.join(", ") },
-                        other
-                            .map(|f| marque_project::diag::hint(f, &known))
-                            .unwrap_or_default()
+            other => d.push(
+                Diagnostic::error(
+                    &page.path,
+                    crate::not_among(
+                        "extra.photo",
+                        other,
+                        |f| format!("'{f}' is not in the photo library"),
+                        "the file name of a photo of the library",
+                        "photos of narrative/media/photos.yaml",
+                        &known,
                     ),
-                    )
-                    .at_line(line),
                 )
-            }
+                .at_line(line),
+            ),
         }
     }
     d

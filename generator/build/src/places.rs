@@ -7,7 +7,6 @@
 //! keyed by `<lang>:<translation key>`, each as `{svg, attribution}`.
 
 use marque_assets::svg::Fonts;
-use marque_project::front_matter::SortBy;
 use marque_project::geo::{Area, BaseMap};
 use marque_project::{Diagnostic, Diagnostics, Project, SourcePage};
 use serde_json::{Map, Value};
@@ -16,7 +15,7 @@ fn coords(v: &Value) -> Option<(f64, f64)> {
     Some((v.get("lat")?.as_f64()?, v.get("lon")?.as_f64()?))
 }
 
-/// Checks every `extra.coordinates` of the project.
+/// Checks every `extra.coordinates` and `extra.map_base` of the project.
 pub fn check(project: &Project) -> Diagnostics {
     let mut d = Diagnostics::new();
     for p in &project.pages {
@@ -28,19 +27,13 @@ pub fn check(project: &Project) -> Diagnostics {
                 other => d.push(
                     Diagnostic::error(
                         &p.path,
-                        format!(
-                            "extra.map_base: {} (base maps in narrative/data/: {}){}",
-                            other
-                                .map(|n| format!("no base map '{n}'"))
-                                .unwrap_or_else(|| "the name of a .geojson file".into()),
-                            if known.is_empty() {
-                                "none".into()
-                            } else {
-                                known.join(", ")
-                            },
-                            other
-                                .map(|n| marque_project::diag::hint(n, &known))
-                                .unwrap_or_default()
+                        crate::not_among(
+                            "extra.map_base",
+                            other,
+                            |n| format!("no base map '{n}'"),
+                            "the name of a .geojson file",
+                            "base maps in narrative/data/",
+                            &known,
                         ),
                     )
                     .at_line(line),
@@ -89,24 +82,7 @@ fn children<'a>(project: &'a Project, sec: &SourcePage) -> Vec<&'a SourcePage> {
     // The order of the section's list (the site's `sort_by`), so that the numbers on
     // the map are those of the list.
     let sort_by = sec.front.sort_by.unwrap_or_default();
-    pages.sort_by(|a, b| {
-        let by_weight = a
-            .front
-            .weight
-            .unwrap_or(i64::MAX)
-            .cmp(&b.front.weight.unwrap_or(i64::MAX));
-        let by_title = a.title().cmp(b.title()).then(a.rel.cmp(&b.rel));
-        match sort_by {
-            SortBy::Date => b
-                .front
-                .date
-                .cmp(&a.front.date)
-                .then(by_weight)
-                .then(by_title),
-            SortBy::Weight => by_weight.then(by_title),
-            SortBy::Title => by_title,
-        }
-    });
+    pages.sort_by(|a, b| marque_site::model::page_order(a, b, sort_by).then(a.rel.cmp(&b.rel)));
     pages
 }
 

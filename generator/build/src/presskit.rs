@@ -12,9 +12,29 @@ use serde_json::Value;
 
 use crate::OutputFile;
 
-/// The press kits, and the languages that have one.
+/// The press rooms: sections whose page says `extra.photos: true`.
+fn rooms(project: &Project) -> impl Iterator<Item = &marque_project::SourcePage> {
+    project.pages.iter().map(|p| p.as_ref()).filter(|p| {
+        p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
+    })
+}
+
+/// Where the press kit of a language is written.
+fn kit_path(lang: &str) -> String {
+    format!("downloads/press-kit-{lang}.zip")
+}
+
+/// The press kits' output paths, known before they are made (templates link to them
+/// while the site is prepared; the kits are made after, from its addresses).
+pub fn paths(project: &Project) -> Vec<String> {
+    rooms(project).map(|r| kit_path(&r.lang)).collect()
+}
+
+/// The press kits, one per press room. Links between pages (`@/kits/_index.md`) become
+/// the pages' full addresses in `site`: the kit's texts are read outside the site.
 pub fn derive(
     project: &Project,
+    site: &marque_site::Site,
     left_out: &std::collections::BTreeSet<String>,
     logo_pack: Option<&(String, Arc<Vec<u8>>)>,
     cache: &DerivedCache,
@@ -25,22 +45,8 @@ pub fn derive(
         .licence
         .clone()
         .unwrap_or_else(|| project.brand.name.clone());
-    let rooms: Vec<_> = project
-        .pages
-        .iter()
-        .filter(|p| {
-            p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
-        })
-        .collect();
-    // Links between pages (`@/kits/_index.md`) become the pages' full addresses: the
-    // kit's texts are read outside the site.
-    let site = if rooms.is_empty() {
-        None
-    } else {
-        Some(marque_site::Site::build(project)?)
-    };
     let index = marque_site::links::source_index(project);
-    for room in rooms {
+    for room in rooms(project) {
         let lang = &room.lang;
         let dir = room.rel.trim_end_matches("_index.md");
         let lang_index = project
@@ -49,11 +55,13 @@ pub fn derive(
             .position(|l| l.code == *lang)
             .unwrap_or(0);
         let body = |p: &marque_project::SourcePage| {
-            let text = p.body.trim_start_matches('\n');
-            match &site {
-                Some(site) => absolute_links(project, site, &index, lang_index, text),
-                None => text.to_string(),
-            }
+            absolute_links(
+                project,
+                site,
+                &index,
+                lang_index,
+                p.body.trim_start_matches('\n'),
+            )
         };
         let mut entries = vec![Entry {
             path: "fact-sheet.md".into(),
@@ -135,10 +143,7 @@ pub fn derive(
                 ));
                 d
             })?;
-        out.push(OutputFile::new(
-            format!("downloads/press-kit-{lang}.zip"),
-            zip,
-        ));
+        out.push(OutputFile::new(kit_path(lang), zip));
     }
     Ok(out)
 }

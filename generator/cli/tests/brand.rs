@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::io::Read;
-
 use common::*;
 
 /// Rows of the downloads table: (url, format, dimensions, size, sha256).
@@ -49,28 +46,8 @@ fn download_rows(html: &str) -> Vec<[String; 5]> {
         .collect()
 }
 
-fn pdf_media_box(pdf: &[u8]) -> (f64, f64) {
-    let s = String::from_utf8_lossy(pdf);
-    let i = s.find("/MediaBox [").expect("a MediaBox");
-    let nums: Vec<f64> = s[i + 11..]
-        .split(']')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    (nums[2] - nums[0], nums[3] - nums[1])
-}
-
 fn check_zip(bytes: &[u8], name: &str) -> usize {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        files.insert(f.name().to_string(), b);
-    }
+    let files = unzip(bytes);
     let manifest: serde_json::Value =
         serde_json::from_slice(files.get("manifest.json").expect("manifest.json")).unwrap();
     let listed = manifest["files"].as_array().unwrap();
@@ -145,7 +122,8 @@ fn every_download_is_the_file_the_portal_says() {
                 "PDF" => {
                     pdfs += 1;
                     assert!(bytes.starts_with(b"%PDF-"), "{url}");
-                    let (w, h) = pdf_media_box(&bytes);
+                    let [x0, y0, x1, y1] = pdf_box(&bytes, "MediaBox");
+                    let (w, h) = (x1 - x0, y1 - y0);
                     if dims == "A4" {
                         assert!(
                             (w - 595.28).abs() < 0.5 && (h - 841.89).abs() < 0.5,
@@ -200,10 +178,7 @@ fn every_download_is_the_file_the_portal_says() {
     let logos = std::fs::read(out.join("downloads/one-provence-logos.zip")).unwrap();
     assert_eq!(check_zip(&logos, "logo pack"), 9 * 5 + 1);
     let pack = std::fs::read(out.join("downloads/one-provence-brand-pack-en.zip")).unwrap();
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(pack)).unwrap();
-    let names: Vec<String> = (0..z.len())
-        .map(|i| z.by_index(i).unwrap().name().to_string())
-        .collect();
+    let names: Vec<String> = unzip(&pack).into_keys().collect();
     for want in [
         "fonts/Inter-Regular.otf",
         "fonts/OFL.txt",

@@ -5,38 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::io::Read;
-
 use common::*;
-
-fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().to_string(), b);
-    }
-    out
-}
-
-/// The `[x0 y0 x1 y1]` of a PDF box, in points.
-fn pdf_box(pdf: &[u8], name: &str) -> [f64; 4] {
-    let s = String::from_utf8_lossy(pdf);
-    let i = s
-        .find(&format!("/{name} ["))
-        .unwrap_or_else(|| panic!("no {name}"));
-    let nums: Vec<f64> = s[i + name.len() + 3..]
-        .split(']')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    [nums[0], nums[1], nums[2], nums[3]]
-}
 
 fn png_dims(b: &[u8]) -> (u32, u32) {
     let d = png::Decoder::new(std::io::Cursor::new(b));

@@ -6,11 +6,6 @@ mod common;
 
 use common::*;
 
-fn zip_names(bytes: &[u8]) -> Vec<String> {
-    let z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    z.file_names().map(str::to_string).collect()
-}
-
 #[test]
 fn photos_are_responsive_and_their_rights_are_kept() {
     let dir = bundled_copy();
@@ -37,7 +32,7 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     // The press kit holds the releases, the fact sheet, the photos with their credits
     // and the logo pack, and equals its manifest.
     let kit = std::fs::read(root.join("output/downloads/press-kit-en.zip")).unwrap();
-    let names = zip_names(&kit);
+    let names = unzip(&kit).into_keys().collect::<Vec<_>>();
     for want in [
         "manifest.json",
         "fact-sheet.md",
@@ -59,14 +54,11 @@ fn photos_are_responsive_and_their_rights_are_kept() {
         page.contains("(JPEG, 2400 × 1600 px, 236 KB)"),
         "original described"
     );
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&kit[..])).unwrap();
-    let mut credits = String::new();
-    std::io::Read::read_to_string(&mut z.by_name("photos/CREDITS.txt").unwrap(), &mut credits)
-        .unwrap();
+    let files = unzip(&kit);
+    let credits = String::from_utf8(files["photos/CREDITS.txt"].clone()).unwrap();
     assert!(credits.contains("lieu-port.jpg — © One Provence (illustration) — Free for press use"));
     // Texts read outside the site: links to pages are full addresses.
-    let mut sheet = String::new();
-    std::io::Read::read_to_string(&mut z.by_name("fact-sheet.md").unwrap(), &mut sheet).unwrap();
+    let sheet = String::from_utf8(files["fact-sheet.md"].clone()).unwrap();
     assert!(!sheet.contains("](@/") && !sheet.contains("](/"), "{sheet}");
     assert!(sheet.contains("](https://www.oneprovence.fr/en/kits/)"));
     assert!(sheet.contains("](https://www.oneprovence.fr/downloads/one-provence-logos.zip)"));
@@ -109,7 +101,9 @@ fn photos_are_responsive_and_their_rights_are_kept() {
     assert!(!root.join("output/media/manifeste-poster.jpg").exists());
     let kit = std::fs::read(root.join("output/downloads/press-kit-en.zip")).unwrap();
     assert!(
-        !zip_names(&kit)
+        !unzip(&kit)
+            .into_keys()
+            .collect::<Vec<_>>()
             .iter()
             .any(|n| n.contains("manifeste-poster")),
         "left out of the press kit too"

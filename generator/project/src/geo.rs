@@ -111,9 +111,8 @@ pub fn parse(name: &str, file: &str, bytes: &[u8], diags: &mut Diagnostics) -> O
             Some(t @ ("Polygon" | "MultiPolygon")) => {
                 // A Polygon is a MultiPolygon of one; each polygon's first ring is its
                 // outline, the others its holes (water).
-                let one = [coords.clone()];
                 let list = if t == "Polygon" {
-                    Some(&one[..])
+                    Some(std::slice::from_ref(coords))
                 } else {
                     coords.as_array().map(Vec::as_slice)
                 };

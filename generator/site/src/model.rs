@@ -153,28 +153,36 @@ fn parent_dir(dir: &str) -> Option<&str> {
     }
 }
 
+/// The order of two pages in a section sorted by `sort_by` (date: newest first, then
+/// weight, then title; weight: lightest first, then title; title), before the caller's
+/// last tie-break.
+pub fn page_order(
+    pa: &marque_project::SourcePage,
+    pb: &marque_project::SourcePage,
+    sort_by: SortBy,
+) -> std::cmp::Ordering {
+    let by_weight = pa
+        .front
+        .weight
+        .unwrap_or(i64::MAX)
+        .cmp(&pb.front.weight.unwrap_or(i64::MAX));
+    let by_title = pa.title().cmp(pb.title());
+    match sort_by {
+        SortBy::Date => pb
+            .front
+            .date
+            .cmp(&pa.front.date)
+            .then(by_weight)
+            .then(by_title),
+        SortBy::Weight => by_weight.then(by_title),
+        SortBy::Title => by_title,
+    }
+}
+
 fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by: SortBy) {
     let src = |e: usize| &project.pages[entries[e].source];
     list.sort_by(|&a, &b| {
-        let (pa, pb) = (src(a), src(b));
-        let by_weight = pa
-            .front
-            .weight
-            .unwrap_or(i64::MAX)
-            .cmp(&pb.front.weight.unwrap_or(i64::MAX));
-        let by_title = pa.title().cmp(pb.title());
-        let by_path = entries[a].path.cmp(&entries[b].path);
-        match sort_by {
-            SortBy::Date => pb
-                .front
-                .date
-                .cmp(&pa.front.date)
-                .then(by_weight)
-                .then(by_title)
-                .then(by_path),
-            SortBy::Weight => by_weight.then(by_title).then(by_path),
-            SortBy::Title => by_title.then(by_path),
-        }
+        page_order(src(a), src(b), sort_by).then(entries[a].path.cmp(&entries[b].path))
     });
 }
 

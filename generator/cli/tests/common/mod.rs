@@ -232,3 +232,33 @@ pub fn fails_with(root: &Path, want: &[&str]) {
         "the old output is intact"
     );
 }
+
+/// Every file of a zip, by name.
+pub fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().to_string(), b);
+    }
+    out
+}
+
+/// The `[x0 y0 x1 y1]` of a PDF box (`MediaBox`, `TrimBox`, …), in points.
+pub fn pdf_box(pdf: &[u8], name: &str) -> [f64; 4] {
+    let s = String::from_utf8_lossy(pdf);
+    let i = s
+        .find(&format!("/{name} ["))
+        .unwrap_or_else(|| panic!("no {name}"));
+    let nums: Vec<f64> = s[i + name.len() + 3..]
+        .split(']')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    [nums[0], nums[1], nums[2], nums[3]]
+}
