@@ -9,6 +9,7 @@ pub mod archive;
 pub mod cache;
 pub mod css;
 pub mod ics;
+pub mod raster;
 pub mod svg;
 pub mod tokens;
 

@@ -95,13 +95,119 @@ fn escape(s: &str, attr: bool) -> String {
     out
 }
 
+/// Refuses an SVG larger, more deeply nested or with more elements than any real
+/// drawing (see [`marque_project::limits`]), before anything parses it: the parsers
+/// and renderers walk elements recursively, and a hostile file must not exhaust the
+/// stack or the memory. A quick scan of the tags, quoted values and comments.
+pub fn check_shape(text: &str) -> Result<(), SvgError> {
+    use marque_project::limits::{SVG, SVG_DEPTH, SVG_NODES};
+    let too = |message: String, at: usize| {
+        let line = text.as_bytes()[..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Err(SvgError {
+            message,
+            line,
+            column: 0,
+        })
+    };
+    if text.len() as u64 > SVG.bytes {
+        return too(
+            format!(
+                "the SVG is {}, over marque's limit of {} for an SVG: simplify the drawing",
+                marque_project::source::human_size(text.len() as u64),
+                marque_project::source::human_size(SVG.bytes)
+            ),
+            0,
+        );
+    }
+    let b = text.as_bytes();
+    let (mut depth, mut elements, mut i) = (0usize, 0u32, 0usize);
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &b[i..];
+        let skip_to = |end: &[u8]| {
+            rest.windows(end.len())
+                .position(|w| w == end)
+                .map_or(b.len(), |p| i + p + end.len())
+        };
+        if rest.starts_with(b"<!--") {
+            i = skip_to(b"-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = skip_to(b"]]>");
+        } else if rest.starts_with(b"<?") {
+            i = skip_to(b"?>");
+        } else if rest.starts_with(b"<!") {
+            // A DTD: skip to its end, over its internal subset.
+            let mut j = i + 2;
+            let mut bracket = 0i32;
+            while j < b.len() && !(b[j] == b'>' && bracket <= 0) {
+                match b[j] {
+                    b'[' => bracket += 1,
+                    b']' => bracket -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j + 1;
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            i = skip_to(b">");
+        } else {
+            // An opening tag: find its end outside quoted values.
+            let start = i;
+            let mut j = i + 1;
+            let mut quote = 0u8;
+            while j < b.len() {
+                let c = b[j];
+                if quote != 0 {
+                    if c == quote {
+                        quote = 0;
+                    }
+                } else if c == b'"' || c == b'\'' {
+                    quote = c;
+                } else if c == b'>' {
+                    break;
+                }
+                j += 1;
+            }
+            elements += 1;
+            if elements > SVG_NODES {
+                return too(
+                    format!("the SVG has more than {SVG_NODES} elements: simplify the drawing"),
+                    start,
+                );
+            }
+            if j < b.len() && b[j - 1] != b'/' {
+                depth += 1;
+                if depth > SVG_DEPTH {
+                    return too(
+                        format!(
+                            "the SVG nests its elements more than {SVG_DEPTH} deep: flatten its groups"
+                        ),
+                        start,
+                    );
+                }
+            }
+            i = j + 1;
+        }
+    }
+    Ok(())
+}
+
 /// Parses `text` as XML and writes it back without scripts, `foreignObject`, event
 /// handler attributes, references to other files or sites, and editor metadata in other
 /// namespaces. Fails when the text is not an SVG document.
 pub fn sanitize(text: &str) -> Result<Sanitized, SvgError> {
+    check_shape(text)?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
-        nodes_limit: 2_000_000,
+        nodes_limit: marque_project::limits::SVG_NODES * 2,
     };
     let doc = roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
         let p = e.pos();
@@ -248,6 +354,20 @@ impl Fonts {
         let mut db = fontdb::Database::new();
         let mut h = blake3::Hasher::new();
         for (name, bytes) in files {
+            // Every face must parse and have the tables text is drawn with: a file cut
+            // short or renamed from something else is refused here, naming it.
+            let faces = rustybuzz::ttf_parser::fonts_in_collection(bytes).unwrap_or(1);
+            for i in 0..faces.min(64) {
+                match rustybuzz::ttf_parser::Face::parse(bytes, i) {
+                    Ok(f) if f.number_of_glyphs() > 0 && f.units_per_em() > 0 => {}
+                    Ok(_) => return Err(format!("'{name}' is a font without glyphs")),
+                    Err(e) => {
+                        return Err(format!(
+                            "'{name}' is not an OpenType or TrueType font ({e})"
+                        ));
+                    }
+                }
+            }
             let before = db.len();
             db.load_font_source(fontdb::Source::Binary(bytes.clone()));
             if db.len() == before {
@@ -443,19 +563,64 @@ impl Fonts {
     }
 }
 
-/// Parses a (sanitised) SVG into a render tree whose text uses only `fonts`.
+/// Parses a (sanitised) SVG into a render tree whose text uses only `fonts`. Pictures
+/// may only be embedded (`data:` URLs) PNG, JPEG, GIF or WebP within the size limits;
+/// a reference to a file is an error (nothing is read from disk).
 pub fn parse(svg: &str, fonts: &Fonts) -> Result<usvg::Tree, SvgError> {
+    check_shape(svg)?;
+    let problem: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let (p1, p2) = (problem.clone(), problem.clone());
+    let flag = move |p: &std::sync::Mutex<Option<String>>, msg: String| {
+        if let Ok(mut g) = p.lock() {
+            g.get_or_insert(msg);
+        }
+    };
+    let resolver = usvg::ImageHrefResolver {
+        resolve_data: Box::new(
+            move |_mime, data: Arc<Vec<u8>>, _opts| match crate::raster::inspect(&data) {
+                Ok(info) => Some(match info.format {
+                    "PNG" => usvg::ImageKind::PNG(data),
+                    "JPEG" => usvg::ImageKind::JPEG(data),
+                    "GIF" => usvg::ImageKind::GIF(data),
+                    _ => usvg::ImageKind::WEBP(data),
+                }),
+                Err(e) => {
+                    flag(&p1, format!("an embedded picture: {e}"));
+                    None
+                }
+            },
+        ),
+        resolve_string: Box::new(move |href, _opts| {
+            flag(
+                &p2,
+                format!(
+                    "an <image> refers to '{}': only pictures embedded as data: URLs are drawn (marque reads no other file)",
+                    shorten(href)
+                ),
+            );
+            None
+        }),
+    };
     let opts = usvg::Options {
         font_family: fonts.family.clone(),
         fontdb: fonts.db.clone(),
         resources_dir: None,
+        image_href_resolver: resolver,
         ..usvg::Options::default()
     };
-    usvg::Tree::from_str(svg, &opts).map_err(|e| SvgError {
+    let tree = usvg::Tree::from_str(svg, &opts).map_err(|e| SvgError {
         message: format!("cannot draw this SVG: {e}"),
         line: 0,
         column: 0,
-    })
+    })?;
+    if let Some(msg) = problem.lock().ok().and_then(|mut g| g.take()) {
+        return Err(SvgError {
+            message: msg,
+            line: 0,
+            column: 0,
+        });
+    }
+    Ok(tree)
 }
 
 /// The tree written back as SVG, with text turned into outlines so that it looks the
@@ -563,13 +728,25 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 /// Pixel size of the tree drawn `width` pixels wide.
 pub fn raster_size(tree: &usvg::Tree, width: u32) -> (u32, u32) {
     let s = tree.size();
-    let h = (s.height() * width as f32 / s.width()).round().max(1.0) as u32;
+    let h = (s.height() as f64 * width as f64 / s.width() as f64)
+        .round()
+        .clamp(1.0, u32::MAX as f64) as u32;
     (width, h)
 }
 
-/// A transparent PNG of the tree, `width` pixels wide.
+/// A transparent PNG of the tree, `width` pixels wide. A drawing whose proportions
+/// would make the picture larger than marque draws is an error, not an allocation.
 pub fn png(tree: &usvg::Tree, width: u32) -> Result<Vec<u8>, String> {
+    use marque_project::limits::{RASTER_PIXELS, RASTER_SIDE};
     let (w, h) = raster_size(tree, width);
+    if w > RASTER_SIDE || h > RASTER_SIDE || w as u64 * h as u64 > RASTER_PIXELS {
+        let s = tree.size();
+        return Err(format!(
+            "the drawing is {} × {} units: {w} pixels wide it would be {w} × {h} pixels, over marque's limit of {RASTER_SIDE} pixels a side (check its width, height and viewBox)",
+            s.width(),
+            s.height()
+        ));
+    }
     let mut pixmap =
         tiny_skia::Pixmap::new(w, h).ok_or_else(|| format!("cannot draw {w}×{h} pixels"))?;
     resvg::render(

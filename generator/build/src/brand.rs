@@ -146,10 +146,19 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
     let fonts = match Fonts::new(&font_list, &family) {
         Ok(f) => f,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                "brand/brand.yaml",
-                format!("typography: {e}"),
-            ));
+            // Point at the line of brand.yaml that names the file.
+            let at = brand.typography.iter().enumerate().find_map(|(i, t)| {
+                t.files.iter().enumerate().find_map(|(j, f)| {
+                    e.contains(&format!("'brand/{}'", f.value))
+                        .then(|| (format!("typography[{i}].files[{j}]"), f.line))
+                })
+            });
+            diags.push(match at {
+                Some((field, line)) => {
+                    Diagnostic::error("brand/brand.yaml", format!("{field}: {e}")).at_line(line)
+                }
+                None => Diagnostic::error("brand/brand.yaml", format!("typography: {e}")),
+            });
             return Err(diags);
         }
     };

@@ -80,7 +80,9 @@ pub fn derive(
     let cards: Vec<Result<File, Diagnostic>> = prepared
         .card_entries()
         .into_par_iter()
-        .map(|(out, li, title, section)| {
+        .map(|entry| {
+            let (out, li) = (entry.output.clone(), entry.lang);
+            let (title, section) = (entry.title.clone(), entry.section_title.clone());
             let lang = &project.languages[li];
             let mut texts = BTreeMap::new();
             texts.insert("title".to_string(), title);
@@ -118,14 +120,31 @@ pub fn derive(
                     .render(CARD_TEMPLATE, &ctx)
                     .map_err(|e| marque_site::tera_error(&e, &project.theme.dir, CARD_TEMPLATE))?;
                 let filled = marque_kit::fit::fill(&src, &texts, fonts, None).map_err(|e| {
-                    Diagnostic::error(
-                        project.theme.dir.join("templates").join(CARD_TEMPLATE),
-                        format!(
-                            "social card of /{}: {}",
-                            out.trim_end_matches("og.png"),
-                            e.message
+                    // A title too long for its card is fixed in the page that has it.
+                    let too_long = e.message.contains("does not fit");
+                    let source = match e.field.as_str() {
+                        "title" if too_long => Some(entry.page),
+                        "section" if too_long => entry.section,
+                        _ => None,
+                    };
+                    match source {
+                        Some(p) => Diagnostic::error(
+                            &p.path,
+                            format!(
+                                "title: too long for the social card ({}og.png, 1200 × 630): shorten it",
+                                out.trim_end_matches("og.png")
+                            ),
+                        )
+                        .at_line(p.front.positions.get("title").map_or(1, |pos| pos.line)),
+                        None => Diagnostic::error(
+                            project.theme.dir.join("templates").join(CARD_TEMPLATE),
+                            format!(
+                                "social card of /{}: {}",
+                                out.trim_end_matches("og.png"),
+                                e.message
+                            ),
                         ),
-                    )
+                    }
                 })?;
                 let t = svg::parse(&filled, fonts).map_err(|e| {
                     Diagnostic::error(&out, format!("cannot draw the social card: {}", e.message))

@@ -116,7 +116,7 @@ impl<'a> Resizer<'a> {
             None => {
                 let img = self
                     .original
-                    .get_or_init(|| image::load_from_memory(self.bytes).map_err(|e| e.to_string()))
+                    .get_or_init(|| marque_assets::raster::decode(self.bytes))
                     .as_ref()
                     .map_err(Clone::clone)?;
                 let w = width.min(img.width());
@@ -232,17 +232,14 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
             let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
                 return Outcome::Missing;
             };
-            // The size from the file's header, without decoding the picture.
-            let dims = image::ImageReader::new(std::io::Cursor::new(&m.bytes[..]))
-                .with_guessed_format()
-                .map_err(image::ImageError::IoError)
-                .and_then(|r| r.into_dimensions());
-            let (ow, oh) = match dims {
-                Ok(d) => d,
+            // The size from the file's header, without decoding the picture; a cut
+            // file or a decompression bomb is refused here.
+            let (ow, oh) = match marque_assets::raster::inspect(&m.bytes) {
+                Ok(i) => (i.width, i.height),
                 Err(e) => {
                     return Outcome::Failed(Diagnostic::error(
                         format!("narrative/media/{}", p.file),
-                        format!("not a readable image: {e}"),
+                        e,
                     ));
                 }
             };

@@ -199,6 +199,30 @@ fn spread(points: &[(f64, f64)], radius: f64) -> Vec<(f64, f64)> {
     p
 }
 
+/// The lines of a graticule between `from` and `to` degrees: every 0.1°, or every 0.5,
+/// 1, 5, 10 or 30° when that would draw more than a dozen lines; each with its step
+/// (to write it with the right precision).
+fn graticule(from: f64, to: f64) -> Vec<(f64, f64)> {
+    if !(from.is_finite() && to.is_finite()) || to < from {
+        return Vec::new();
+    }
+    let step = [0.1, 0.5, 1.0, 5.0, 10.0, 30.0]
+        .into_iter()
+        .find(|s| (to - from) / s <= 12.0)
+        .unwrap_or(60.0);
+    let (first, last) = ((from / step).ceil() as i64, (to / step).floor() as i64);
+    (first..=last.min(first + 24))
+        .map(|n| (step, n as f64 * step))
+        .collect()
+}
+
+/// `43.3° N`, `5° W`: a graticule line's label.
+fn degrees(deg: f64, step: f64, positive: &str, negative: &str) -> String {
+    let side = if deg < -1e-9 { negative } else { positive };
+    let digits = if step < 1.0 { 1 } else { 0 };
+    format!("{:.*}° {side}", digits, deg.abs())
+}
+
 /// A label's box: x0, y0, x1, y1.
 type Box4 = (f64, f64, f64, f64);
 
@@ -223,7 +247,9 @@ fn draw(
     let lon0 = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
     let lon1 = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
     let (cy, cx) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
-    let k = cy.to_radians().cos();
+    // Near a pole a degree of longitude shrinks to nothing; the map keeps the scale of
+    // 84° there, so that it stays a map of bounded size.
+    let k = cy.to_radians().cos().max(0.1);
     // Degrees of latitude shown: the points' extent with a margin, at least 0.25°
     // with a base map (0.02° without), widened to the map's proportions.
     let min_span = if base.is_some() { 0.25 } else { 0.02 };
@@ -280,27 +306,24 @@ fn draw(
             r#"<rect width="{w}" height="{h}" fill="currentColor" fill-opacity="0.06"/>"#
         ));
     }
-    // A graticule every 0.1° gives the scale; its labels keep their room.
+    // A graticule every 0.1° (or wider on a map of a larger area: never more than a
+    // dozen lines) gives the scale; its labels keep their room.
     let mut taken: Vec<Box4> = Vec::new();
     let (top, bottom) = (cy + (h / 2.0) / scale, cy - (h / 2.0) / scale);
     let (left, right) = (cx - (w / 2.0) / (k * scale), cx + (w / 2.0) / (k * scale));
-    let mut lat = (bottom * 10.0).floor() / 10.0;
-    while lat <= top {
-        let (_, y) = xy(lat, cx);
+    for (step, deg) in graticule(bottom.max(-90.0), top.min(90.0)) {
+        let (_, y) = xy(deg, cx);
         if y > 12.0 && y < h - 12.0 {
             taken.push((4.0, y - 16.0, 52.0, y));
-            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lat:.1}° N</text>"#, y - 4.0));
+            s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{}</text>"#, y - 4.0, degrees(deg, step, "N", "S")));
         }
-        lat += 0.1;
     }
-    let mut lon = (left * 10.0).floor() / 10.0;
-    while lon <= right {
-        let (x, _) = xy(cy, lon);
+    for (step, deg) in graticule(left.max(-180.0), right.min(180.0)) {
+        let (x, _) = xy(cy, deg);
         if x > 12.0 && x < w - 40.0 {
             taken.push((x, h - 18.0, x + 44.0, h));
-            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{lon:.1}° E</text>"#, x + 4.0, h - 6.0));
+            s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{}</text>"#, x + 4.0, h - 6.0, degrees(deg, step, "E", "W")));
         }
-        lon += 0.1;
     }
     // Places first (they win the space), then the towns of the base map where room is
     // left.

@@ -333,7 +333,9 @@ fn bad_brand_sources_are_located_errors() {
         edit(root, yaml, logo, "logos/out.svg");
         fails_with(
             root,
-            &["logos[4].file: 'logos/out.svg' is a link that leads outside the project folder"],
+            &[
+                "logos[4].file: 'brand/logos/out.svg' is a link to '/etc/hostname', outside the project folder",
+            ],
         );
         edit(root, yaml, "logos/out.svg", logo);
         std::fs::remove_file(root.join("brand/logos/out.svg")).unwrap();

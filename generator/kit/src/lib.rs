@@ -326,9 +326,14 @@ pub fn load_logo(
             clean.removed,
         ))
     } else if lower.ends_with(".png") {
-        let Some((w, h)) = svg::png_size(bytes) else {
-            return Err("not a PNG file (its first bytes are not a PNG signature)".into());
-        };
+        let info = marque_assets::raster::inspect(bytes)?;
+        if info.format != "PNG" {
+            return Err(format!(
+                "a {} picture named .png: export it as PNG",
+                info.format
+            ));
+        }
+        let (w, h) = (info.width, info.height);
         let src = format!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/png;base64,{}"/></svg>"#,
             base64(bytes)
@@ -732,7 +737,7 @@ pub fn build_kit(
         (&lock_primary, &lock_white),
     )?;
     let texts = fields(inputs, kit, lang, partner);
-    let colors = brand_colors(project, kit.data.accent.as_deref());
+    let colors = brand_colors(project, kit.data.accent.as_ref().map(|a| a.value.as_str()));
     let dir = project
         .language(lang)
         .map(|l| l.dir.as_str())

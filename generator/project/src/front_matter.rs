@@ -152,6 +152,31 @@ impl FrontMatter {
     }
 }
 
+/// The first control character in any text of `v`.
+fn json_control_char(v: &serde_json::Value) -> Option<char> {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(c) = crate::yaml::control_char(s) {
+                    return Some(c);
+                }
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    if let Some(c) = crate::yaml::control_char(k) {
+                        return Some(c);
+                    }
+                    stack.push(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses the YAML of a front matter. `taxonomies` are the extra list fields allowed.
 /// Every problem is collected; the result is usable only when `diags` holds no error.
 pub fn parse_front_matter(
@@ -175,6 +200,12 @@ pub fn parse_front_matter(
         let pos = f.value_pos;
         let v = &f.value;
         fm.positions.insert(f.key.clone(), pos);
+        if let Some(c) = json_control_char(v) {
+            diags.push(
+                Diagnostic::error(path, crate::yaml::control_char_message(&f.key, c))
+                    .at(pos.line, pos.column),
+            );
+        }
         let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
             match as_string(v) {
                 Some(s) => Some(s),
@@ -286,7 +317,24 @@ pub fn parse_front_matter(
                         }
                         terms
                     }
-                    serde_json::Value::String(s) => vec![s.trim().to_string()],
+                    serde_json::Value::String(text) => {
+                        let items: Vec<&str> = text
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .collect();
+                        diags.push(
+                            Diagnostic::error(
+                                path,
+                                format!(
+                                    "{name}: '{text}' is one string, not a list: write {name}: [{}]",
+                                    items.join(", ")
+                                ),
+                            )
+                            .at(pos.line, pos.column),
+                        );
+                        vec![]
+                    }
                     serde_json::Value::Null => vec![],
                     _ => {
                         diags.push(type_error(path, pos, name, "a list of words", v));

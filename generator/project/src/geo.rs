@@ -4,7 +4,8 @@
 //! (towns, written on the map). It must say where its geography comes from in a
 //! top-level `attribution`, shown under every map drawn from it.
 
-use crate::{Diagnostic, Diagnostics};
+use crate::source::Sources;
+use crate::{Diagnostic, Diagnostics, limits};
 use serde_json::Value;
 use std::path::Path;
 
@@ -183,33 +184,20 @@ pub fn parse(name: &str, file: &str, bytes: &[u8], diags: &mut Diagnostics) -> O
 }
 
 /// Reads every `*.geojson` of `dir` (`narrative/data/`).
-pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<BaseMap> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.') && n.ends_with(".geojson"))
-            .collect(),
-        Err(_) => return Vec::new(),
-    };
-    names.sort();
-    let mut out = Vec::new();
-    for n in names {
-        let path = dir.join(&n);
-        let file = path
-            .strip_prefix(root)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| n.clone());
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-            diags.push(Diagnostic::error(
-                &file,
-                "a base map may not be a symbolic link",
-            ));
-            continue;
+pub fn load(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<BaseMap> {
+    let names = match src.list(dir) {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(e.diagnostic(dir));
+            return Vec::new();
         }
-        match std::fs::read(&path) {
+    };
+    let mut out = Vec::new();
+    for n in names.into_iter().filter(|n| n.ends_with(".geojson")) {
+        let file = dir.join(&n).to_string_lossy().replace('\\', "/");
+        match src.read(&file, limits::GEOJSON) {
             Ok(bytes) => out.extend(parse(&n, &file, &bytes, diags)),
-            Err(e) => diags.push(Diagnostic::error(&file, format!("cannot read: {e}"))),
+            Err(e) => diags.push(e.diagnostic(&file)),
         }
     }
     out

@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::brand::{Localized, Located};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits;
+use crate::source::Sources;
 use crate::yaml;
 
 /// One value of an indicator.
@@ -56,36 +58,52 @@ pub struct Indicator {
     pub file: String,
 }
 
+/// The largest value shown: beyond 10^15 a figure is no longer exact in the numbers
+/// marque computes with (and no indicator counts that much).
+const MAX_VALUE: f64 = 1e15;
+
+/// Refuses a value that cannot be shown exactly.
+fn check_value(v: f64) -> Result<(), String> {
+    if v.is_finite() && v.abs() <= MAX_VALUE {
+        Ok(())
+    } else {
+        let shown = if v.is_finite() && v.abs() < 1e16 {
+            format!("{v}")
+        } else {
+            format!("{v:e}")
+        };
+        Err(format!(
+            "the value {shown} is out of range: values are shown exactly between -10^15 and 10^15 (give the figure in a larger unit, e.g. millions)"
+        ))
+    }
+}
+
 /// Reads `narrative/data/`.
-pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
-            .collect(),
-        Err(_) => return Vec::new(),
+pub fn load(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> {
+    let names = match src.list(dir) {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(e.diagnostic(dir));
+            return Vec::new();
+        }
     };
-    names.sort();
-    let rel = |n: &str| {
-        dir.join(n)
-            .strip_prefix(root)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| n.to_string())
-    };
+    let rel = |n: &str| dir.join(n).to_string_lossy().replace('\\', "/");
     let mut out: Vec<Indicator> = Vec::new();
     for n in names
         .iter()
         .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
     {
         let file = rel(n);
-        let text = match std::fs::read_to_string(dir.join(n)) {
+        let text = match src.read_text(&file, limits::YAML) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error(&file, format!("cannot read: {e}")));
+                diags.push(e.diagnostic(&file));
                 continue;
             }
         };
+        diags
+            .0
+            .extend(yaml::check_control_chars(&text, Path::new(&file), 0));
         let list: Vec<Written> = match yaml::parse(&text, Path::new(&file), 0) {
             Ok(l) => l,
             Err(d) => {
@@ -108,6 +126,25 @@ pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> 
                     format!(
                         "[{i}] '{}': an indicator needs its source (source: …)",
                         w.id.value
+                    ),
+                )));
+            }
+            for pt in &w.values {
+                if let Err(e) = check_value(pt.value) {
+                    diags.push(at(Diagnostic::error(
+                        &file,
+                        format!("[{i}] '{}', year {}: {e}", w.id.value, pt.year),
+                    )));
+                }
+            }
+            if w.values.len() > limits::CSV_ROWS {
+                diags.push(at(Diagnostic::error(
+                    &file,
+                    format!(
+                        "[{i}] '{}' has {} values, over marque's limit of {}",
+                        w.id.value,
+                        w.values.len(),
+                        limits::CSV_ROWS
                     ),
                 )));
             }
@@ -138,10 +175,10 @@ pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> 
             ));
             continue;
         };
-        let text = match std::fs::read_to_string(dir.join(n)) {
+        let text = match src.read_text(&file, limits::CSV) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error(&file, format!("cannot read: {e}")));
+                diags.push(e.diagnostic(&file));
                 continue;
             }
         };
@@ -156,9 +193,26 @@ pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> 
                 continue;
             }
         }
+        let mut years: std::collections::HashSet<i32> = ind.values.iter().map(|p| p.year).collect();
+        let mut rows = 0usize;
         for (i, line) in lines {
             if line.trim().is_empty() {
                 continue;
+            }
+            rows += 1;
+            if rows > limits::CSV_ROWS {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        format!(
+                            "more than {} rows: marque reads at most {} values per indicator",
+                            limits::CSV_ROWS,
+                            limits::CSV_ROWS
+                        ),
+                    )
+                    .at_line(i + 1),
+                );
+                break;
             }
             let cells: Vec<&str> = line.split(',').map(str::trim).collect();
             let parsed = match cells.as_slice() {
@@ -172,7 +226,12 @@ pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> 
             };
             match parsed {
                 Some((year, value)) => {
-                    if ind.values.iter().any(|p| p.year == year) {
+                    if let Err(e) = check_value(value) {
+                        diags.push(
+                            Diagnostic::error(&file, format!("year {year}: {e}")).at_line(i + 1),
+                        );
+                    }
+                    if !years.insert(year) {
                         diags.push(
                             Diagnostic::error(&file, format!("year {year} is given twice"))
                                 .at_line(i + 1),
@@ -184,7 +243,8 @@ pub fn load(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator> 
                     Diagnostic::error(
                         &file,
                         format!(
-                            "'{line}' is not a row of two numbers: year,value (e.g. 2023,1870000)"
+                            "'{}' is not a row of two numbers: year,value (e.g. 2023,1870000)",
+                            line.chars().take(80).collect::<String>()
                         ),
                     )
                     .at_line(i + 1),

@@ -12,6 +12,8 @@ use serde::Deserialize;
 use crate::brand::{BrandFile, Localized, Located};
 use crate::date::Date;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits;
+use crate::source::{ReadError, Sources};
 use crate::yaml;
 
 /// The templates every kit is made from, in the order outputs are listed.
@@ -115,7 +117,7 @@ pub struct KitFile {
     pub press_release: BTreeMap<String, KitRelease>,
     /// Brand colour id used as the kit's accent (default: the brand's accent role).
     #[serde(default)]
-    pub accent: Option<String>,
+    pub accent: Option<Located>,
 }
 
 /// A further period of the event.
@@ -151,46 +153,70 @@ pub struct Kit {
     pub hash: [u8; 32],
 }
 
-/// The file at `rel` if it exists; an error if it is a link out of the project.
-fn read_file(root: &Path, rel: &str, diags: &mut Diagnostics) -> Option<BrandFile> {
-    let path = root.join(rel);
-    if !path.is_file() {
-        return None;
+/// The file at `rel` if it exists; an error if it is a link out of the project or too
+/// large.
+fn read_file(src: &Sources, rel: &str, diags: &mut Diagnostics) -> Option<BrandFile> {
+    let limit = if rel.ends_with(".png") {
+        limits::RASTER
+    } else {
+        limits::SVG
+    };
+    match src.read(rel, limit) {
+        Ok(bytes) => Some(BrandFile {
+            rel: rel.to_string(),
+            name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
+            bytes: Arc::new(bytes),
+        }),
+        Err(ReadError::Missing | ReadError::NotAFile) => None,
+        Err(e) => {
+            diags.push(e.diagnostic(rel));
+            None
+        }
     }
-    if let Err(e) = crate::safe_path::resolve_inside(root, root, rel) {
-        diags.push(Diagnostic::error(rel, e));
-        return None;
-    }
-    let bytes = std::fs::read(&path).ok()?;
-    Some(BrandFile {
-        rel: rel.to_string(),
-        name: rel.rsplit('/').next().unwrap_or(rel).to_string(),
-        bytes: Arc::new(bytes),
-    })
 }
 
 /// Loads every `kits/<id>/kit.yaml`; problems go to `diags`.
-pub fn load_kits(root: &Path, languages: &[String], diags: &mut Diagnostics) -> Vec<Kit> {
-    let dir = root.join("kits");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Vec::new();
+pub fn load_kits(
+    src: &Sources,
+    languages: &[String],
+    colors: &[&str],
+    diags: &mut Diagnostics,
+) -> Vec<Kit> {
+    let names = match src.list("kits") {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(e.diagnostic("kits"));
+            return Vec::new();
+        }
     };
-    let mut ids: Vec<String> = rd
-        .flatten()
-        .filter(|e| e.path().join("kit.yaml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    ids.sort();
     let mut kits = Vec::new();
-    for id in ids {
-        if let Some(k) = load_kit(root, &id, languages, diags) {
+    for id in names {
+        if id == "templates" {
+            continue;
+        }
+        let yaml = format!("kits/{id}/kit.yaml");
+        match src.locate(&yaml) {
+            Ok(p) if p.is_file() => {}
+            Ok(_) | Err(ReadError::Missing) => continue,
+            Err(e) => {
+                diags.push(e.diagnostic(&yaml));
+                continue;
+            }
+        }
+        if let Some(k) = load_kit(src, &id, languages, colors, diags) {
             kits.push(k);
         }
     }
     kits
 }
 
-fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics) -> Option<Kit> {
+fn load_kit(
+    src: &Sources,
+    id: &str,
+    languages: &[String],
+    colors: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Kit> {
     let rel = format!("kits/{id}/kit.yaml");
     if !crate::brand::is_css_ident(id) || id == "templates" {
         diags.push(Diagnostic::error(
@@ -199,22 +225,17 @@ fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics
         ));
         return None;
     }
-    if let Ok(meta) = std::fs::symlink_metadata(root.join("kits").join(id))
-        && meta.file_type().is_symlink()
-    {
-        diags.push(Diagnostic::error(
-            format!("kits/{id}"),
-            "a kit folder may not be a symlink",
-        ));
-        return None;
-    }
-    let text = match std::fs::read_to_string(root.join(&rel)) {
+    let text = match src.read_text(&rel, limits::YAML) {
         Ok(t) => t,
         Err(e) => {
-            diags.push(Diagnostic::error(&rel, format!("cannot read: {e}")));
+            diags.push(e.diagnostic(&rel));
             return None;
         }
     };
+    let before = diags.len();
+    diags
+        .0
+        .extend(yaml::check_control_chars(&text, Path::new(&rel), 0));
     let data: KitFile = match yaml::parse(&text, Path::new(&rel), 0) {
         Ok(d) => d,
         Err(d) => {
@@ -222,7 +243,6 @@ fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics
             return None;
         }
     };
-    let before = diags.len();
     let err = |field: &str, at: &Located, msg: String| {
         let d = Diagnostic::error(&rel, format!("{field}: {msg}"));
         if at.line > 0 { d.at_line(at.line) } else { d }
@@ -277,6 +297,20 @@ fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics
             langs.push(l.value.clone());
         }
     }
+    if let Some(a) = &data.accent
+        && !colors.contains(&a.value.as_str())
+    {
+        diags.push(err(
+            "accent",
+            a,
+            format!(
+                "'{}' is not a colour of the brand (brand/brand.yaml has {}){}",
+                a.value,
+                colors.join(", "),
+                crate::diag::hint(&a.value, colors)
+            ),
+        ));
+    }
     if data.places.is_empty() {
         diags.push(Diagnostic::error(&rel, "places: name at least one place"));
     }
@@ -295,9 +329,9 @@ fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics
     for t in KIT_TEMPLATES {
         let own = format!("kits/{id}/templates/{t}");
         let shared = format!("kits/templates/{t}");
-        let found = match read_file(root, &own, diags) {
+        let found = match read_file(src, &own, diags) {
             Some(f) => Some(f),
-            None => read_file(root, &shared, diags),
+            None => read_file(src, &shared, diags),
         };
         match found {
             Some(f) => {
@@ -312,7 +346,7 @@ fn load_kit(root: &Path, id: &str, languages: &[String], diags: &mut Diagnostics
     let mut mark = None;
     for m in ["mark.svg", "mark.png"] {
         if mark.is_none() {
-            mark = read_file(root, &format!("kits/{id}/{m}"), diags);
+            mark = read_file(src, &format!("kits/{id}/{m}"), diags);
         }
     }
     if diags.len() > before {

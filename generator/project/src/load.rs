@@ -11,7 +11,8 @@ use crate::brand::{Brand, BrandFile, Located, is_css_ident, parse_hex};
 use crate::config::{Config, Language, MissingTranslation};
 use crate::diag::{Diagnostic, Diagnostics, hint};
 use crate::front_matter::{FrontMatter, parse_front_matter, split};
-use crate::safe_path::resolve_inside;
+use crate::limits;
+use crate::source::{ReadError, Sources, resolve_inside};
 use crate::theme::{Theme, load_theme};
 use crate::yaml;
 
@@ -74,6 +75,8 @@ impl SourcePage {
 pub struct Project {
     /// The project folder.
     pub root: PathBuf,
+    /// The reader of its files (every source is read through it).
+    pub sources: Arc<Sources>,
     /// `marque.yaml`.
     pub config: Config,
     /// blake3 of `marque.yaml`.
@@ -255,12 +258,17 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
     out
 }
 
-fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
+fn load_brand(src: &Sources, diags: &mut Diagnostics) -> Brand {
     let rel = Path::new("brand/brand.yaml");
-    let text = match std::fs::read_to_string(root.join(rel)) {
+    let text = match src.read_text(rel, limits::YAML) {
         Ok(t) => t,
-        Err(_) => return Brand::default(),
+        Err(ReadError::Missing) => return Brand::default(),
+        Err(e) => {
+            diags.push(e.diagnostic(rel));
+            return Brand::default();
+        }
     };
+    diags.0.extend(yaml::check_control_chars(&text, rel, 0));
     let brand: Brand = match yaml::parse(&text, rel, 0) {
         Ok(b) => b,
         Err(d) => {
@@ -304,7 +312,7 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
         }
     }
     let mut brand = brand;
-    load_brand_files(root, rel, &mut brand, diags);
+    load_brand_files(src, rel, &mut brand, diags);
     let mut h = blake3::Hasher::new();
     h.update(text.as_bytes());
     for f in brand
@@ -322,7 +330,8 @@ fn load_brand(root: &Path, diags: &mut Diagnostics) -> Brand {
 
 /// Reads the files brand.yaml names (logos, fonts, illustrations), refusing paths that
 /// leave the project and naming the field of every problem.
-fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diagnostics) {
+fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Diagnostics) {
+    let root = src.root();
     let base = root.join("brand");
     let read = |field: &str, f: &Located, exts: &[&str], diags: &mut Diagnostics| {
         let err = |msg: String| {
@@ -349,15 +358,20 @@ fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diag
             )));
             return None;
         }
-        match std::fs::read(&path) {
+        let rel_path = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let limit = if ext == "svg" {
+            limits::SVG
+        } else {
+            limits::FONT
+        };
+        match src.read(&rel_path, limit) {
             Ok(bytes) => {
-                let rel_path = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
                 let name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -368,12 +382,16 @@ fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diag
                     bytes: Arc::new(bytes),
                 })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadError::Missing) => {
                 diags.push(err(format!("file 'brand/{}' is missing", f.value)));
                 None
             }
+            Err(e @ ReadError::Outside { .. }) => {
+                diags.push(err(e.message()));
+                None
+            }
             Err(e) => {
-                diags.push(err(format!("cannot read 'brand/{}': {e}", f.value)));
+                diags.push(err(format!("'brand/{}': {}", f.value, e.message())));
                 None
             }
         }
@@ -444,22 +462,23 @@ fn load_brand_files(root: &Path, rel: &Path, brand: &mut Brand, diags: &mut Diag
         .collect();
     dirs.dedup();
     for d in dirs {
-        let Ok(rd) = std::fs::read_dir(root.join(&d)) else {
-            continue;
+        let names = match src.list(&d) {
+            Ok(n) => n,
+            Err(e) => {
+                diags.push(e.diagnostic(&d));
+                continue;
+            }
         };
-        let mut txt: Vec<_> = rd
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "txt") && e.path().is_file())
-            .collect();
-        txt.sort_by_key(|e| e.file_name());
-        for e in txt {
-            if let Ok(bytes) = std::fs::read(e.path()) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                fonts.push(BrandFile {
-                    rel: format!("{d}/{name}"),
+        for name in names.into_iter().filter(|n| n.ends_with(".txt")) {
+            let file = format!("{d}/{name}");
+            match src.read(&file, limits::TEXT) {
+                Ok(bytes) => fonts.push(BrandFile {
+                    rel: file,
                     name,
                     bytes: Arc::new(bytes),
-                });
+                }),
+                Err(ReadError::NotAFile) => {}
+                Err(e) => diags.push(e.diagnostic(&file)),
             }
         }
     }
@@ -506,38 +525,22 @@ pub struct MediaFile {
 
 /// Reads `narrative/media/`: every file is published as it is; captions (`.vtt`) are
 /// checked, and a bad one is an error naming its line.
-fn load_media(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFile> {
+fn load_media(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFile> {
     let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let Ok(e) = e else { continue };
-        let rel_in = e.path().strip_prefix(dir).unwrap_or(e.path());
-        let name = rel_in
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        let shown = e
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(e.path())
-            .to_path_buf();
-        if name.is_empty() || name.split('/').any(|p| p.starts_with('.')) {
-            continue;
-        }
-        if e.path_is_symlink() {
-            diags.push(Diagnostic::error(
-                shown,
-                "symbolic links are not followed in narrative/",
-            ));
-            continue;
-        }
-        if !e.file_type().is_file() {
-            continue;
-        }
-        let bytes = match std::fs::read(e.path()) {
+    for e in src.walk(dir) {
+        let e = match e {
+            Ok(e) => e,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let name = e.name;
+        let shown = e.rel;
+        let bytes = match src.read(&shown, limits::MEDIA) {
             Ok(b) => b,
             Err(err) => {
-                diags.push(Diagnostic::error(shown, format!("cannot read: {err}")));
+                diags.push(err.diagnostic(&shown));
                 continue;
             }
         };
@@ -569,27 +572,17 @@ fn load_media(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFile
 
 /// Reads and parses one Markdown source (`path` relative to `root`).
 fn load_source(
-    root: &Path,
+    src: &Sources,
     lang: &str,
     rel: &str,
     path: &Path,
     tax_names: &[&str],
 ) -> (Option<SourcePage>, Diagnostics) {
     let mut d = Diagnostics::new();
-    let bytes = match std::fs::read(root.join(path)) {
-        Ok(b) => b,
-        Err(e) => {
-            d.push(Diagnostic::error(path, format!("cannot read: {e}")));
-            return (None, d);
-        }
-    };
-    let text = match String::from_utf8(bytes) {
+    let text = match src.read_text(path, limits::MARKDOWN) {
         Ok(t) => t,
-        Err(_) => {
-            d.push(Diagnostic::error(
-                path,
-                "not UTF-8 text: save the file as UTF-8",
-            ));
+        Err(e) => {
+            d.push(e.diagnostic(path));
             return (None, d);
         }
     };
@@ -697,8 +690,8 @@ pub fn reload_project(
     let mut pages = prev.pages.clone();
     for (lang, rel, path) in targets {
         pages.retain(|p| !(p.lang == lang && p.rel == rel));
-        if root.join(&path).is_file() {
-            let (p, d) = load_source(root, &lang, &rel, &path, &tax_names);
+        if std::fs::symlink_metadata(root.join(&path)).is_ok() {
+            let (p, d) = load_source(&prev.sources, &lang, &rel, &path, &tax_names);
             diags.extend(d);
             pages.extend(published(p, opts));
         }
@@ -722,20 +715,38 @@ pub fn reload_project(
 /// (warnings included); on success the warnings are in [`Project::warnings`].
 pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnostics> {
     let mut diags = Diagnostics::new();
-    let config_path = root.join("marque.yaml");
-    let config_text = match std::fs::read_to_string(&config_path) {
-        Ok(t) => t,
+    let no_project = |diags: &mut Diagnostics| {
+        diags.push(Diagnostic::error(
+            root.join("marque.yaml"),
+            format!(
+                "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
+                root.display()
+            ),
+        ));
+    };
+    let src = match Sources::new(root) {
+        Ok(s) => Arc::new(s),
         Err(_) => {
-            diags.push(Diagnostic::error(
-                root.join("marque.yaml"),
-                format!(
-                    "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
-                    root.display()
-                ),
-            ));
+            no_project(&mut diags);
             return Err(diags);
         }
     };
+    let config_text = match src.read_text("marque.yaml", limits::YAML) {
+        Ok(t) => t,
+        Err(ReadError::Missing | ReadError::NotAFile) => {
+            no_project(&mut diags);
+            return Err(diags);
+        }
+        Err(e) => {
+            diags.push(e.diagnostic("marque.yaml"));
+            return Err(diags);
+        }
+    };
+    diags.0.extend(yaml::check_control_chars(
+        &config_text,
+        Path::new("marque.yaml"),
+        0,
+    ));
     let config: Config = match yaml::parse(&config_text, Path::new("marque.yaml"), 0) {
         Ok(c) => c,
         Err(d) => {
@@ -759,46 +770,48 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         return Err(diags);
     }
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
-    let theme: Theme = load_theme(root, &config.theme, &codes, &mut diags);
-    let brand = load_brand(root, &mut diags);
-    let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
-    let kits = crate::kits::load_kits(root, &codes, &mut diags);
+    let theme: Theme = load_theme(&src, &config.theme, &codes, &mut diags);
+    let brand = load_brand(&src, &mut diags);
+    let colors: Vec<&str> = brand.colors.iter().map(|c| c.id.as_str()).collect();
+    let kits = crate::kits::load_kits(&src, &codes, &colors, &mut diags);
 
     // Find the Markdown sources (and the shared media files).
     let mut media = Vec::new();
     let mut indicators = Vec::new();
     let mut base_maps = Vec::new();
-    let narrative = root.join("narrative");
+    let narrative = Path::new("narrative");
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();
-    if narrative.is_dir() {
-        let mut entries: Vec<_> = match std::fs::read_dir(&narrative) {
-            Ok(r) => r.filter_map(Result::ok).collect(),
+    if src.is_dir(narrative) || matches!(src.locate(narrative), Err(ReadError::Outside { .. })) {
+        let names = match src.list(narrative) {
+            Ok(n) => n,
             Err(e) => {
-                diags.push(Diagnostic::error("narrative", format!("cannot read: {e}")));
+                diags.push(e.diagnostic(narrative));
                 Vec::new()
             }
         };
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel_dir = PathBuf::from("narrative").join(&name);
-            if name.starts_with('.') {
-                continue;
-            }
-            if !entry.path().is_dir() {
-                diags.push(Diagnostic::error(
-                    &rel_dir,
-                    "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
-                ));
-                continue;
+        for name in names {
+            let rel_dir = narrative.join(&name);
+            match src.locate(&rel_dir) {
+                Ok(p) if p.is_dir() => {}
+                Ok(_) => {
+                    diags.push(Diagnostic::error(
+                        &rel_dir,
+                        "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(e.diagnostic(&rel_dir));
+                    continue;
+                }
             }
             if name == "media" {
-                media = load_media(root, &entry.path(), &mut diags);
+                media = load_media(&src, &rel_dir, &mut diags);
                 continue;
             }
             if name == "data" {
-                indicators = crate::indicators::load(root, &entry.path(), &mut diags);
-                base_maps = crate::geo::load(root, &entry.path(), &mut diags);
+                indicators = crate::indicators::load(&src, &rel_dir, &mut diags);
+                base_maps = crate::geo::load(&src, &rel_dir, &mut diags);
                 continue;
             }
             if !codes.contains(&name) {
@@ -813,32 +826,13 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
                 ));
                 continue;
             }
-            for e in walkdir::WalkDir::new(entry.path()).sort_by_file_name() {
-                let e = match e {
-                    Ok(e) => e,
-                    Err(err) => {
-                        diags.push(Diagnostic::error(&rel_dir, format!("cannot read: {err}")));
-                        continue;
+            for e in src.walk(&rel_dir) {
+                match e {
+                    Ok(e) if e.name.ends_with(".md") => {
+                        files.push((name.clone(), e.name, e.rel));
                     }
-                };
-                let rel_in_lang = e.path().strip_prefix(entry.path()).unwrap_or(e.path());
-                let rel = rel_in_lang
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                if rel.split('/').any(|p| p.starts_with('.')) || rel.ends_with('~') {
-                    continue;
-                }
-                if e.path_is_symlink() {
-                    diags.push(Diagnostic::error(
-                        rel_dir.join(rel_in_lang),
-                        "symbolic links are not followed in narrative/",
-                    ));
-                    continue;
-                }
-                if e.file_type().is_file() && rel.ends_with(".md") {
-                    files.push((name.clone(), rel, rel_dir.join(rel_in_lang)));
+                    Ok(_) => {}
+                    Err(d) => diags.push(d),
                 }
             }
         }
@@ -852,7 +846,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
     let results: Vec<(Option<SourcePage>, Diagnostics)> = files
         .par_iter()
-        .map(|(lang, rel, path)| load_source(root, lang, rel, path, &tax_names))
+        .map(|(lang, rel, path)| load_source(&src, lang, rel, path, &tax_names))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     for (p, d) in results {
@@ -863,12 +857,15 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let photos = {
         let names: Vec<String> = media.iter().map(|m| m.name.clone()).collect();
         match media.iter().find(|m| m.name == "photos.yaml") {
-            Some(m) => crate::photos::load(
-                &String::from_utf8_lossy(&m.bytes),
-                &names,
-                &config.default_language,
-                &mut diags,
-            ),
+            Some(m) => match crate::source::utf8(m.bytes.to_vec()) {
+                Ok(text) => {
+                    crate::photos::load(&text, &names, &config.default_language, &mut diags)
+                }
+                Err(e) => {
+                    diags.push(e.diagnostic("narrative/media/photos.yaml"));
+                    Vec::new()
+                }
+            },
             None => Vec::new(),
         }
     };
@@ -884,6 +881,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         .unwrap_or_else(|| default_language.clone());
     Ok(Project {
         root: root.to_path_buf(),
+        sources: src,
         config_hash: *blake3::hash(config_text.as_bytes()).as_bytes(),
         config,
         languages,

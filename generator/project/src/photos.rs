@@ -64,6 +64,7 @@ pub fn load(
     diags: &mut Diagnostics,
 ) -> Vec<Photo> {
     let rel = Path::new("narrative/media/photos.yaml");
+    diags.0.extend(yaml::check_control_chars(text, rel, 0));
     let list: Vec<Written> = match yaml::parse(text, rel, 0) {
         Ok(l) => l,
         Err(d) => {

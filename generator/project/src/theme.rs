@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits::{self, Limit};
+use crate::source::{ReadError, Sources};
 use crate::yaml::parse_fields;
 
 /// A source file of the theme, read into memory.
@@ -56,66 +58,46 @@ pub struct ThemeSettings {
     pub contrast: Vec<Vec<String>>,
 }
 
-fn read_tree(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<ThemeFile> {
-    let abs = root.join(dir);
+fn read_tree(src: &Sources, dir: &Path, limit: Limit, diags: &mut Diagnostics) -> Vec<ThemeFile> {
     let mut out = Vec::new();
-    if !abs.is_dir() {
-        return out;
-    }
-    for entry in walkdir::WalkDir::new(&abs).sort_by_file_name() {
+    for entry in src.walk(dir) {
         let entry = match entry {
             Ok(e) => e,
-            Err(e) => {
-                diags.push(Diagnostic::error(dir, format!("cannot read: {e}")));
+            Err(d) => {
+                diags.push(d);
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
-            if entry.path_is_symlink() {
-                diags.push(Diagnostic::error(
-                    entry.path().strip_prefix(root).unwrap_or(entry.path()),
-                    "symbolic links are not followed in themes",
-                ));
-            }
-            continue;
-        }
-        let rel_to_root = entry
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(entry.path())
-            .to_path_buf();
-        let name = entry
-            .path()
-            .strip_prefix(&abs)
-            .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        if name.starts_with('.') || name.ends_with('~') || name.contains("/.") {
-            continue;
-        }
-        match std::fs::read(entry.path()) {
+        match src.read(&entry.rel, limit) {
             Ok(bytes) => out.push(ThemeFile {
-                name,
-                path: rel_to_root,
+                name: entry.name,
+                path: entry.rel,
                 bytes,
             }),
-            Err(e) => diags.push(Diagnostic::error(&rel_to_root, format!("cannot read: {e}"))),
+            Err(e) => diags.push(e.diagnostic(&entry.rel)),
         }
     }
     out
 }
 
 /// Reads `themes/<name>/`; problems go to `diags`.
-pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Diagnostics) -> Theme {
+pub fn load_theme(
+    src: &Sources,
+    name: &str,
+    languages: &[String],
+    diags: &mut Diagnostics,
+) -> Theme {
     let dir = PathBuf::from("themes").join(name);
     let mut theme = Theme {
         name: name.to_string(),
         dir: dir.clone(),
         ..Theme::default()
     };
-    if !root.join(&dir).is_dir() {
+    if let Err(e @ ReadError::Outside { .. }) = src.locate(&dir) {
+        diags.push(e.diagnostic(&dir));
+        return theme;
+    }
+    if !src.is_dir(&dir) {
         diags.push(Diagnostic::error(
             "marque.yaml",
             format!(
@@ -125,26 +107,31 @@ pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Dia
         ));
         return theme;
     }
-    theme.templates = read_tree(root, &dir.join("templates"), diags);
-    theme.css = read_tree(root, &dir.join("css"), diags);
-    theme.statics = read_tree(root, &dir.join("static"), diags);
+    theme.templates = read_tree(src, &dir.join("templates"), limits::THEME_TEXT, diags);
+    theme.css = read_tree(src, &dir.join("css"), limits::THEME_TEXT, diags);
+    theme.statics = read_tree(src, &dir.join("static"), limits::STATIC, diags);
     let settings = dir.join("theme.yaml");
-    if let Ok(text) = std::fs::read_to_string(root.join(&settings)) {
-        match crate::yaml::parse::<ThemeSettings>(&text, &settings, 0) {
+    match src.read_text(&settings, limits::YAML) {
+        Ok(text) => match crate::yaml::parse::<ThemeSettings>(&text, &settings, 0) {
             Ok(s) => theme.settings = s,
             Err(d) => diags.push(d),
-        }
+        },
+        Err(ReadError::Missing) => {}
+        Err(e) => diags.push(e.diagnostic(&settings)),
     }
     for lang in languages {
         let rel = dir.join("i18n").join(format!("{lang}.yaml"));
-        let abs = root.join(&rel);
-        let text = match std::fs::read_to_string(&abs) {
+        let text = match src.read_text(&rel, limits::YAML) {
             Ok(t) => t,
-            Err(_) => {
+            Err(ReadError::Missing) => {
                 diags.push(Diagnostic::error(
                     &rel,
                     format!("missing interface strings for language '{lang}': create this file"),
                 ));
+                continue;
+            }
+            Err(e) => {
+                diags.push(e.diagnostic(&rel));
                 continue;
             }
         };
@@ -152,6 +139,9 @@ pub fn load_theme(root: &Path, name: &str, languages: &[String], diags: &mut Dia
             path: rel.clone(),
             values: BTreeMap::new(),
         };
+        diags
+            .0
+            .extend(crate::yaml::check_control_chars(&text, &rel, 0));
         match parse_fields(&text, &rel, 0) {
             Ok(fields) => {
                 for f in fields {

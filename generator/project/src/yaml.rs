@@ -98,6 +98,14 @@ pub fn rewrite_serde_message(msg: &str) -> String {
             return format!("unknown {what} '{word}'{h}{expected}");
         }
     }
+    if let Some(rest) = msg.strip_prefix("duplicate mapping key") {
+        let key = rest
+            .strip_prefix(": ")
+            .and_then(|r| r.split(", set DuplicateKeyPolicy").next())
+            .map(|k| format!(" '{}'", k.trim_matches('\'')))
+            .unwrap_or_default();
+        return format!("the key{key} is written twice in the same mapping: keep only one");
+    }
     if let Some(rest) = msg.strip_prefix("missing field '")
         && let Some(end) = rest.find('\'')
     {
@@ -146,6 +154,128 @@ impl<'de> Deserialize<'de> for SpannedMap {
         }
         deserializer.deserialize_map(V)
     }
+}
+
+/// The first control character of `s` that no page, PDF or SVG can show (anything
+/// but tab and line ends), if any.
+pub fn control_char(s: &str) -> Option<char> {
+    s.chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The message for a text holding control character `c`.
+pub fn control_char_message(field: &str, c: char) -> String {
+    format!(
+        "{field}: holds the control character U+{:04X}, which no page, picture or PDF can show: remove it",
+        c as u32
+    )
+}
+
+/// A YAML node with its position, to find text anywhere in a file.
+enum Node {
+    Text(String),
+    List(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Text(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
+                Ok(Node::Text(v))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element::<Spanned<Node>>()? {
+                    out.push(v);
+                }
+                Ok(Node::List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = a.next_key::<Spanned<String>>()? {
+                    out.push((k, a.next_value::<Spanned<Node>>()?));
+                }
+                Ok(Node::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Every text of a YAML file that holds a control character, as errors at its line
+/// (a NUL pasted into a kit's name would otherwise break every file drawn from it).
+/// A file that does not parse gives nothing here: its parse error is reported anyway.
+pub fn check_control_chars(text: &str, path: &Path, line_offset: usize) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if !text.contains(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        && !text.contains('\\')
+    {
+        return out;
+    }
+    let Ok(root) = serde_saphyr::from_str::<Spanned<Node>>(text) else {
+        return out;
+    };
+    let mut stack: Vec<(String, &Spanned<Node>)> = vec![(String::new(), &root)];
+    while let Some((field, node)) = stack.pop() {
+        match &node.value {
+            Node::Text(t) => {
+                if let Some(c) = control_char(t) {
+                    let p = pos_of(&node.referenced, line_offset);
+                    let name = if field.is_empty() { "a text" } else { &field };
+                    out.push(
+                        Diagnostic::error(path, control_char_message(name, c))
+                            .at(p.line.max(1), p.column.max(1)),
+                    );
+                }
+            }
+            Node::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    stack.push((format!("{field}[{i}]"), v));
+                }
+            }
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    let name = if field.is_empty() {
+                        k.value.clone()
+                    } else {
+                        format!("{field}.{}", k.value)
+                    };
+                    stack.push((name, v));
+                }
+            }
+            Node::Other => {}
+        }
+    }
+    out.sort_by_key(|d| d.line);
+    out
 }
 
 /// A value with the position of its key in the file.
@@ -208,6 +338,16 @@ mod tests {
         assert_eq!(f[1].key_pos.line, 3);
         assert_eq!(f[1].key_pos.column, 1);
         assert_eq!(f[1].value, serde_json::json!(["a", "b"]));
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_in_our_words() {
+        let err = parse::<T>("title: a\ntitle: b\n", Path::new("x.yaml"), 0).unwrap_err();
+        assert_eq!(
+            err.message, "the key 'title' is written twice in the same mapping: keep only one",
+            "{err}"
+        );
+        assert_eq!(err.line, Some(2), "{err}");
     }
 
     #[test]

@@ -11,5 +11,5 @@ pub mod render;
 
 pub use model::{Entry, EntryKind, Site, slugify};
 pub use render::{
-    Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, tera_error, xml_escape,
+    CardEntry, Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, tera_error, xml_escape,
 };

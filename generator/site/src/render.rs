@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use marque_project::date::DateNames;
-use marque_project::{Date, Diagnostic, Diagnostics, Project};
+use marque_project::{Date, Diagnostic, Diagnostics, Project, SourcePage};
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use tera::{Context, Kwargs, State, Tera, Value};
@@ -45,6 +45,22 @@ pub struct PageJob {
     pub kind: PageKind,
     /// blake3 of all inputs: same key, same bytes.
     pub key: [u8; 32],
+}
+
+/// A page's social card: where it goes and what it shows.
+pub struct CardEntry<'p> {
+    /// Output path of the card (`actualites/flamme/og.png`).
+    pub output: String,
+    /// Index of the language in the project's languages.
+    pub lang: usize,
+    /// The page's title.
+    pub title: String,
+    /// The title of the section it belongs to ("" at the top).
+    pub section_title: String,
+    /// The page's source (what to fix when its title does not fit).
+    pub page: &'p SourcePage,
+    /// The section's source.
+    pub section: Option<&'p SourcePage>,
 }
 
 /// Data the template functions read, shared by every render.
@@ -390,28 +406,24 @@ impl<'p> Prepared<'p> {
         };
     }
 
-    /// The entries that get a social card: (output path of the card, language index,
-    /// title, title of the section it belongs to).
-    pub fn card_entries(&self) -> Vec<(String, usize, String, String)> {
+    /// The entries that get a social card, each with what the card shows.
+    pub fn card_entries(&self) -> Vec<CardEntry<'p>> {
         self.site
             .entries
             .iter()
             .map(|e| {
-                let title = self.project.pages[e.source].title().to_string();
+                let page: &'p SourcePage = &self.project.pages[e.source];
                 let section = e
                     .parent
-                    .map(|p| {
-                        self.project.pages[self.site.entries[p].source]
-                            .title()
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                (
-                    format!("{}og.png", e.path.trim_start_matches('/')),
-                    e.lang,
-                    title,
+                    .map(|p| &*self.project.pages[self.site.entries[p].source]);
+                CardEntry {
+                    output: format!("{}og.png", e.path.trim_start_matches('/')),
+                    lang: e.lang,
+                    title: page.title().to_string(),
+                    section_title: section.map(|s| s.title().to_string()).unwrap_or_default(),
+                    page,
                     section,
-                )
+                }
             })
             .collect()
     }
