@@ -121,6 +121,30 @@ fn body(rng: &mut Rng, words: &[&str], pages: usize, sections: usize) -> String 
 }
 
 /// Writes a bench project with `pages` pages per language into `dir`.
+/// Empties `dir` for a bench project: a folder that does not exist, is empty, or that
+/// a previous bench made (it carries the marker). Anything else is refused: `--dir`
+/// may be mistyped, and marque never removes a folder it did not make.
+pub fn clear_dir(dir: &Path) -> Result<(), String> {
+    let Ok(mut rd) = std::fs::read_dir(dir) else {
+        return match std::fs::symlink_metadata(dir) {
+            Ok(_) => Err(format!("{} exists and is not a folder", dir.display())),
+            Err(_) => Ok(()),
+        };
+    };
+    if rd.next().is_none() {
+        return Ok(());
+    }
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink())
+        || !crate::output::is_marked(dir)
+    {
+        return Err(format!(
+            "refusing to replace {}: it is not empty and no bench made it; give a new or empty folder to --dir",
+            dir.display()
+        ));
+    }
+    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot empty {}: {e}", dir.display()))
+}
+
 pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
     const SECTIONS: usize = 10;
     const TAGS: usize = 50;
@@ -131,6 +155,10 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
         }
         std::fs::write(p, text)
     };
+    write(
+        crate::output::MARKER,
+        "A project made by marque bench, which removes it when it runs again.\n",
+    )?;
     write(
         "marque.yaml",
         "base_url: https://bench.example.org\ntheme: default\ndefault_language: fr\nlanguages:\n  - code: fr\n    name: Français\n    date_format: \"%-d %B %Y\"\n  - code: en\n    name: English\n    date_format: \"%B %-d, %Y\"\ntaxonomies:\n  - name: tags\n",

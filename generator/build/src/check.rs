@@ -90,9 +90,10 @@ fn target_of(path: &str) -> String {
 /// Builds the site at `root` in memory and checks it.
 pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     let project = load_project(&root, LoadOptions { drafts })?;
-    let derived = marque_assets::cache::DerivedCache::on_disk(
-        project.root.join(".marque-cache").join("derived"),
-    );
+    let derived = match crate::lock::cache_dir(&project.root) {
+        Ok(dir) => marque_assets::cache::DerivedCache::on_disk(dir.join("derived")),
+        Err(_) => marque_assets::cache::DerivedCache::in_memory(),
+    };
     let plan = plan(
         &project,
         &Default::default(),

@@ -198,18 +198,52 @@ pub struct KitCliReport {
     pub warnings: Diagnostics,
 }
 
+/// What `marque kit` is asked for.
+#[derive(Clone, Copy)]
+pub struct KitRequest<'a> {
+    /// Project folder.
+    pub root: &'a std::path::Path,
+    /// The kit's folder name.
+    pub id: &'a str,
+    /// Only this language (else each of the kit's languages).
+    pub lang: Option<&'a str>,
+    /// The partner's name, for co-branding.
+    pub partner_name: Option<&'a str>,
+    /// The partner's logo (SVG or PNG), for co-branding.
+    pub partner_logo: Option<&'a std::path::Path>,
+    /// Where to write; `<root>/output-kits/<id>` by default.
+    pub output: Option<&'a std::path::Path>,
+    /// Write into a folder marque did not make.
+    pub force: bool,
+    /// Told when another marque process holds the project.
+    pub on_wait: &'a dyn Fn(&str),
+}
+
 /// `marque kit <id>`: builds one kit (in `lang`, or in each of its languages),
 /// co-branded for a partner when `partner_name` or `partner_logo` is given, into
-/// `output` (default `<root>/output-kits/<id>`), replacing that folder only once
-/// everything is built.
-pub fn build_cli(
-    root: &std::path::Path,
-    id: &str,
-    lang: Option<&str>,
-    partner_name: Option<&str>,
-    partner_logo: Option<&std::path::Path>,
-    output: Option<&std::path::Path>,
-) -> Result<KitCliReport, Diagnostics> {
+/// `output` (default `<root>/output-kits/<id>`). Once everything is built, the folder
+/// is replaced whole, in one step, by one that keeps the languages not built this time
+/// and holds the new ones (`<lang>/` and `<id>-<lang>.zip`).
+pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
+    let KitRequest {
+        root,
+        id,
+        lang,
+        partner_name,
+        partner_logo,
+        output,
+        force,
+        on_wait,
+    } = *req;
+    let mut warnings_early = Diagnostics::new();
+    if let Some(c) = partner_name.and_then(marque_project::yaml::control_char) {
+        let mut d = Diagnostics::new();
+        d.push(marque_project::Diagnostic::error(
+            "--partner-name",
+            marque_project::yaml::control_char_message("the partner's name", c),
+        ));
+        return Err(d);
+    }
     use marque_project::{Diagnostic, LoadOptions, load_project};
     let one = |path: &std::path::Path, msg: String| {
         let mut d = Diagnostics::new();
@@ -245,17 +279,41 @@ pub fn build_cli(
         }
         None => kit.languages.clone(),
     };
-    let cache = DerivedCache::on_disk(root.join(".marque-cache").join("derived"));
+    let out = output
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| root.join("output-kits").join(id));
+    let out = crate::output::check_output(root, &out, "output-kits/<id>/", force, &|_| false)
+        .map_err(|e| {
+            let flag = if output.is_some() {
+                "--output"
+            } else {
+                "output-kits"
+            };
+            one(std::path::Path::new(flag), e)
+        })?;
+    let _lock =
+        crate::lock::ProjectLock::acquire(root, "kit", on_wait).map_err(|e| one(root, e))?;
+    for note in crate::output::clean_debris(&out) {
+        warnings_early.push(Diagnostic::warning(&out, note));
+    }
+    let cache_dir = crate::lock::cache_dir(root).map_err(|e| one(root, e))?;
+    let cache = DerivedCache::on_disk(cache_dir.join("derived"));
     let brand = crate::brand::derive(&project, &cache)?;
-    let mut warnings = brand.warnings.clone();
+    let mut warnings = warnings_early;
+    warnings.extend(brand.warnings.clone());
     let partner = match (partner_name, partner_logo) {
         (None, None) => None,
         (name, logo) => {
             let logo = match logo {
                 None => None,
                 Some(p) => {
-                    let bytes = std::fs::read(p)
-                        .map_err(|e| one(p, format!("cannot read the partner logo: {e}")))?;
+                    let limit = if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")) {
+                        marque_project::limits::RASTER
+                    } else {
+                        marque_project::limits::SVG
+                    };
+                    let bytes = marque_project::source::read_limited(p, limit)
+                        .map_err(|e| one(p, format!("partner logo: {}", e.message())))?;
                     let name = p
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -295,34 +353,37 @@ pub fn build_cli(
             build_one(&project, &brand, &cache, kit, l, partner.as_ref())?,
         ));
     }
-    let out = output
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| root.join("output-kits").join(id));
-    let parent = out
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| ".".into());
-    std::fs::create_dir_all(&parent).map_err(|e| one(&parent, format!("cannot create: {e}")))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp{}",
-        out.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let staging = crate::output::Staging::create(&out).map_err(|e| one(&out, e))?;
+    // Everything of the previous folder stays but what this run makes again: the
+    // languages not asked for are kept.
+    let replaced = |rel: &str| {
+        langs
+            .iter()
+            .any(|l| rel == format!("{id}-{l}.zip") || rel.starts_with(&format!("{l}/")))
+            || rel == crate::output::MARKER
+    };
+    for e in walkdir::WalkDir::new(&out).sort_by_file_name() {
+        let Ok(e) = e else { continue };
+        if !e.file_type().is_file() {
+            continue;
+        }
+        if let Ok(rel) = e.path().strip_prefix(&out) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if !replaced(&rel) {
+                staging.keep(&rel);
+            }
+        }
+    }
     let write = || -> std::io::Result<(Vec<std::path::PathBuf>, usize)> {
         let mut zips = Vec::new();
         let mut count = 0;
         for (l, b) in &built {
             for f in &b.files {
-                let p = tmp.join(l).join(&f.path);
-                std::fs::create_dir_all(p.parent().unwrap_or(&tmp))?;
-                std::fs::write(&p, &*f.bytes)?;
+                staging.write(&format!("{l}/{}", f.path), &f.bytes)?;
                 count += 1;
             }
             let z = format!("{id}-{l}.zip");
-            std::fs::write(tmp.join(&z), &*b.zip)?;
+            staging.write(&z, &b.zip)?;
             zips.push(out.join(z));
         }
         Ok((zips, count))
@@ -330,12 +391,13 @@ pub fn build_cli(
     let (zips, files) = match write() {
         Ok(r) => r,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            staging.discard();
             return Err(one(&out, format!("cannot write: {e}")));
         }
     };
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::rename(&tmp, &out).map_err(|e| one(&out, format!("cannot replace: {e}")))?;
+    staging
+        .commit(true)
+        .map_err(|e| one(&out, format!("cannot replace: {e}")))?;
     Ok(KitCliReport {
         output: out,
         zips,

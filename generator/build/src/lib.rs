@@ -13,7 +13,9 @@ pub mod cards;
 pub mod check;
 pub mod indicators;
 pub mod kits;
+pub mod lock;
 pub mod media;
+pub mod output;
 pub mod photos;
 pub mod places;
 pub mod presskit;
@@ -33,7 +35,8 @@ use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project
 use marque_site::{Carry, Global, MarkdownCache, PageJob, Prepared};
 use rayon::prelude::*;
 
-use crate::sink::{Sink, Staging};
+use crate::output::Staging;
+use crate::sink::Sink;
 use crate::state::{BuildState, OutputRecord};
 
 /// What `marque build` is asked to do.
@@ -47,6 +50,24 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Include drafts.
     pub drafts: bool,
+    /// Replace the output folder even when marque did not make it.
+    pub force: bool,
+    /// Told when another marque process holds the project and the build waits for it.
+    pub on_wait: fn(&str),
+}
+
+impl BuildOptions {
+    /// A build of `root` into its default output folder.
+    pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            strict: false,
+            drafts: false,
+            force: false,
+            on_wait: |_| {},
+        }
+    }
 }
 
 /// What a build did.
@@ -424,7 +445,22 @@ pub fn run(
                 }
                 let rendered = matches!(w, Work::Page(_));
                 let bytes: std::borrow::Cow<[u8]> = match w {
-                    Work::Page(j) => prepared.render(project, j)?.into(),
+                    Work::Page(j) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                        || {
+                            output::panic_point(&out);
+                            prepared.render(project, j)
+                        },
+                    ))
+                    .map_err(|p| {
+                        Diagnostic::error(
+                            &out,
+                            format!(
+                                "internal error while rendering this page: {} (this is a bug in marque: please report it)",
+                                panic_message(&*p)
+                            ),
+                        )
+                    })??
+                    .into(),
                     Work::Bytes { bytes, .. } => (*bytes).into(),
                 };
                 let content = blake3::hash(&bytes).to_hex().to_string();
@@ -499,33 +535,63 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let start = Instant::now();
     let mut phases = Phases::new();
     let root = opts.root.clone();
-    let project = load_project(
-        &root,
-        LoadOptions {
-            drafts: opts.drafts,
-        },
-    )?;
+    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+    // Where the build may write is settled before anything is read.
+    if !root.join("marque.yaml").exists() {
+        return Err(load_project(&root, LoadOptions::default())
+            .err()
+            .unwrap_or_default());
+    }
+    let state_path = state::state_path(&root, &output);
+    let previous = BuildState::load(&state_path);
+    let owned = |dir: &Path| state::owns(&previous, dir);
+    let output =
+        output::check_output(&root, &output, "output/", opts.force, &owned).map_err(|e| {
+            let flag = if opts.output.is_some() {
+                "--output"
+            } else {
+                "output"
+            };
+            one(Path::new(flag), e)
+        })?;
+    let _lock =
+        lock::ProjectLock::acquire(&root, "build", &opts.on_wait).map_err(|e| one(&root, e))?;
+    let mut warnings = Diagnostics::new();
+    for note in output::clean_debris(&output) {
+        warnings.push(Diagnostic::warning(&output, note));
+    }
+    let project = guard("loading the project", || {
+        load_project(
+            &root,
+            LoadOptions {
+                drafts: opts.drafts,
+            },
+        )
+    })??;
     phases.lap("load");
-    let md_cache_path = root.join(".marque-cache").join("markdown.json");
+    let cache = lock::cache_dir(&root).map_err(|e| one(&root, e))?;
+    let md_cache_path = cache.join("markdown.json");
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
-    let derived = DerivedCache::on_disk(root.join(".marque-cache").join("derived"));
-    let plan = plan(
-        &project,
-        &md_cache,
-        None,
-        &derived,
-        &SetsCache::default(),
-        opts.strict,
-    )?;
+    let derived = DerivedCache::on_disk(cache.join("derived"));
+    let plan = guard("preparing the site", || {
+        plan(
+            &project,
+            &md_cache,
+            None,
+            &derived,
+            &SetsCache::default(),
+            opts.strict,
+        )
+    })??;
     let md_cache_len = md_cache.len();
     drop(md_cache);
     phases.lap("prepare");
-    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-    let state_path = state::state_path(&root, &output);
-    let previous = BuildState::load(&state_path);
-    let staging =
-        Staging::create(&output, !previous.outputs.is_empty()).map_err(|e| one(&output, e))?;
-    let (next, mut report) = match run(&project, &plan, &previous, &staging) {
+    let staging = Staging::create(&output).map_err(|e| one(&output, e))?;
+    let (next, mut report) = match guard("rendering the site", || {
+        run(&project, &plan, &previous, &staging)
+    })
+    .and_then(|r| r)
+    {
         Ok(r) => r,
         Err(e) => {
             staging.discard();
@@ -534,9 +600,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     };
     phases.lap("render");
     staging
-        .commit(&report.removed_paths)
+        .commit(!report.removed_paths.is_empty())
         .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
     phases.lap("swap");
+    output::crash_point("committed");
     if next.outputs != previous.outputs {
         next.save(&state_path);
     }
@@ -546,13 +613,35 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     derived.prune();
     phases.lap("state");
     (report.derived_made, report.derived_reused) = derived.take_counts();
-    let mut warnings = plan.warnings.clone();
+    warnings.extend(plan.warnings.clone());
     warnings.sort();
     report.warnings = warnings;
     report.output = output;
     report.seconds = start.elapsed().as_secs_f64();
     report.phases = phases.done;
     Ok(report)
+}
+
+/// Runs `f`, turning a panic (a bug of marque's) into an error that says what was
+/// being made, so that a build fails cleanly and `marque serve` keeps serving.
+pub fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Diagnostics> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        one(
+            Path::new("marque"),
+            format!(
+                "internal error while {what}: {} (this is a bug in marque: please report it with the file that caused it)",
+                panic_message(&*p)
+            ),
+        )
+    })
+}
+
+/// The text of a panic's payload.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Wall-clock time of each phase of a build.

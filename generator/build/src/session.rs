@@ -41,10 +41,21 @@ impl Session {
             site,
             project: None,
             carry: None,
-            derived: DerivedCache::on_disk(root.join(".marque-cache").join("derived")),
+            derived: match crate::lock::cache_dir(&root) {
+                Ok(dir) => DerivedCache::on_disk(dir.join("derived")),
+                // A cache folder that is a link is not written to.
+                Err(_) => DerivedCache::in_memory(),
+            },
             sets: crate::SetsCache::default(),
             root,
         }
+    }
+
+    /// Forgets what the last rebuilds lent the next one (after a failure that may have
+    /// left it half made): the next rebuild reads and renders everything again. The
+    /// site in memory stays as it is.
+    pub fn reset(&mut self) {
+        *self = Session::new(self.root.clone(), self.drafts, self.site.clone());
     }
 
     /// The site in memory.

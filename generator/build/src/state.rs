@@ -66,3 +66,20 @@ pub fn save_json<T: Serialize>(path: &Path, value: &T) {
         let _ = std::fs::remove_file(&tmp);
     }
 }
+
+/// True when the folder `dir` holds only what the previous build (`previous`) wrote
+/// there: marque's own, though made before folders were marked.
+pub fn owns(previous: &BuildState, dir: &Path) -> bool {
+    if previous.outputs.is_empty() {
+        return false;
+    }
+    let tops: std::collections::BTreeSet<&str> = previous
+        .outputs
+        .keys()
+        .map(|k| k.split('/').next().unwrap_or(k))
+        .collect();
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten()
+            .all(|e| tops.contains(e.file_name().to_string_lossy().as_ref()))
+    })
+}

@@ -47,6 +47,10 @@ enum Command {
         /// Print only errors and warnings.
         #[arg(long, short)]
         quiet: bool,
+        /// Replace the output folder even if marque did not make it (it is not empty
+        /// and has no .marque-output file).
+        #[arg(long)]
+        force: bool,
     },
     /// Builds the site into memory, serves it, and rebuilds and reloads the browser on
     /// every change.
@@ -106,6 +110,9 @@ enum Command {
         /// Where to write (default: <root>/output-kits/<id>).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Write into the output folder even if marque did not make it.
+        #[arg(long)]
+        force: bool,
     },
     /// Builds a synthetic bilingual project and prints timings and peak memory.
     Bench {
@@ -177,6 +184,11 @@ fn print_report(r: &BuildReport, quiet: bool) {
     }
 }
 
+/// Says that the command waits for another marque process.
+fn print_wait(message: &str) {
+    eprintln!("{message}…");
+}
+
 /// Peak resident memory of this process in KiB (Linux), for `bench`.
 fn peak_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -197,12 +209,15 @@ fn main() -> ExitCode {
             strict,
             drafts,
             quiet,
+            force,
         } => {
             let opts = BuildOptions {
-                root,
                 output,
                 strict,
                 drafts,
+                force,
+                on_wait: print_wait,
+                ..BuildOptions::new(root)
             };
             match build(&opts) {
                 Ok(r) => {
@@ -290,14 +305,17 @@ fn main() -> ExitCode {
             partner_name,
             partner_logo,
             output,
-        } => match marque_build::kits::build_cli(
-            &root,
-            &id,
-            lang.as_deref(),
-            partner_name.as_deref(),
-            partner_logo.as_deref(),
-            output.as_deref(),
-        ) {
+            force,
+        } => match marque_build::kits::build_cli(&marque_build::kits::KitRequest {
+            root: &root,
+            id: &id,
+            lang: lang.as_deref(),
+            partner_name: partner_name.as_deref(),
+            partner_logo: partner_logo.as_deref(),
+            output: output.as_deref(),
+            force,
+            on_wait: &print_wait,
+        }) {
             Ok(r) => {
                 print_diagnostics(&r.warnings);
                 println!("kit '{id}': {} files into {}", r.files, r.output.display());
@@ -493,7 +511,10 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
             true,
         ),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = marque_build::bench::clear_dir(&dir) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     let t = Instant::now();
     if let Err(e) = marque_build::bench::generate_corpus(&dir, pages) {
         eprintln!("error: cannot write the bench project: {e}");

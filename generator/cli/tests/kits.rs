@@ -255,7 +255,11 @@ fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
         root.join("fake.png").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("not a PNG file"), "{}", text(&o));
+    assert!(
+        text(&o).contains("fake.png: error: partner logo: not a PNG, JPEG, GIF or WebP picture"),
+        "{}",
+        text(&o)
+    );
     // An unknown kit.
     let o = marque(&["kit", "paris-2042", "--root", root.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
@@ -267,8 +271,8 @@ fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
     // Nothing was left half-written by the failures.
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),
-        2,
-        "fr/ and the zip"
+        3,
+        "fr/, the zip and the mark of marque's folder"
     );
 }
 

@@ -1,0 +1,459 @@
+//! The output folder: where marque may write, and how it replaces what was there.
+//!
+//! - An output may not be the project folder, hold it, or lie inside a source folder
+//!   (`brand/ narrative/ kits/ themes/`, the cache, `.git`).
+//! - marque marks every folder it makes with a [`MARKER`] file and replaces only marked
+//!   folders (or empty ones); replacing anything else needs `--force`.
+//! - A build fills a staging folder beside the output with the new site (unchanged
+//!   files are hard links to the old ones), then swaps the two in one atomic rename
+//!   (`RENAME_EXCHANGE` on Linux): after a kill at any point, the output folder holds
+//!   the old site or the new one, never a mix, and the next build removes what a dead
+//!   build left ([`clean_debris`]).
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The file that marks a folder as marque's own.
+pub const MARKER: &str = ".marque-output";
+const MARKER_TEXT: &str = "This folder was made by marque, which replaces it whole on every build.\nKeep nothing else in it: what is not made by the build is removed.\n";
+
+/// Folders of a project that hold sources or marque's state: no output may lie in them.
+pub const SOURCE_DIRS: &[&str] = &[
+    "brand",
+    "narrative",
+    "kits",
+    "themes",
+    ".marque-cache",
+    ".git",
+];
+
+/// `p` made absolute, with links resolved where the path exists and `.`/`..` resolved
+/// by name in the part that does not exist yet.
+pub fn real_path(p: &Path) -> std::io::Result<PathBuf> {
+    let abs = std::path::absolute(p)?;
+    let mut existing = abs.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    let real = loop {
+        match existing.canonicalize() {
+            Ok(r) => break r,
+            Err(_) => match existing.file_name() {
+                Some(n) => {
+                    rest.push(n.to_os_string());
+                    existing.pop();
+                }
+                // `..` or the root: resolve by name from here.
+                None => {
+                    if !existing.pop() {
+                        break existing;
+                    }
+                    rest.push("..".into());
+                }
+            },
+        }
+    };
+    let mut out = real;
+    for c in rest.iter().rev() {
+        match Path::new(c).components().next() {
+            Some(Component::ParentDir) => {
+                out.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(_) => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// True when `dir` is a folder marque made (it holds the marker).
+pub fn is_marked(dir: &Path) -> bool {
+    dir.join(MARKER).is_file()
+}
+
+/// Checks that a build of the project at `root` may replace `output`, and returns the
+/// output's absolute path. `owned` says whether marque's own records show it built
+/// there (the build state), for folders made before the marker existed.
+pub fn check_output(
+    root: &Path,
+    output: &Path,
+    default: &str,
+    force: bool,
+    owned: &dyn Fn(&Path) -> bool,
+) -> Result<PathBuf, String> {
+    let shown = output.display();
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot read the project folder {}: {e}", root.display()))?;
+    let real_out = real_path(output).map_err(|e| format!("{shown}: {e}"))?;
+    if real_out == real_root {
+        return Err(format!(
+            "the output folder '{shown}' is the project folder: marque replaces its output folder whole, sources included; choose another one (the default is {default})"
+        ));
+    }
+    if real_root.starts_with(&real_out) {
+        return Err(format!(
+            "the output folder '{shown}' holds the project folder: marque replaces its output folder whole, sources included; choose a folder outside the sources (the default is {default})"
+        ));
+    }
+    for d in SOURCE_DIRS {
+        let src = root.join(d);
+        let real_src = src.canonicalize().unwrap_or_else(|_| real_root.join(d));
+        if real_out.starts_with(&real_src) {
+            return Err(format!(
+                "the output folder '{shown}' lies inside {d}/, which holds the project's sources or marque's state: choose a folder outside brand/, narrative/, kits/, themes/, .marque-cache/ and .git/ (the default is {default})"
+            ));
+        }
+    }
+    let abs = std::path::absolute(output).map_err(|e| format!("{shown}: {e}"))?;
+    match std::fs::symlink_metadata(&abs) {
+        Err(_) => {}
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(format!(
+                "the output folder '{shown}' is a symbolic link: give the folder itself (marque replaces its output folder, and would replace the link)"
+            ));
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(format!(
+                "'{shown}' exists and is not a folder: choose another output folder"
+            ));
+        }
+        Ok(_) => {
+            let empty = std::fs::read_dir(&abs)
+                .map(|mut r| r.next().is_none())
+                .unwrap_or(false);
+            if !empty && !force && !is_marked(&abs) && !owned(&abs) {
+                return Err(format!(
+                    "refusing to replace '{shown}': it is not empty and marque did not make it (it has no {MARKER} file). Choose another folder, empty this one, or pass --force to replace it and everything in it"
+                ));
+            }
+        }
+    }
+    Ok(abs)
+}
+
+fn sibling(output: &Path, kind: &str, pid: u32) -> Result<PathBuf, String> {
+    let parent = output.parent().ok_or("the output folder has no parent")?;
+    let name = output
+        .file_name()
+        .ok_or("the output folder has no name")?
+        .to_string_lossy();
+    Ok(parent.join(format!(".{name}.marque-{kind}-{pid}")))
+}
+
+/// Whether process `pid` is running (on Linux; elsewhere assume it is not, which only
+/// matters for a folder left beside the output by a dead build).
+fn alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes the staging folders that dead builds left beside `output`, and puts back
+/// the old site if a build died between the two renames of a swap. Only folders that
+/// carry the marker are touched.
+pub fn clean_debris(output: &Path) -> Vec<String> {
+    let mut done = Vec::new();
+    let (Some(parent), Some(name)) = (output.parent(), output.file_name()) else {
+        return done;
+    };
+    let prefix = format!(".{}.marque-", name.to_string_lossy());
+    let Ok(rd) = std::fs::read_dir(parent) else {
+        return done;
+    };
+    let mut found: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .collect();
+    found.sort();
+    for p in found {
+        let n = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let pid = n.rsplit('-').next().and_then(|x| x.parse::<u32>().ok());
+        if pid.is_none_or(alive)
+            || std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())
+            || !is_marked(&p)
+        {
+            continue;
+        }
+        if n.contains(".marque-old-") && std::fs::symlink_metadata(output).is_err() {
+            if std::fs::rename(&p, output).is_ok() {
+                done.push(format!("put back the previous site from {n}"));
+            }
+            continue;
+        }
+        if std::fs::remove_dir_all(&p).is_ok() {
+            done.push(format!("removed {n}, left by a build that did not finish"));
+        }
+    }
+    done
+}
+
+/// A test-only hook: a build stops dead (as if killed) at the named point when
+/// `MARQUE_TEST_CRASH_AT` says so, so that tests can check what a kill leaves.
+pub fn crash_point(name: &str) {
+    if std::env::var("MARQUE_TEST_CRASH_AT").is_ok_and(|v| v == name) {
+        std::process::exit(137);
+    }
+}
+
+/// A test-only hook: rendering the output named by `MARQUE_TEST_PANIC` panics, so that
+/// tests can check that a bug of marque's fails one build cleanly.
+pub fn panic_point(output: &str) {
+    if std::env::var("MARQUE_TEST_PANIC").is_ok_and(|v| v == output) {
+        panic!("MARQUE_TEST_PANIC asked for a panic while rendering {output}");
+    }
+}
+
+/// Puts the folder `staged` at `target` in one step: exchanges the two when `target`
+/// exists (the old one ends up at `staged`, for the caller to remove), else renames.
+/// Where the system cannot exchange, falls back to two renames through `old`, which
+/// [`clean_debris`] puts back if a build dies between them.
+fn swap(staged: &Path, target: &Path, old: &Path) -> Result<bool, String> {
+    if std::fs::symlink_metadata(target).is_err() {
+        std::fs::rename(staged, target).map_err(|e| e.to_string())?;
+        return Ok(false);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        // (Tests turn the exchange off to try the fallback.)
+        if std::env::var_os("MARQUE_TEST_NO_EXCHANGE").is_none()
+            && renameat_with(CWD, staged, CWD, target, RenameFlags::EXCHANGE).is_ok()
+        {
+            return Ok(true);
+        }
+    }
+    std::fs::rename(target, old).map_err(|e| e.to_string())?;
+    crash_point("between-renames");
+    if let Err(e) = std::fs::rename(staged, target) {
+        let _ = std::fs::rename(old, target);
+        return Err(e.to_string());
+    }
+    let _ = std::fs::remove_dir_all(old);
+    Ok(false)
+}
+
+/// The new contents of a folder, staged beside it, then swapped in whole.
+pub struct Staging {
+    dir: PathBuf,
+    old: PathBuf,
+    output: PathBuf,
+    /// Files of the previous output to keep, linked in at commit.
+    kept: Mutex<Vec<String>>,
+    written: AtomicBool,
+}
+
+impl Staging {
+    /// An empty staging folder beside `output` (an absolute path that
+    /// [`check_output`] accepted).
+    pub fn create(output: &Path) -> Result<Staging, String> {
+        let parent = output.parent().ok_or("the output folder has no parent")?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let pid = std::process::id();
+        let dir = sibling(output, "staging", pid)?;
+        let old = sibling(output, "old", pid)?;
+        if is_marked(&dir) {
+            std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+        }
+        std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::write(dir.join(MARKER), MARKER_TEXT)
+            .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+        Ok(Staging {
+            dir,
+            old,
+            output: output.to_path_buf(),
+            kept: Mutex::new(Vec::new()),
+            written: AtomicBool::new(false),
+        })
+    }
+
+    /// The folder being replaced.
+    pub fn output(&self) -> &Path {
+        &self.output
+    }
+
+    fn target(&self, rel: &str) -> std::io::Result<PathBuf> {
+        let p = self.dir.join(rel);
+        if let Some(parent) = p.parent()
+            && !parent.is_dir()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(p)
+    }
+
+    /// Stages a new or changed file.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.written.store(true, Ordering::Relaxed);
+        std::fs::write(self.target(rel)?, bytes)
+    }
+
+    /// Keeps the previous output file `rel` when it is there with `size` bytes (it is
+    /// linked into the new folder at commit). False when it must be written.
+    pub fn reuse(&self, rel: &str, size: u64) -> bool {
+        match std::fs::symlink_metadata(self.output.join(rel)) {
+            Ok(m) if m.is_file() && m.len() == size => {}
+            _ => return false,
+        }
+        self.keep(rel);
+        true
+    }
+
+    /// Keeps the previous output file `rel` as it is.
+    pub fn keep(&self, rel: &str) {
+        if let Ok(mut k) = self.kept.lock() {
+            k.push(rel.to_string());
+        }
+    }
+
+    /// True when something new was staged.
+    pub fn wrote(&self) -> bool {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Links the kept files into the staging folder (same inode: they keep their
+    /// timestamps), in parallel.
+    fn link_kept(&self) -> Result<(), String> {
+        use rayon::prelude::*;
+        let kept = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
+        let mut dirs: Vec<PathBuf> = kept
+            .iter()
+            .filter_map(|r| self.dir.join(r).parent().map(Path::to_path_buf))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        dirs.sort();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        kept.par_iter().try_for_each(|rel| {
+            let (from, to) = (self.output.join(rel), self.dir.join(rel));
+            std::fs::hard_link(&from, &to)
+                .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+                .map_err(|e| format!("cannot keep {rel}: {e}"))
+        })
+    }
+
+    /// Puts the staged folder in place of the output when something changed (`changed`
+    /// also counts files that are gone); else throws it away and leaves the output as
+    /// it is.
+    pub fn commit(self, changed: bool) -> Result<(), String> {
+        let exists = std::fs::symlink_metadata(&self.output).is_ok();
+        if exists && !changed && !self.wrote() && is_marked(&self.output) {
+            self.discard();
+            return Ok(());
+        }
+        crash_point("staged");
+        if let Err(e) = self.link_kept() {
+            self.discard();
+            return Err(e);
+        }
+        crash_point("linked");
+        match swap(&self.dir, &self.output, &self.old) {
+            Ok(true) => {
+                crash_point("swapped");
+                // The old site is where the staging folder was.
+                let _ = std::fs::remove_dir_all(&self.dir);
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(e) => {
+                self.discard();
+                Err(e)
+            }
+        }
+    }
+
+    /// Throws the staging folder away, leaving the output folder as it was.
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never(_: &Path) -> bool {
+        false
+    }
+
+    #[test]
+    fn refuses_outputs_that_overlap_the_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        for d in ["narrative/fr", "brand", "themes/default", ".git"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join("marque.yaml"), "x").unwrap();
+        for (out, want) in [
+            (root.clone(), "is the project folder"),
+            (root.join("."), "is the project folder"),
+            (dir.path().to_path_buf(), "holds the project folder"),
+            (root.join("narrative"), "lies inside narrative/"),
+            (root.join("narrative/fr/x"), "lies inside narrative/"),
+            (root.join("themes/default"), "lies inside themes/"),
+            (root.join(".marque-cache/out"), "lies inside .marque-cache/"),
+            (root.join(".git"), "lies inside .git/"),
+            (root.join("narrative/../brand/new"), "lies inside brand/"),
+            (root.join("marque.yaml"), "is not a folder"),
+        ] {
+            let e = check_output(&root, &out, "output/", true, &never).unwrap_err();
+            assert!(e.contains(want), "{}: {e}", out.display());
+        }
+        assert!(check_output(&root, &root.join("output"), "output/", false, &never).is_ok());
+    }
+
+    #[test]
+    fn replaces_only_marked_or_empty_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(&out).unwrap();
+        assert!(
+            check_output(&root, &out, "output/", false, &never).is_ok(),
+            "empty"
+        );
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let e = check_output(&root, &out, "output/", false, &never).unwrap_err();
+        assert!(e.contains("marque did not make it"), "{e}");
+        assert!(
+            check_output(&root, &out, "output/", true, &never).is_ok(),
+            "--force"
+        );
+        std::fs::write(out.join(MARKER), "").unwrap();
+        assert!(
+            check_output(&root, &out, "output/", false, &never).is_ok(),
+            "marked"
+        );
+    }
+
+    #[test]
+    fn can_swap_a_folder_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        let s = Staging::create(&out).unwrap();
+        s.write("a.txt", b"one").unwrap();
+        s.write("b/c.txt", b"two").unwrap();
+        s.commit(true).unwrap();
+        assert_eq!(std::fs::read(out.join("b/c.txt")).unwrap(), b"two");
+        let s = Staging::create(&out).unwrap();
+        assert!(s.reuse("a.txt", 3));
+        assert!(!s.reuse("b/c.txt", 99));
+        s.write("b/c.txt", b"three").unwrap();
+        s.commit(true).unwrap();
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"one");
+        assert_eq!(std::fs::read(out.join("b/c.txt")).unwrap(), b"three");
+        assert!(is_marked(&out));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no staging folder left");
+    }
+}
