@@ -187,6 +187,99 @@ async fn events(
     Sse::new(first.chain(rest)).keep_alive(KeepAlive::default())
 }
 
+/// How long a client may take to send a request's head before its connection is
+/// closed (slow or stalled clients hold no connection longer).
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Open connections at most; past this, the connection idle the longest is closed to
+/// make room, so that slow clients cannot starve the others.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// What the server knows of one open connection.
+struct Conn {
+    /// When it last began a request (or opened).
+    active: std::time::Instant,
+    /// It carries the live-reload stream: never closed to make room.
+    events: bool,
+    stop: tokio::task::AbortHandle,
+}
+
+type Conns = Arc<std::sync::Mutex<std::collections::HashMap<u64, Conn>>>;
+
+/// Serves `app` on `listener`: HTTP/1.1, each request head within [`HEADER_TIMEOUT`],
+/// at most [`MAX_CONNECTIONS`] connections (the one idle the longest is closed to let
+/// a new one in).
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let conns: Conns = Arc::default();
+    let mut next_id = 0u64;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            // Out of file descriptors, or a connection reset before it was taken:
+            // wait a little rather than spin.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        if let Ok(mut map) = conns.lock()
+            && map.len() >= MAX_CONNECTIONS
+            && let Some((&id, _)) = map
+                .iter()
+                .filter(|(_, c)| !c.events)
+                .min_by_key(|(_, c)| c.active)
+            && let Some(c) = map.remove(&id)
+        {
+            c.stop.abort();
+        }
+        next_id += 1;
+        let id = next_id;
+        let conns_in = conns.clone();
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |req: axum::extract::Request<hyper::body::Incoming>| {
+                if let Ok(mut map) = conns_in.lock()
+                    && let Some(c) = map.get_mut(&id)
+                {
+                    c.active = std::time::Instant::now();
+                    c.events |= req.uri().path() == EVENTS_PATH;
+                }
+                let app = app.clone();
+                async move {
+                    use tower::ServiceExt;
+                    app.oneshot(req.map(Body::new)).await
+                }
+            },
+        );
+        let conns_done = conns.clone();
+        // The task is registered before it runs, so that it can always be found and
+        // stopped.
+        let (start_tx, start_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = start_rx.await;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = conn.await;
+            if let Ok(mut map) = conns_done.lock() {
+                map.remove(&id);
+            }
+        });
+        if let Ok(mut map) = conns.lock() {
+            map.insert(
+                id,
+                Conn {
+                    active: std::time::Instant::now(),
+                    events: false,
+                    stop: task.abort_handle(),
+                },
+            );
+        }
+        let _ = start_tx.send(());
+    }
+}
+
 /// The server's routes.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()

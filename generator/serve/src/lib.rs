@@ -80,7 +80,12 @@ fn rebuild(
     since: Instant,
     on_event: &(dyn Fn(ServeEvent) + Send + Sync),
 ) {
-    match session.rebuild_after(&changed) {
+    // A bug of marque's (a panic) fails this rebuild like an error in the sources: the
+    // last good site stays served, and the next save is rebuilt from scratch.
+    let outcome = marque_build::guard("rebuilding the site", || session.rebuild_after(&changed))
+        .inspect_err(|_| session.reset())
+        .and_then(|r| r);
+    match outcome {
         Ok(report) => {
             let was_broken = shared
                 .error
@@ -160,7 +165,7 @@ impl Server {
         let app = http::router(shared.clone());
         runtime.spawn(async move {
             if let Ok(l) = tokio::net::TcpListener::from_std(listener) {
-                let _ = axum::serve(l, app).await;
+                http::serve(l, app).await;
             }
         });
         let events = on_event.clone();
