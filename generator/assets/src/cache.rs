@@ -90,7 +90,12 @@ impl DerivedCache {
         if let Some(b) = self.memory.lock().ok()?.get(key) {
             return Some(b.clone());
         }
-        let bytes = Arc::new(std::fs::read(self.dir.as_ref()?.join(key)).ok()?);
+        // Only a plain file of the cache (a link put there is not followed).
+        let path = self.dir.as_ref()?.join(key);
+        if !std::fs::symlink_metadata(&path).ok()?.is_file() {
+            return None;
+        }
+        let bytes = Arc::new(std::fs::read(path).ok()?);
         if let Ok(mut m) = self.memory.lock() {
             m.insert(key.to_string(), bytes.clone());
         }

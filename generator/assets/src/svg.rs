@@ -749,15 +749,31 @@ pub fn png(tree: &usvg::Tree, width: u32) -> Result<Vec<u8>, String> {
     }
     let mut pixmap =
         tiny_skia::Pixmap::new(w, h).ok_or_else(|| format!("cannot draw {w}×{h} pixels"))?;
-    resvg::render(
-        tree,
-        tiny_skia::Transform::from_scale(
-            w as f32 / tree.size().width(),
-            h as f32 / tree.size().height(),
-        ),
-        &mut pixmap.as_mut(),
-    );
+    // The renderer has panics of its own on degenerate drawings (a filter on a
+    // drawing a billionth of a unit high): one is an error about this drawing.
+    renderer_guard(|| {
+        resvg::render(
+            tree,
+            tiny_skia::Transform::from_scale(
+                w as f32 / tree.size().width(),
+                h as f32 / tree.size().height(),
+            ),
+            &mut pixmap.as_mut(),
+        )
+    })?;
     pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// Runs a renderer (resvg, svg2pdf), turning its panic into an error.
+fn renderer_guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("the renderer cannot draw this drawing ({why}): check its width, height, viewBox and filters")
+    })
 }
 
 /// One page of a PDF: a tree drawn over the whole page, with optional print boxes.
@@ -790,7 +806,8 @@ pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
         // Text stays text, with the brand fonts embedded as subsets (the order in which
         // svg2pdf writes them is made stable by `canonical` below).
         let opts = svg2pdf::ConversionOptions::default();
-        let (chunk, svg_ref) = svg2pdf::to_chunk(p.tree, opts).map_err(|e| e.to_string())?;
+        let (chunk, svg_ref) =
+            renderer_guard(|| svg2pdf::to_chunk(p.tree, opts))?.map_err(|e| e.to_string())?;
         let mut map = std::collections::HashMap::new();
         let chunk = chunk.renumber(|old| *map.entry(old).or_insert_with(|| alloc.bump()));
         let svg_id = *map

@@ -177,84 +177,88 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<BrandSet, Diagn
         .par_iter()
         .filter_map(|l| brand.logo_files.get(&l.id).map(|f| (l, f)))
         .map(|(l, f)| {
-            let text = std::str::from_utf8(&f.bytes)
-                .map_err(|_| Diagnostic::error(&f.rel, "not an SVG: the file is not UTF-8 text"))?;
-            let clean = svg::sanitize(text).map_err(|e| svg_error(&f.rel, e))?;
-            let tree = std::sync::OnceLock::new();
-            let tree = || -> Result<&svg::Tree, Diagnostic> {
-                if tree.get().is_none() {
-                    let t = svg::parse(&clean.svg, &fonts).map_err(|e| svg_error(&f.rel, e))?;
-                    let _ = tree.set(t);
+            crate::guard_item(&f.rel, "making this logo's downloads", || {
+                let text = std::str::from_utf8(&f.bytes).map_err(|_| {
+                    Diagnostic::error(&f.rel, "not an SVG: the file is not UTF-8 text")
+                })?;
+                let clean = svg::sanitize(text).map_err(|e| svg_error(&f.rel, e))?;
+                let tree = std::sync::OnceLock::new();
+                let tree = || -> Result<&svg::Tree, Diagnostic> {
+                    if tree.get().is_none() {
+                        let t = svg::parse(&clean.svg, &fonts).map_err(|e| svg_error(&f.rel, e))?;
+                        let _ = tree.set(t);
+                    }
+                    tree.get()
+                        .ok_or_else(|| Diagnostic::error(&f.rel, "cannot draw this SVG"))
+                };
+                let input = [clean.svg.as_bytes(), fonts.digest.as_slice()];
+                let out_svg = cache.get_or_make("svg", &key("svg", &input), || {
+                    tree().map(|t| svg::normalized(t).into_bytes())
+                })?;
+                let (width, height) = svg::svg_size(&String::from_utf8_lossy(&out_svg));
+                let stem = format!("downloads/logos/{slug}-{}", l.id);
+                let mut outs = vec![(
+                    format!("{stem}.svg"),
+                    out_svg.clone(),
+                    "SVG",
+                    format!("{} × {} px", fmt_num(width), fmt_num(height)),
+                )];
+                for w in PNG_WIDTHS {
+                    let settings = format!("width={w}");
+                    let bytes = cache.get_or_make(
+                        "png",
+                        &key("png", &[input[0], input[1], settings.as_bytes()]),
+                        || {
+                            tree().and_then(|t| {
+                                svg::png(t, w).map_err(|e| Diagnostic::error(&f.rel, e))
+                            })
+                        },
+                    )?;
+                    let (pw, ph) = png_size(&bytes).unwrap_or((w, 0));
+                    outs.push((
+                        format!("{stem}-{w}.png"),
+                        bytes,
+                        "PNG",
+                        format!("{pw} × {ph} px"),
+                    ));
                 }
-                tree.get()
-                    .ok_or_else(|| Diagnostic::error(&f.rel, "cannot draw this SVG"))
-            };
-            let input = [clean.svg.as_bytes(), fonts.digest.as_slice()];
-            let out_svg = cache.get_or_make("svg", &key("svg", &input), || {
-                tree().map(|t| svg::normalized(t).into_bytes())
-            })?;
-            let (width, height) = svg::svg_size(&String::from_utf8_lossy(&out_svg));
-            let stem = format!("downloads/logos/{slug}-{}", l.id);
-            let mut outs = vec![(
-                format!("{stem}.svg"),
-                out_svg.clone(),
-                "SVG",
-                format!("{} × {} px", fmt_num(width), fmt_num(height)),
-            )];
-            for w in PNG_WIDTHS {
-                let settings = format!("width={w}");
-                let bytes = cache.get_or_make(
-                    "png",
-                    &key("png", &[input[0], input[1], settings.as_bytes()]),
-                    || {
-                        tree()
-                            .and_then(|t| svg::png(t, w).map_err(|e| Diagnostic::error(&f.rel, e)))
-                    },
-                )?;
-                let (pw, ph) = png_size(&bytes).unwrap_or((w, 0));
+                let pdf = cache.get_or_make("pdf", &key("pdf", &input), || {
+                    tree().and_then(|t| {
+                        svg::pdf(&[PdfPage {
+                            tree: t,
+                            width_pt: t.size().width() * 0.75,
+                            height_pt: t.size().height() * 0.75,
+                            bleed_pt: None,
+                        }])
+                        .map_err(|e| Diagnostic::error(&f.rel, e))
+                    })
+                })?;
                 outs.push((
-                    format!("{stem}-{w}.png"),
-                    bytes,
-                    "PNG",
-                    format!("{pw} × {ph} px"),
+                    format!("{stem}.pdf"),
+                    pdf,
+                    "PDF",
+                    format!(
+                        "{} × {} mm",
+                        fmt_num((width * 25.4 / 96.0 * 10.0).round() / 10.0),
+                        fmt_num((height * 25.4 / 96.0 * 10.0).round() / 10.0)
+                    ),
                 ));
-            }
-            let pdf = cache.get_or_make("pdf", &key("pdf", &input), || {
-                tree().and_then(|t| {
-                    svg::pdf(&[PdfPage {
-                        tree: t,
-                        width_pt: t.size().width() * 0.75,
-                        height_pt: t.size().height() * 0.75,
-                        bleed_pt: None,
-                    }])
-                    .map_err(|e| Diagnostic::error(&f.rel, e))
-                })
-            })?;
-            outs.push((
-                format!("{stem}.pdf"),
-                pdf,
-                "PDF",
-                format!(
-                    "{} × {} mm",
-                    fmt_num((width * 25.4 / 96.0 * 10.0).round() / 10.0),
-                    fmt_num((height * 25.4 / 96.0 * 10.0).round() / 10.0)
-                ),
-            ));
-            let removed = clean
-                .removed
-                .iter()
-                .map(|r| format!("{}: removed {r}", f.rel))
-                .collect();
-            Ok((
-                Logo {
-                    id: l.id.clone(),
-                    svg: out_svg,
-                    width,
-                    height,
-                    files: outs,
-                },
-                removed,
-            ))
+                let removed = clean
+                    .removed
+                    .iter()
+                    .map(|r| format!("{}: removed {r}", f.rel))
+                    .collect();
+                Ok((
+                    Logo {
+                        id: l.id.clone(),
+                        svg: out_svg,
+                        width,
+                        height,
+                        files: outs,
+                    },
+                    removed,
+                ))
+            })
         })
         .collect();
     let mut done: BTreeMap<String, Logo> = BTreeMap::new();

@@ -80,7 +80,7 @@ pub fn derive(
     let cards: Vec<Result<File, Diagnostic>> = prepared
         .card_entries()
         .into_par_iter()
-        .map(|entry| {
+        .map(|entry| crate::guard_item(&entry.page.path, "drawing this page's social card", || {
             let (out, li) = (entry.output.clone(), entry.lang);
             let (title, section) = (entry.title.clone(), entry.section_title.clone());
             let lang = &project.languages[li];
@@ -154,7 +154,7 @@ pub fn derive(
                 })
             })?;
             Ok((out, png))
-        })
+        }))
         .collect();
     let mut files = Vec::new();
     let mut diags = Diagnostics::new();

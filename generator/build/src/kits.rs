@@ -73,7 +73,11 @@ pub fn derive(
         .collect();
     let built: Vec<Result<KitBuild, Diagnostics>> = jobs
         .par_iter()
-        .map(|(k, l)| build_one(project, brand, cache, k, l, None))
+        .map(|(k, l)| {
+            crate::guard_item(&k.path, &format!("making this kit in '{l}'"), || {
+                build_one(project, brand, cache, k, l, None)
+            })
+        })
         .collect();
     let mut errors = Diagnostics::new();
     let mut by_kit: BTreeMap<(String, String), KitBuild> = BTreeMap::new();

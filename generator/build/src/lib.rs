@@ -445,21 +445,11 @@ pub fn run(
                 }
                 let rendered = matches!(w, Work::Page(_));
                 let bytes: std::borrow::Cow<[u8]> = match w {
-                    Work::Page(j) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                        || {
-                            output::panic_point(&out);
-                            prepared.render(project, j)
-                        },
-                    ))
-                    .map_err(|p| {
-                        Diagnostic::error(
-                            &out,
-                            format!(
-                                "internal error while rendering this page: {} (this is a bug in marque: please report it)",
-                                panic_message(&*p)
-                            ),
-                        )
-                    })??
+                    Work::Page(j) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        output::panic_point(&out);
+                        prepared.render(project, j)
+                    }))
+                    .map_err(|p| panic_diagnostic(&out, "rendering this page", &*p))??
                     .into(),
                     Work::Bytes { bytes, .. } => (*bytes).into(),
                 };
@@ -625,15 +615,34 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// Runs `f`, turning a panic (a bug of marque's) into an error that says what was
 /// being made, so that a build fails cleanly and `marque serve` keeps serving.
 pub fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Diagnostics> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        one(
-            Path::new("marque"),
-            format!(
-                "internal error while {what}: {} (this is a bug in marque: please report it with the file that caused it)",
-                panic_message(&*p)
-            ),
-        )
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|p| Diagnostics::from(panic_diagnostic("marque", what, &*p)))
+}
+
+/// Runs `f`, which makes something from the source `path`; a panic (a bug of
+/// marque's) becomes an error about that source saying what was being made.
+pub(crate) fn guard_item<T, E: From<Diagnostic>>(
+    path: impl AsRef<Path>,
+    what: &str,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(E::from(panic_diagnostic(path, what, &*p))))
+}
+
+/// The error for a panic while `what` was being made from `path`.
+pub(crate) fn panic_diagnostic(
+    path: impl AsRef<Path>,
+    what: &str,
+    p: &(dyn std::any::Any + Send),
+) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        format!(
+            "internal error while {what}: {} (this is a bug in marque: please report it with this file)",
+            panic_message(p)
+        ),
+    )
 }
 
 /// The text of a panic's payload.

@@ -214,7 +214,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
     let outcomes: Vec<Outcome> = project
         .photos
         .par_iter()
-        .map(|p| {
+        .map(|p| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if let Some(end) = p.expires
                 && end < today
             {
@@ -276,7 +276,7 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
             let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
             let height = h(*widths.last().unwrap_or(&ow));
             Outcome::Kept((p, variants, files, widths, height, (ow, oh, m.bytes.len())))
-        })
+        })).unwrap_or_else(|e| Outcome::Failed(crate::panic_diagnostic(format!("narrative/media/{}", p.file), "making this photo's sizes", &*e))))
         .collect();
     for (o, p) in outcomes.into_iter().zip(&project.photos) {
         match o {

@@ -201,6 +201,24 @@ fn peak_kib() -> Option<u64> {
 }
 
 fn main() -> ExitCode {
+    // A panic is a bug of marque's; the build turns it into an error naming what was
+    // being made. Say where it happened in one line, for the report.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        match info.location() {
+            Some(l) => eprintln!(
+                "marque: internal error at {}:{}: {what}",
+                l.file(),
+                l.line()
+            ),
+            None => eprintln!("marque: internal error: {what}"),
+        }
+    }));
     let cli = Cli::parse();
     match cli.command {
         Command::Build {

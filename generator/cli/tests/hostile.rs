@@ -528,6 +528,12 @@ fn hostile_logos_are_errors_naming_the_file_never_an_abort() {
         (bomb, "60000 × 60000 pixels, over marque's limit"),
         (nested_svg(10_000), "nests its elements more than 256 deep"),
         (huge_path, "over the limit of 10.0 MiB for an SVG file"),
+        // The renderer's own panic (found by the fuzzer): a filter on a drawing a
+        // billionth of a unit high.
+        (
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1e-9"><filter id="f"><feGaussianBlur stdDeviation="1000000"/></filter><rect filter="url(#f)" width="5" height="5"/></svg>"#.into(),
+            "",
+        ),
     ];
     for (svg, want) in &cases {
         std::fs::write(root.join(logo), svg).unwrap();
