@@ -533,7 +533,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             .unwrap_or_default());
     }
     let state_path = state::state_path(&root, &output);
-    let previous = BuildState::load(&state_path);
+    let mut previous = BuildState::load(&state_path);
     let owned = |dir: &Path| state::owns(&previous, dir);
     let output =
         output::check_output(&root, &output, "output/", opts.force, &owned).map_err(|e| {
@@ -549,6 +549,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let mut warnings = Diagnostics::new();
     for note in output::clean_debris(&output) {
         warnings.push(Diagnostic::warning(&output, note));
+    }
+    // The state describes the output folder only when the folder's marker says so (a
+    // build killed between its swap and its state leaves them apart): else nothing of
+    // the folder is reused.
+    let live_ok = output::marked_digest(&output) == Some(state::digest(&previous.outputs));
+    if !live_ok {
+        previous = BuildState::default();
     }
     let project = guard("loading the project", || {
         load_project(
@@ -589,12 +596,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
     };
     phases.lap("render");
-    staging
-        .commit(!report.removed_paths.is_empty())
+    let committed = staging
+        .commit_site(&next.outputs, live_ok.then_some(&previous.outputs), || {
+            output::Spare::find(&cache, &output, &previous.spare())
+        })
         .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
+    let mut next = next;
+    match committed {
+        output::Committed::Unchanged if next.outputs == previous.outputs => {
+            next.spare_delta = previous.spare_delta.clone();
+        }
+        output::Committed::Unchanged => next.set_spare(Some(&previous.spare())),
+        output::Committed::SpareKept => next.set_spare(Some(&previous.outputs)),
+        output::Committed::NoSpare => next.set_spare(None),
+    }
     phases.lap("swap");
     output::crash_point("committed");
-    if next.outputs != previous.outputs {
+    if next != previous {
         next.save(&state_path);
     }
     if plan.prepared.markdown_cache_changed(md_cache_len) {

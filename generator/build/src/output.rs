@@ -10,8 +10,10 @@
 //!   the old site or the new one, never a mix, and the next build removes what a dead
 //!   build left ([`clean_debris`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+
+use crate::state::OutputRecord;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -69,6 +71,27 @@ pub fn real_path(p: &Path) -> std::io::Result<PathBuf> {
 /// True when `dir` is a folder marque made (it holds the marker).
 pub fn is_marked(dir: &Path) -> bool {
     dir.join(MARKER).is_file()
+}
+
+/// The digest of the site a folder holds, as its marker says (written by the build
+/// that made it, in the same atomic step as the site).
+pub fn marked_digest(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("site: "))
+        .map(str::to_string)
+}
+
+/// Writes the marker of `dir`, saying which site it holds (a new file: a marker is
+/// never shared with another folder).
+fn mark(dir: &Path, digest: Option<&str>) -> Result<(), String> {
+    let path = dir.join(MARKER);
+    let _ = std::fs::remove_file(&path);
+    let text = match digest {
+        Some(d) => format!("{MARKER_TEXT}site: {d}\n"),
+        None => MARKER_TEXT.to_string(),
+    };
+    std::fs::write(&path, text).map_err(|e| format!("cannot write in {}: {e}", dir.display()))
 }
 
 /// Checks that a build of the project at `root` may replace `output`, and returns the
@@ -239,6 +262,67 @@ fn swap(staged: &Path, target: &Path, old: &Path) -> Result<bool, String> {
     Ok(false)
 }
 
+/// The spare copy of the site: the site before the one in the output folder, kept in
+/// the cache on the output's file system. A build updates it by what changed since
+/// and swaps it in, instead of linking every file of a large site into a new folder.
+pub struct Spare {
+    /// Its folder (`.marque-cache/spare/<output>`).
+    pub dir: PathBuf,
+    /// What it holds (path → content hash), when its marker shows it is whole.
+    pub files: Option<BTreeMap<String, String>>,
+}
+
+impl Spare {
+    /// The spare of `output` in the cache `cache`, when both are on one file system;
+    /// `recorded` is what the build state says it holds. A spare that is not whole
+    /// (a build died while updating it) is removed.
+    pub fn find(
+        cache: &Path,
+        output: &Path,
+        recorded: &BTreeMap<String, OutputRecord>,
+    ) -> Option<Spare> {
+        let key = blake3::hash(output.to_string_lossy().as_bytes()).to_hex();
+        let dir = cache.join("spare").join(&key[..16]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::create_dir_all(dir.parent()?).ok()?;
+            let here = std::fs::metadata(dir.parent()?).ok()?.dev();
+            let there = std::fs::metadata(output.parent()?).ok()?.dev();
+            if here != there {
+                return None;
+            }
+        }
+        #[cfg(not(unix))]
+        return None;
+        let whole = !recorded.is_empty()
+            && marked_digest(&dir).is_some_and(|d| d == crate::state::digest(recorded));
+        if !whole && is_marked(&dir) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        Some(Spare {
+            files: whole.then(|| {
+                recorded
+                    .iter()
+                    .map(|(k, r)| (k.clone(), r.content.clone()))
+                    .collect()
+            }),
+            dir,
+        })
+    }
+}
+
+/// What a build's commit did with the folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// The output already held the new site: nothing was moved.
+    Unchanged,
+    /// The new site is in place, and the spare holds the site it replaced.
+    SpareKept,
+    /// The new site is in place; there is no spare.
+    NoSpare,
+}
+
 /// The new contents of a folder, staged beside it, then swapped in whole.
 pub struct Staging {
     dir: PathBuf,
@@ -263,8 +347,7 @@ impl Staging {
             std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
         }
         std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        std::fs::write(dir.join(MARKER), MARKER_TEXT)
-            .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+        mark(&dir, None)?;
         Ok(Staging {
             dir,
             old,
@@ -369,6 +452,166 @@ impl Staging {
                 Err(e)
             }
         }
+    }
+
+    /// Puts a build's new site in place. `next` is every output of the new site, `live`
+    /// what the output folder holds when its marker vouches for it, `spare` the spare
+    /// copy. When the output already holds the new site, nothing moves. Else, when the
+    /// spare is whole, it is updated by the difference (files written this time are
+    /// moved in, files unchanged since the live site are linked from it, files gone are
+    /// removed) and swapped in, and the replaced site becomes the spare; else every
+    /// kept file is linked into the staging folder, which is swapped in.
+    pub fn commit_site(
+        self,
+        next: &BTreeMap<String, OutputRecord>,
+        live: Option<&BTreeMap<String, OutputRecord>>,
+        spare: impl FnOnce() -> Option<Spare>,
+    ) -> Result<Committed, String> {
+        let digest = crate::state::digest(next);
+        let exists = std::fs::symlink_metadata(&self.output).is_ok();
+        if exists && !self.wrote() && marked_digest(&self.output).as_deref() == Some(&digest) {
+            self.discard();
+            return Ok(Committed::Unchanged);
+        }
+        let spare = spare();
+        crash_point("staged");
+        let result = match (&spare, live) {
+            (
+                Some(Spare {
+                    dir,
+                    files: Some(files),
+                }),
+                Some(live),
+            ) if exists => self
+                .update_spare(dir, files, live, next, &digest)
+                .map(|()| dir.clone()),
+            _ => self
+                .link_kept()
+                .and_then(|()| mark(&self.dir, Some(&digest)))
+                .map(|()| self.dir.clone()),
+        };
+        let new_tree = match result {
+            Ok(t) => t,
+            Err(e) => {
+                if let Some(s) = &spare {
+                    let _ = std::fs::remove_dir_all(&s.dir);
+                }
+                self.discard();
+                return Err(e);
+            }
+        };
+        crash_point("linked");
+        let exchanged = match swap(&new_tree, &self.output, &self.old) {
+            Ok(x) => x,
+            Err(e) => {
+                self.discard();
+                return Err(e);
+            }
+        };
+        if !exchanged {
+            self.discard();
+            return Ok(Committed::NoSpare);
+        }
+        crash_point("swapped");
+        // The replaced site is where the new tree was: it becomes the spare when its
+        // marker vouches for it, and the spare's place is free.
+        let kept = match (&spare, live) {
+            (Some(s), Some(live))
+                if marked_digest(&new_tree).as_deref()
+                    == Some(crate::state::digest(live).as_str()) =>
+            {
+                new_tree == s.dir || {
+                    let _ = std::fs::remove_dir_all(&s.dir);
+                    std::fs::rename(&new_tree, &s.dir).is_ok()
+                }
+            }
+            _ => false,
+        };
+        if !kept {
+            let _ = std::fs::remove_dir_all(&new_tree);
+        }
+        self.discard();
+        Ok(if kept {
+            Committed::SpareKept
+        } else {
+            Committed::NoSpare
+        })
+    }
+
+    /// Turns the spare (the site before `live`) into the new site `next`.
+    fn update_spare(
+        &self,
+        dir: &Path,
+        files: &BTreeMap<String, String>,
+        live: &BTreeMap<String, OutputRecord>,
+        next: &BTreeMap<String, OutputRecord>,
+        digest: &str,
+    ) -> Result<(), String> {
+        // From now on the spare is not whole: a build that dies here leaves a folder
+        // the next one removes.
+        mark(dir, None)?;
+        let err = |rel: &str, e: std::io::Error| format!("cannot update {rel}: {e}");
+        let mut emptied: Vec<PathBuf> = Vec::new();
+        for rel in files.keys().filter(|k| !next.contains_key(*k)) {
+            let p = dir.join(rel);
+            let _ = std::fs::remove_file(&p);
+            emptied.extend(p.parent().map(Path::to_path_buf));
+        }
+        let kept: HashSet<String> = self
+            .kept
+            .lock()
+            .map(|k| k.iter().cloned().collect())
+            .unwrap_or_default();
+        let ensure_parent = |p: &Path| -> std::io::Result<()> {
+            match p.parent() {
+                Some(parent) if !parent.is_dir() => {
+                    // A file where a folder must be (a page became a section).
+                    if parent.exists() {
+                        std::fs::remove_file(parent)?;
+                    }
+                    std::fs::create_dir_all(parent)
+                }
+                _ => Ok(()),
+            }
+        };
+        for (rel, rec) in next {
+            let to = dir.join(rel);
+            if !kept.contains(rel) {
+                // Written this time: move it in (a rename replaces the name, never the
+                // content of a file the live site shares).
+                ensure_parent(&to).map_err(|e| err(rel, e))?;
+                if to.is_dir() {
+                    std::fs::remove_dir_all(&to).map_err(|e| err(rel, e))?;
+                }
+                std::fs::rename(self.dir.join(rel), &to).map_err(|e| err(rel, e))?;
+            } else if files.get(rel) != Some(&rec.content)
+                || live.get(rel).map(|r| &r.content) != Some(&rec.content)
+            {
+                ensure_parent(&to).map_err(|e| err(rel, e))?;
+                match std::fs::symlink_metadata(&to) {
+                    Ok(m) if m.is_dir() => std::fs::remove_dir_all(&to).map_err(|e| err(rel, e))?,
+                    Ok(_) => std::fs::remove_file(&to).map_err(|e| err(rel, e))?,
+                    Err(_) => {}
+                }
+                let from = self.output.join(rel);
+                std::fs::hard_link(&from, &to)
+                    .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+                    .map_err(|e| err(rel, e))?;
+            }
+        }
+        // Folders left empty by the files that are gone.
+        emptied.sort();
+        emptied.dedup();
+        for d in emptied.into_iter().rev() {
+            let mut d = Some(d);
+            while let Some(x) = d {
+                if x == dir || std::fs::remove_dir(&x).is_err() {
+                    break;
+                }
+                d = x.parent().map(Path::to_path_buf);
+            }
+        }
+        mark(dir, Some(digest))
     }
 
     /// Throws the staging folder away, leaving the output folder as it was.

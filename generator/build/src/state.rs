@@ -18,10 +18,62 @@ pub struct OutputRecord {
 }
 
 /// Every output of the last successful build.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BuildState {
     /// Output path → record.
     pub outputs: BTreeMap<String, OutputRecord>,
+    /// What the spare copy of the site (see [`crate::output::Spare`]) holds where it
+    /// differs from `outputs`: its record, or `None` where it lacks the path; `None`
+    /// when there is no spare. The spare is the site before, so this stays as small
+    /// as the last change.
+    #[serde(default)]
+    pub spare_delta: Option<BTreeMap<String, Option<OutputRecord>>>,
+}
+
+impl BuildState {
+    /// Every output the spare holds (none when there is no spare).
+    pub fn spare(&self) -> BTreeMap<String, OutputRecord> {
+        let Some(delta) = &self.spare_delta else {
+            return BTreeMap::new();
+        };
+        let mut s = self.outputs.clone();
+        for (path, r) in delta {
+            match r {
+                Some(r) => {
+                    s.insert(path.clone(), r.clone());
+                }
+                None => {
+                    s.remove(path);
+                }
+            }
+        }
+        s
+    }
+
+    /// Records that the spare holds `spare` (or that there is none).
+    pub fn set_spare(&mut self, spare: Option<&BTreeMap<String, OutputRecord>>) {
+        self.spare_delta = spare.filter(|s| !s.is_empty()).map(|spare| {
+            self.outputs
+                .keys()
+                .chain(spare.keys())
+                .filter(|p| self.outputs.get(*p) != spare.get(*p))
+                .map(|p| (p.clone(), spare.get(p).cloned()))
+                .collect()
+        });
+    }
+}
+
+/// The digest of a site: its paths and their contents. The output folder's marker
+/// carries it, so that a build trusts the state only when it describes that folder.
+pub fn digest(outputs: &BTreeMap<String, OutputRecord>) -> String {
+    let mut h = blake3::Hasher::new();
+    for (path, r) in outputs {
+        h.update(path.as_bytes());
+        h.update(b"\0");
+        h.update(r.content.as_bytes());
+        h.update(&r.size.to_le_bytes());
+    }
+    h.finalize().to_hex().to_string()
 }
 
 /// Where the state of a build into `output` is kept.
@@ -82,4 +134,39 @@ pub fn owns(previous: &BuildState, dir: &Path) -> bool {
         rd.flatten()
             .all(|e| tops.contains(e.file_name().to_string_lossy().as_ref()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(c: &str) -> OutputRecord {
+        OutputRecord {
+            key: "k".into(),
+            content: c.into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn can_keep_the_spare_as_the_difference_from_the_outputs() {
+        let mut s = BuildState::default();
+        s.outputs.insert("a".into(), rec("1"));
+        s.outputs.insert("b".into(), rec("2"));
+        s.outputs.insert("new".into(), rec("3"));
+        let mut spare = BTreeMap::new();
+        spare.insert("a".to_string(), rec("1"));
+        spare.insert("b".to_string(), rec("old"));
+        spare.insert("gone".to_string(), rec("4"));
+        s.set_spare(Some(&spare));
+        assert_eq!(
+            s.spare_delta.as_ref().unwrap().len(),
+            3,
+            "b, gone and new only"
+        );
+        assert_eq!(s.spare(), spare);
+        s.set_spare(None);
+        assert!(s.spare().is_empty());
+        assert_ne!(digest(&s.outputs), digest(&spare));
+    }
 }

@@ -194,13 +194,15 @@ pub fn parse_front_matter(
             return fm;
         }
     };
+    // Control characters come in raw or as escapes: only then are values searched.
+    let may_hold_control = crate::yaml::may_hold_control(yaml);
     let mut all_names: Vec<&str> = KNOWN_FIELDS.to_vec();
     all_names.extend_from_slice(taxonomies);
     for f in fields {
         let pos = f.value_pos;
         let v = &f.value;
         fm.positions.insert(f.key.clone(), pos);
-        if let Some(c) = json_control_char(v) {
+        if may_hold_control && let Some(c) = json_control_char(v) {
             diags.push(
                 Diagnostic::error(path, crate::yaml::control_char_message(&f.key, c))
                     .at(pos.line, pos.column),

@@ -75,8 +75,6 @@ impl SourcePage {
 pub struct Project {
     /// The project folder.
     pub root: PathBuf,
-    /// The reader of its files (every source is read through it).
-    pub sources: Arc<Sources>,
     /// `marque.yaml`.
     pub config: Config,
     /// blake3 of `marque.yaml`.
@@ -688,10 +686,15 @@ pub fn reload_project(
         .collect();
     let mut diags = Diagnostics::new();
     let mut pages = prev.pages.clone();
+    // A fresh reader: a folder checked before may have become a link since.
+    let src = match Sources::new(root) {
+        Ok(s) => s,
+        Err(_) => return load_project(root, opts),
+    };
     for (lang, rel, path) in targets {
         pages.retain(|p| !(p.lang == lang && p.rel == rel));
         if std::fs::symlink_metadata(root.join(&path)).is_ok() {
-            let (p, d) = load_source(&prev.sources, &lang, &rel, &path, &tax_names);
+            let (p, d) = load_source(&src, &lang, &rel, &path, &tax_names);
             diags.extend(d);
             pages.extend(published(p, opts));
         }
@@ -725,7 +728,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         ));
     };
     let src = match Sources::new(root) {
-        Ok(s) => Arc::new(s),
+        Ok(s) => s,
         Err(_) => {
             no_project(&mut diags);
             return Err(diags);
@@ -881,7 +884,6 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         .unwrap_or_else(|| default_language.clone());
     Ok(Project {
         root: root.to_path_buf(),
-        sources: src,
         config_hash: *blake3::hash(config_text.as_bytes()).as_bytes(),
         config,
         languages,
