@@ -216,9 +216,13 @@ fn graticule(from: f64, to: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// `43.3° N`, `5° W`: a graticule line's label.
+/// `43.3° N`, `5° W`, `0°`: a graticule line's label.
 fn degrees(deg: f64, step: f64, positive: &str, negative: &str) -> String {
-    let side = if deg < -1e-9 { negative } else { positive };
+    if deg.abs() < 1e-9 {
+        // The equator and the prime meridian are on neither side.
+        return "0°".into();
+    }
+    let side = if deg < 0.0 { negative } else { positive };
     let digits = if step < 1.0 { 1 } else { 0 };
     format!("{:.*}° {side}", digits, deg.abs())
 }

@@ -1298,6 +1298,21 @@ fn slow_clients_cannot_starve_the_server() {
             start.elapsed()
         );
     }
+    // Three hundred live-reload streams (more than the server keeps) do not lock it
+    // either.
+    let mut streams = Vec::new();
+    for _ in 0..300 {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        let _ = c.write_all(b"GET /__marque/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        streams.push(c);
+    }
+    let start = Instant::now();
+    assert_eq!(get(s.port, "/").0, 200);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
     // A half-sent request is closed after the header timeout (10 s).
     let mut c = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
     c.write_all(b"GET / HTTP/1.1\r\n").unwrap();

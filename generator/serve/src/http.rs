@@ -191,7 +191,8 @@ async fn events(
 /// closed (slow or stalled clients hold no connection longer).
 pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Open connections at most; past this, the connection idle the longest is closed to
-/// make room, so that slow clients cannot starve the others.
+/// make room (a live-reload stream only when there is nothing else), so that slow
+/// clients cannot starve the others.
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// What the server knows of one open connection.
@@ -224,13 +225,20 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router) {
         };
         if let Ok(mut map) = conns.lock()
             && map.len() >= MAX_CONNECTIONS
-            && let Some((&id, _)) = map
-                .iter()
-                .filter(|(_, c)| !c.events)
-                .min_by_key(|(_, c)| c.active)
-            && let Some(c) = map.remove(&id)
         {
-            c.stop.abort();
+            // The connection idle the longest makes room; live-reload streams only when
+            // nothing else is open (a browser's EventSource connects again by itself).
+            let oldest = |events: bool| {
+                map.iter()
+                    .filter(|(_, c)| c.events == events)
+                    .min_by_key(|(_, c)| c.active)
+                    .map(|(&id, _)| id)
+            };
+            if let Some(id) = oldest(false).or_else(|| oldest(true))
+                && let Some(c) = map.remove(&id)
+            {
+                c.stop.abort();
+            }
         }
         next_id += 1;
         let id = next_id;
