@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use marque_kit::base64;
 
 /// The project the catalogue attacks: the basic fixture's pages, the bundled brand and
 /// one bundled kit (a cold build takes about a second and a half).
@@ -468,23 +469,6 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Grayscale);
         drop(enc.write_header().unwrap());
-    }
-    out
-}
-
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                T[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
     }
     out
 }
@@ -1193,17 +1177,24 @@ fn get(port: u16, path: &str) -> (u16, String) {
     (status, t)
 }
 
-/// Waits until the server's log holds `what` `count` times.
-fn wait_log(s: &Serving, what: &str, count: usize) {
+/// Waits (a minute at most) until `done` says so; the server's log tells why not.
+fn wait_until(s: &Serving, what: &str, done: impl Fn() -> bool) {
     let start = Instant::now();
-    while s.log.lock().unwrap().matches(what).count() < count {
+    while !done() {
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "no {what:?} in:\n{}",
+            "no {what} in a minute:\n{}",
             s.log.lock().unwrap()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Waits until the server's log holds `what` `count` times.
+fn wait_log(s: &Serving, what: &str, count: usize) {
+    wait_until(s, &format!("{what:?}"), || {
+        s.log.lock().unwrap().matches(what).count() >= count
+    });
 }
 
 #[test]
@@ -1253,15 +1244,9 @@ fn serve_keeps_the_last_good_site_after_any_failure_and_rebuilds_on_the_next_sav
         "narrative/fr/about.md",
         &format!("{about}\nRéparé.\n"),
     );
-    let start = Instant::now();
-    while !get(s.port, "/about/").1.contains("Réparé") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{}",
-            s.log.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(&s, "rebuild of the fix", || {
+        get(s.port, "/about/").1.contains("Réparé")
+    });
 }
 
 #[test]

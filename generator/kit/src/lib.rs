@@ -348,7 +348,8 @@ pub fn load_logo(
     }
 }
 
-fn base64(data: &[u8]) -> String {
+/// Standard base64 (with padding), for pictures embedded as `data:` URLs.
+pub fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
     for c in data.chunks(3) {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use marque_assets::svg::{self, Fonts};
+use marque_kit::base64;
 use proptest::prelude::*;
 
 fn fonts() -> Fonts {
@@ -29,23 +30,6 @@ fn png_bytes(w: u32, h: u32, keep: usize) -> Vec<u8> {
     }
     if keep > 0 && keep < out.len() {
         out.truncate(keep);
-    }
-    out
-}
-
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                T[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
     }
     out
 }
