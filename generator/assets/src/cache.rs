@@ -70,6 +70,10 @@ impl DerivedCache {
             // A cache that cannot be written only costs time on the next build.
             let _ = std::fs::create_dir_all(dir);
             let tmp = dir.join(format!("{key}.tmp{}", std::process::id()));
+            // Never write through a link someone put in the cache.
+            if std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_symlink()) {
+                let _ = std::fs::remove_file(&tmp);
+            }
             if std::fs::write(&tmp, &*bytes).is_ok() {
                 let _ = std::fs::rename(&tmp, dir.join(key));
             }

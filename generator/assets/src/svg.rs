@@ -143,14 +143,32 @@ pub fn check_shape(text: &str) -> Result<(), SvgError> {
         } else if rest.starts_with(b"<?") {
             i = skip_to(b"?>");
         } else if rest.starts_with(b"<!") {
-            // A DTD: skip to its end, over its internal subset.
+            // A DTD: skip to its end, over its internal subset and its quoted values.
+            // An entity whose value holds markup would add elements this scan does not
+            // see: drawings never need one.
+            let start = i;
             let mut j = i + 2;
             let mut bracket = 0i32;
-            while j < b.len() && !(b[j] == b'>' && bracket <= 0) {
-                match b[j] {
-                    b'[' => bracket += 1,
-                    b']' => bracket -= 1,
-                    _ => {}
+            let mut quote = 0u8;
+            while j < b.len() {
+                let c = b[j];
+                if quote != 0 {
+                    if c == quote {
+                        quote = 0;
+                    } else if c == b'<' {
+                        return too(
+                            "the SVG declares an entity that holds elements: write the elements out instead".into(),
+                            start,
+                        );
+                    }
+                } else {
+                    match c {
+                        b'"' | b'\'' => quote = c,
+                        b'[' => bracket += 1,
+                        b']' => bracket -= 1,
+                        b'>' if bracket <= 0 => break,
+                        _ => {}
+                    }
                 }
                 j += 1;
             }
@@ -200,6 +218,29 @@ pub fn check_shape(text: &str) -> Result<(), SvgError> {
     Ok(())
 }
 
+/// Refuses a parsed document nested deeper than [`marque_project::limits::SVG_DEPTH`]
+/// (measured without recursion), before anything walks it recursively.
+fn check_depth(doc: &roxmltree::Document) -> Result<(), SvgError> {
+    let limit = marque_project::limits::SVG_DEPTH;
+    // Nodes come parents first: each one's depth is its parent's plus one.
+    let mut depth = vec![0usize; doc.descendants().count() + 1];
+    for n in doc.descendants() {
+        let d = n.parent().map_or(0, |p| depth[p.id().get_usize()]) + usize::from(n.is_element());
+        depth[n.id().get_usize()] = d;
+        if d > limit {
+            let p = doc.text_pos_at(n.range().start);
+            return Err(SvgError {
+                message: format!(
+                    "the SVG nests its elements more than {limit} deep: flatten its groups"
+                ),
+                line: p.row as usize,
+                column: p.col as usize,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Parses `text` as XML and writes it back without scripts, `foreignObject`, event
 /// handler attributes, references to other files or sites, and editor metadata in other
 /// namespaces. Fails when the text is not an SVG document.
@@ -217,6 +258,7 @@ pub fn sanitize(text: &str) -> Result<Sanitized, SvgError> {
             column: p.col as usize,
         }
     })?;
+    check_depth(&doc)?;
     let root = doc.root_element();
     if root.tag_name().name() != "svg" || root.tag_name().namespace() != Some(SVG_NS) {
         let p = doc.text_pos_at(root.range().start);
@@ -568,6 +610,17 @@ impl Fonts {
 /// a reference to a file is an error (nothing is read from disk).
 pub fn parse(svg: &str, fonts: &Fonts) -> Result<usvg::Tree, SvgError> {
     check_shape(svg)?;
+    // usvg walks the tree recursively: its depth is measured first, on the parse the
+    // usvg parser will make (entities expanded).
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: marque_project::limits::SVG_NODES * 2,
+    };
+    if let Ok(doc) = roxmltree::Document::parse_with_options(svg, opts) {
+        check_depth(&doc)?;
+    }
+    // All the pictures of one drawing together stay within the size of one.
+    let pixels = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let problem: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let (p1, p2) = (problem.clone(), problem.clone());
     let flag = move |p: &std::sync::Mutex<Option<String>>, msg: String| {
@@ -578,6 +631,22 @@ pub fn parse(svg: &str, fonts: &Fonts) -> Result<usvg::Tree, SvgError> {
     let resolver = usvg::ImageHrefResolver {
         resolve_data: Box::new(
             move |_mime, data: Arc<Vec<u8>>, _opts| match crate::raster::inspect(&data) {
+                Ok(info)
+                    if pixels.fetch_add(
+                        info.width as u64 * info.height as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    ) + info.width as u64 * info.height as u64
+                        > marque_project::limits::IMAGE_PIXELS =>
+                {
+                    flag(
+                        &p1,
+                        format!(
+                            "the pictures embedded in the SVG add up to more than {} megapixels: make them smaller",
+                            marque_project::limits::IMAGE_PIXELS / 1_000_000
+                        ),
+                    );
+                    None
+                }
                 Ok(info) => Some(match info.format {
                     "PNG" => usvg::ImageKind::PNG(data),
                     "JPEG" => usvg::ImageKind::JPEG(data),
@@ -1092,6 +1161,36 @@ mod tests {
                 .iter()
                 .any(|r| r.contains("'onload' event handler on <svg>"))
         );
+    }
+
+    #[test]
+    fn rejects_deep_nesting_however_it_is_written() {
+        let deep = |head: &str, depth: usize| {
+            format!(
+                r#"{head}<svg xmlns="http://www.w3.org/2000/svg">{}{}</svg>"#,
+                "<g>".repeat(depth),
+                "</g>".repeat(depth)
+            )
+        };
+        // A bracket inside a quoted entity value once hid the rest of the file from
+        // the quick scan; the parsed tree is measured as well.
+        for head in [
+            "",
+            r#"<!DOCTYPE svg [<!ENTITY x "[">]>"#,
+            "<!-- [ -->",
+            "<?pi [ ?>",
+        ] {
+            let e = sanitize(&deep(head, 3000)).unwrap_err();
+            assert!(e.message.contains("deep"), "{head}: {e:?}");
+        }
+        // Elements hidden in an entity.
+        let inner = "<g>".repeat(300) + &"</g>".repeat(300);
+        let text = format!(
+            r#"<!DOCTYPE svg [<!ENTITY d "{inner}">]><svg xmlns="http://www.w3.org/2000/svg">&d;</svg>"#
+        );
+        let e = sanitize(&text).unwrap_err();
+        assert!(e.message.contains("entity that holds elements"), "{e:?}");
+        assert!(sanitize(&deep("", 200)).is_ok());
     }
 
     #[test]

@@ -286,15 +286,21 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
     let out = output
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| root.join("output-kits").join(id));
-    let out = crate::output::check_output(root, &out, "output-kits/<id>/", force, &|_| false)
-        .map_err(|e| {
-            let flag = if output.is_some() {
-                "--output"
-            } else {
-                "output-kits"
-            };
-            one(std::path::Path::new(flag), e)
-        })?;
+    let request = crate::output::OutputRequest {
+        root,
+        output: &out,
+        default: "output-kits/<id>/",
+        inside: output.is_none(),
+        force,
+    };
+    let out = crate::output::check_output(&request, &|_| false).map_err(|e| {
+        let flag = if output.is_some() {
+            "--output"
+        } else {
+            "output-kits"
+        };
+        one(std::path::Path::new(flag), e)
+    })?;
     let _lock =
         crate::lock::ProjectLock::acquire(root, "kit", on_wait).map_err(|e| one(root, e))?;
     for note in crate::output::clean_debris(&out) {

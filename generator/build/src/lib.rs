@@ -535,15 +535,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let state_path = state::state_path(&root, &output);
     let mut previous = BuildState::load(&state_path);
     let owned = |dir: &Path| state::owns(&previous, dir);
-    let output =
-        output::check_output(&root, &output, "output/", opts.force, &owned).map_err(|e| {
-            let flag = if opts.output.is_some() {
-                "--output"
-            } else {
-                "output"
-            };
-            one(Path::new(flag), e)
-        })?;
+    let output = output::check_output(
+        &output::OutputRequest {
+            root: &root,
+            output: &output,
+            default: "output/",
+            inside: opts.output.is_none(),
+            force: opts.force,
+        },
+        &owned,
+    )
+    .map_err(|e| {
+        let flag = if opts.output.is_some() {
+            "--output"
+        } else {
+            "output"
+        };
+        one(Path::new(flag), e)
+    })?;
     let _lock =
         lock::ProjectLock::acquire(&root, "build", &opts.on_wait).map_err(|e| one(&root, e))?;
     let mut warnings = Diagnostics::new();

@@ -5,13 +5,19 @@
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-/// The project's cache folder, `<root>/.marque-cache`, refused when it or its
-/// `derived/` folder is a link (marque writes and prunes there, and must not write
-/// outside the project).
+/// The project's cache folder, `<root>/.marque-cache`, refused when it or a folder
+/// marque writes in below it (`derived/`, `spare/` and each spare) is a link: marque
+/// writes, prunes and removes there, and must not do so outside the project.
 pub fn cache_dir(root: &Path) -> Result<PathBuf, String> {
     let dir = root.join(".marque-cache");
-    for d in [dir.clone(), dir.join("derived")] {
-        if std::fs::symlink_metadata(&d).is_ok_and(|m| m.file_type().is_symlink()) {
+    let mut check = vec![dir.clone(), dir.join("derived"), dir.join("spare")];
+    if let Ok(rd) = std::fs::read_dir(dir.join("spare"))
+        && !is_link(&dir.join("spare"))
+    {
+        check.extend(rd.flatten().map(|e| e.path()));
+    }
+    for d in check {
+        if is_link(&d) {
             return Err(format!(
                 "{} is a symbolic link: marque keeps its cache inside the project and removes files from it; remove the link",
                 d.strip_prefix(root).unwrap_or(&d).display()
@@ -19,6 +25,18 @@ pub fn cache_dir(root: &Path) -> Result<PathBuf, String> {
         }
     }
     Ok(dir)
+}
+
+fn is_link(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Makes sure that writing at `path` writes a file of the cache, not through a link
+/// someone put there (the link itself is removed, never what it points to).
+pub fn unlink_if_link(path: &Path) {
+    if is_link(path) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// A held lock; released when dropped (or when the process ends, however it ends).
@@ -34,6 +52,7 @@ impl ProjectLock {
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join("lock");
+        unlink_if_link(&path);
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)

@@ -10,12 +10,12 @@
 //!   the old site or the new one, never a mix, and the next build removes what a dead
 //!   build left ([`clean_debris`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::state::OutputRecord;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
 
 /// The file that marks a folder as marque's own.
 pub const MARKER: &str = ".marque-output";
@@ -68,16 +68,26 @@ pub fn real_path(p: &Path) -> std::io::Result<PathBuf> {
     Ok(out)
 }
 
+/// The text of `dir`'s marker: a plain file (not a link or a pipe) of a few lines.
+fn marker_text(dir: &Path) -> Option<String> {
+    let path = dir.join(MARKER);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 4096 {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
 /// True when `dir` is a folder marque made (it holds the marker).
 pub fn is_marked(dir: &Path) -> bool {
-    dir.join(MARKER).is_file()
+    marker_text(dir).is_some()
 }
 
 /// The digest of the site a folder holds, as its marker says (written by the build
 /// that made it, in the same atomic step as the site).
 pub fn marked_digest(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
-    text.lines()
+    marker_text(dir)?
+        .lines()
         .find_map(|l| l.strip_prefix("site: "))
         .map(str::to_string)
 }
@@ -94,16 +104,32 @@ fn mark(dir: &Path, digest: Option<&str>) -> Result<(), String> {
     std::fs::write(&path, text).map_err(|e| format!("cannot write in {}: {e}", dir.display()))
 }
 
-/// Checks that a build of the project at `root` may replace `output`, and returns the
-/// output's absolute path. `owned` says whether marque's own records show it built
-/// there (the build state), for folders made before the marker existed.
-pub fn check_output(
-    root: &Path,
-    output: &Path,
-    default: &str,
-    force: bool,
-    owned: &dyn Fn(&Path) -> bool,
-) -> Result<PathBuf, String> {
+/// Where an output goes and what may be replaced there.
+pub struct OutputRequest<'a> {
+    /// The project folder.
+    pub root: &'a Path,
+    /// The output folder.
+    pub output: &'a Path,
+    /// The default output, for messages (`output/`).
+    pub default: &'a str,
+    /// The output is the default one, inside the project: it must stay there (a link
+    /// on the way may not lead it elsewhere).
+    pub inside: bool,
+    /// `--force`: replace a folder marque did not make.
+    pub force: bool,
+}
+
+/// Checks that a build of the project at `req.root` may replace `req.output`, and
+/// returns the output's absolute path. `owned` says whether marque's own records show
+/// it built there (the build state), for folders made before the marker existed.
+pub fn check_output(req: &OutputRequest, owned: &dyn Fn(&Path) -> bool) -> Result<PathBuf, String> {
+    let OutputRequest {
+        root,
+        output,
+        default,
+        inside,
+        force,
+    } = *req;
     let shown = output.display();
     let real_root = root
         .canonicalize()
@@ -119,12 +145,23 @@ pub fn check_output(
             "the output folder '{shown}' holds the project folder: marque replaces its output folder whole, sources included; choose a folder outside the sources (the default is {default})"
         ));
     }
+    if inside && !real_out.starts_with(&real_root) {
+        return Err(format!(
+            "the output folder '{shown}' leads out of the project through a link (to {}): remove the link, or name the folder with --output",
+            real_out.display()
+        ));
+    }
     for d in SOURCE_DIRS {
         let src = root.join(d);
         let real_src = src.canonicalize().unwrap_or_else(|_| real_root.join(d));
         if real_out.starts_with(&real_src) {
             return Err(format!(
                 "the output folder '{shown}' lies inside {d}/, which holds the project's sources or marque's state: choose a folder outside brand/, narrative/, kits/, themes/, .marque-cache/ and .git/ (the default is {default})"
+            ));
+        }
+        if real_src.starts_with(&real_out) {
+            return Err(format!(
+                "the output folder '{shown}' holds {d}/, which a link leads to: marque replaces its output folder whole, sources included; choose another one (the default is {default})"
             ));
         }
     }
@@ -178,7 +215,15 @@ pub fn clean_debris(output: &Path) -> Vec<String> {
     let (Some(parent), Some(name)) = (output.parent(), output.file_name()) else {
         return done;
     };
-    let prefix = format!(".{}.marque-", name.to_string_lossy());
+    let name = name.to_string_lossy();
+    // Exactly `.<name>.marque-staging-<pid>` or `.<name>.marque-old-<pid>`: the debris of
+    // this output, not of another whose name starts the same way.
+    let is_debris = |n: &str| {
+        ["staging", "old"].iter().any(|kind| {
+            n.strip_prefix(&format!(".{name}.marque-{kind}-"))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
     let Ok(rd) = std::fs::read_dir(parent) else {
         return done;
     };
@@ -187,7 +232,7 @@ pub fn clean_debris(output: &Path) -> Vec<String> {
         .map(|e| e.path())
         .filter(|p| {
             p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+                .is_some_and(|n| is_debris(&n.to_string_lossy()))
         })
         .collect();
     found.sort();
@@ -268,14 +313,18 @@ fn swap(staged: &Path, target: &Path, old: &Path) -> Result<bool, String> {
 pub struct Spare {
     /// Its folder (`.marque-cache/spare/<output>`).
     pub dir: PathBuf,
-    /// What it holds (path → content hash), when its marker shows it is whole.
+    /// What it holds by the records (path → content hash), when its marker shows it
+    /// is whole and it holds no link.
     pub files: Option<BTreeMap<String, String>>,
+    /// The files really there, with their sizes.
+    pub present: HashMap<String, u64>,
 }
 
 impl Spare {
     /// The spare of `output` in the cache `cache`, when both are on one file system;
     /// `recorded` is what the build state says it holds. A spare that is not whole
-    /// (a build died while updating it) is removed.
+    /// (a build died while updating it) or that holds a link is removed; a folder at
+    /// its place that marque did not make is left alone and not used.
     pub fn find(
         cache: &Path,
         output: &Path,
@@ -295,21 +344,54 @@ impl Spare {
         }
         #[cfg(not(unix))]
         return None;
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if !m.is_dir() => return None,
+            Ok(_) if !is_marked(&dir) => return None,
+            _ => {}
+        }
         let whole = !recorded.is_empty()
             && marked_digest(&dir).is_some_and(|d| d == crate::state::digest(recorded));
-        if !whole && is_marked(&dir) {
+        let present = if whole { plain_files(&dir) } else { None };
+        if present.is_none() && is_marked(&dir) {
             let _ = std::fs::remove_dir_all(&dir);
         }
         Some(Spare {
-            files: whole.then(|| {
+            files: present.is_some().then(|| {
                 recorded
                     .iter()
                     .map(|(k, r)| (k.clone(), r.content.clone()))
                     .collect()
             }),
+            present: present.unwrap_or_default(),
             dir,
         })
     }
+}
+
+/// Every file under `dir` with its size, or `None` when anything there is a link or
+/// neither a file nor a folder.
+fn plain_files(dir: &Path) -> Option<HashMap<String, u64>> {
+    let mut out = HashMap::new();
+    for e in walkdir::WalkDir::new(dir).min_depth(1) {
+        let e = e.ok()?;
+        let ft = e.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if !ft.is_file() {
+            return None;
+        }
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel != MARKER {
+            out.insert(rel, e.metadata().ok()?.len());
+        }
+    }
+    Some(out)
 }
 
 /// What a build's commit did with the folders.
@@ -331,6 +413,8 @@ pub struct Staging {
     /// Files of the previous output to keep, linked in at commit.
     kept: Mutex<Vec<String>>,
     written: AtomicBool,
+    /// Folders of the output found to be real folders (not links), by path.
+    real_dirs: RwLock<HashSet<String>>,
 }
 
 impl Staging {
@@ -354,6 +438,7 @@ impl Staging {
             output: output.to_path_buf(),
             kept: Mutex::new(Vec::new()),
             written: AtomicBool::new(false),
+            real_dirs: RwLock::new(HashSet::new()),
         })
     }
 
@@ -381,11 +466,34 @@ impl Staging {
     /// Keeps the previous output file `rel` when it is there with `size` bytes (it is
     /// linked into the new folder at commit). False when it must be written.
     pub fn reuse(&self, rel: &str, size: u64) -> bool {
+        if !self.real_folders(rel) {
+            return false;
+        }
         match std::fs::symlink_metadata(self.output.join(rel)) {
             Ok(m) if m.is_file() && m.len() == size => {}
             _ => return false,
         }
         self.keep(rel);
+        true
+    }
+
+    /// True when every folder on the way to `rel` in the output is a real folder: a
+    /// link put in the output must not make a build link or copy what it points to.
+    fn real_folders(&self, rel: &str) -> bool {
+        for (i, _) in rel.match_indices('/') {
+            let dir = &rel[..i];
+            if self.real_dirs.read().is_ok_and(|d| d.contains(dir)) {
+                continue;
+            }
+            match std::fs::symlink_metadata(self.output.join(dir)) {
+                Ok(m) if m.is_dir() => {
+                    if let Ok(mut d) = self.real_dirs.write() {
+                        d.insert(dir.to_string());
+                    }
+                }
+                _ => return false,
+            }
+        }
         true
     }
 
@@ -480,10 +588,11 @@ impl Staging {
                 Some(Spare {
                     dir,
                     files: Some(files),
+                    present,
                 }),
                 Some(live),
             ) if exists => self
-                .update_spare(dir, files, live, next, &digest)
+                .update_spare(dir, files, present, live, next, &digest)
                 .map(|()| dir.clone()),
             _ => self
                 .link_kept()
@@ -493,7 +602,7 @@ impl Staging {
         let new_tree = match result {
             Ok(t) => t,
             Err(e) => {
-                if let Some(s) = &spare {
+                if let Some(s) = spare.as_ref().filter(|s| is_marked(&s.dir)) {
                     let _ = std::fs::remove_dir_all(&s.dir);
                 }
                 self.discard();
@@ -521,7 +630,9 @@ impl Staging {
                     == Some(crate::state::digest(live).as_str()) =>
             {
                 new_tree == s.dir || {
-                    let _ = std::fs::remove_dir_all(&s.dir);
+                    if is_marked(&s.dir) {
+                        let _ = std::fs::remove_dir_all(&s.dir);
+                    }
                     std::fs::rename(&new_tree, &s.dir).is_ok()
                 }
             }
@@ -543,6 +654,7 @@ impl Staging {
         &self,
         dir: &Path,
         files: &BTreeMap<String, String>,
+        present: &HashMap<String, u64>,
         live: &BTreeMap<String, OutputRecord>,
         next: &BTreeMap<String, OutputRecord>,
         digest: &str,
@@ -552,7 +664,8 @@ impl Staging {
         mark(dir, None)?;
         let err = |rel: &str, e: std::io::Error| format!("cannot update {rel}: {e}");
         let mut emptied: Vec<PathBuf> = Vec::new();
-        for rel in files.keys().filter(|k| !next.contains_key(*k)) {
+        // What is there and is not in the new site: gone since, or put there by hand.
+        for rel in present.keys().filter(|k| !next.contains_key(*k)) {
             let p = dir.join(rel);
             let _ = std::fs::remove_file(&p);
             emptied.extend(p.parent().map(Path::to_path_buf));
@@ -585,6 +698,7 @@ impl Staging {
                 }
                 std::fs::rename(self.dir.join(rel), &to).map_err(|e| err(rel, e))?;
             } else if files.get(rel) != Some(&rec.content)
+                || present.get(rel) != Some(&rec.size)
                 || live.get(rel).map(|r| &r.content) != Some(&rec.content)
             {
                 ensure_parent(&to).map_err(|e| err(rel, e))?;
@@ -628,6 +742,19 @@ mod tests {
         false
     }
 
+    fn check(root: &Path, out: &Path, force: bool) -> Result<PathBuf, String> {
+        check_output(
+            &OutputRequest {
+                root,
+                output: out,
+                default: "output/",
+                inside: false,
+                force,
+            },
+            &never,
+        )
+    }
+
     #[test]
     fn refuses_outputs_that_overlap_the_sources() {
         let dir = tempfile::tempdir().unwrap();
@@ -648,10 +775,10 @@ mod tests {
             (root.join("narrative/../brand/new"), "lies inside brand/"),
             (root.join("marque.yaml"), "is not a folder"),
         ] {
-            let e = check_output(&root, &out, "output/", true, &never).unwrap_err();
+            let e = check(&root, &out, true).unwrap_err();
             assert!(e.contains(want), "{}: {e}", out.display());
         }
-        assert!(check_output(&root, &root.join("output"), "output/", false, &never).is_ok());
+        assert!(check(&root, &root.join("output"), false).is_ok());
     }
 
     #[test]
@@ -661,22 +788,63 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let out = dir.path().join("site");
         std::fs::create_dir_all(&out).unwrap();
-        assert!(
-            check_output(&root, &out, "output/", false, &never).is_ok(),
-            "empty"
-        );
+        assert!(check(&root, &out, false).is_ok(), "empty");
         std::fs::write(out.join("notes.txt"), "mine").unwrap();
-        let e = check_output(&root, &out, "output/", false, &never).unwrap_err();
+        let e = check(&root, &out, false).unwrap_err();
         assert!(e.contains("marque did not make it"), "{e}");
-        assert!(
-            check_output(&root, &out, "output/", true, &never).is_ok(),
-            "--force"
-        );
+        assert!(check(&root, &out, true).is_ok(), "--force");
         std::fs::write(out.join(MARKER), "").unwrap();
+        assert!(check(&root, &out, false).is_ok(), "marked");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_reuses_a_file_reached_through_a_link_in_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "canary").unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(out.join("real")).unwrap();
+        std::fs::write(out.join("real/a.txt"), "one").unwrap();
+        std::os::unix::fs::symlink(outside.path(), out.join("x")).unwrap();
+        let s = Staging::create(&out).unwrap();
+        assert!(s.reuse("real/a.txt", 3));
+        assert!(!s.reuse("x/secret", 6), "a folder that is a link");
+        s.discard();
+    }
+
+    #[test]
+    fn removes_only_its_own_debris() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        for name in [
+            ".site.marque-staging-999999999",
+            ".site.marque-old-999999999",
+            ".site.marque-foo.marque-old-999999999",
+            ".site.marque-staging-x",
+        ] {
+            std::fs::create_dir_all(dir.path().join(name)).unwrap();
+            std::fs::write(dir.path().join(name).join(MARKER), "").unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join(".site.marque-staging-999999998")).unwrap();
+        let done = clean_debris(&out);
+        assert_eq!(done.len(), 2, "{done:?}");
+        // The old site was put back (the output was missing), the staging removed.
+        assert!(out.is_dir());
+        let left: std::collections::BTreeSet<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert!(
-            check_output(&root, &out, "output/", false, &never).is_ok(),
-            "marked"
+            left.contains(".site.marque-foo.marque-old-999999999"),
+            "{left:?}"
         );
+        assert!(left.contains(".site.marque-staging-x"));
+        assert!(
+            left.contains(".site.marque-staging-999999998"),
+            "unmarked: kept"
+        );
+        assert!(!left.contains(".site.marque-staging-999999999"));
     }
 
     #[test]

@@ -85,9 +85,17 @@ pub fn state_path(root: &Path, output: &Path) -> PathBuf {
 }
 
 impl BuildState {
-    /// Reads the state; an absent or unreadable state is an empty one.
+    /// Reads the state; an absent or unreadable state is an empty one, and so is one
+    /// whose paths are not plain paths inside the output (a state is only a cache, and
+    /// one put there by someone else must not make a build touch other places).
     pub fn load(path: &Path) -> BuildState {
-        load_json(path).unwrap_or_default()
+        let state: BuildState = load_json(path).unwrap_or_default();
+        let plain = state.outputs.keys().all(|k| plain_path(k))
+            && state
+                .spare_delta
+                .as_ref()
+                .is_none_or(|d| d.keys().all(|k| plain_path(k)));
+        if plain { state } else { BuildState::default() }
     }
 
     /// Writes the state; failing to write only costs speed next time.
@@ -96,8 +104,21 @@ impl BuildState {
     }
 }
 
-/// Reads a cache file; `None` when it is absent or unreadable (a cache is never needed).
+/// True for a path made of plain names (`a/b/index.html`): not absolute, no `.` or
+/// `..`, no empty part, no backslash or NUL.
+pub fn plain_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.contains(['\\', '\0'])
+        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// Reads a cache file; `None` when it is absent, unreadable, not a plain file (a link,
+/// a pipe) or larger than any cache marque writes (a cache is never needed).
 pub fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 30 {
+        return None;
+    }
     let bytes = std::fs::read(path).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
@@ -108,6 +129,7 @@ pub fn save_json<T: Serialize>(path: &Path, value: &T) {
         let _ = std::fs::create_dir_all(dir);
     }
     let tmp = path.with_extension("tmp");
+    crate::lock::unlink_if_link(&tmp);
     let written = std::fs::File::create(&tmp).ok().is_some_and(|f| {
         let mut w = std::io::BufWriter::new(f);
         serde_json::to_writer(&mut w, value).is_ok() && std::io::Write::flush(&mut w).is_ok()
@@ -168,5 +190,19 @@ mod tests {
         s.set_spare(None);
         assert!(s.spare().is_empty());
         assert_ne!(digest(&s.outputs), digest(&spare));
+    }
+
+    #[test]
+    fn rejects_a_state_whose_paths_leave_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b"] {
+            let mut s = BuildState::default();
+            s.outputs.insert("index.html".into(), rec("1"));
+            s.outputs.insert(bad.into(), rec("2"));
+            let p = dir.path().join("state.json");
+            s.save(&p);
+            assert!(BuildState::load(&p).outputs.is_empty(), "{bad}");
+        }
+        assert!(plain_path("en/news/index.html"));
     }
 }

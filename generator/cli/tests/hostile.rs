@@ -307,6 +307,108 @@ fn a_kit_in_one_language_replaces_only_that_language() {
     assert_eq!(names, ["kit"], "nothing left beside the kit folder");
 }
 
+#[cfg(unix)]
+#[test]
+fn links_that_move_an_output_or_the_cache_elsewhere_are_refused() {
+    let p = project();
+    let root = p.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = elsewhere.path();
+    // The kit's default folder, moved out of the project by a link.
+    std::fs::create_dir_all(other.join("site/paris-2024")).unwrap();
+    std::fs::write(other.join("site/paris-2024/.marque-output"), "").unwrap();
+    std::fs::write(other.join("site/paris-2024/keep.txt"), "mine").unwrap();
+    link(&other.join("site"), &root.join("output-kits"));
+    fails(
+        root,
+        &["kit", "paris-2024", "--lang", "fr"],
+        &[
+            "output-kits: error: ",
+            "leads out of the project through a link",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(other.join("site/paris-2024/keep.txt")).unwrap(),
+        b"mine"
+    );
+    std::fs::remove_file(root.join("output-kits")).unwrap();
+    // An output that holds a source folder a link leads to.
+    std::fs::create_dir_all(other.join("vendor")).unwrap();
+    let themes = root.join("themes");
+    std::fs::rename(&themes, other.join("vendor/themes")).unwrap();
+    link(&other.join("vendor/themes"), &themes);
+    let vendor = other.join("vendor");
+    fails(
+        root,
+        &["build", "--force", "--output", vendor.to_str().unwrap()],
+        &["holds themes/"],
+    );
+    assert!(
+        other
+            .join("vendor/themes/default/templates/base.html")
+            .is_file()
+    );
+    std::fs::remove_file(&themes).unwrap();
+    std::fs::rename(other.join("vendor/themes"), &themes).unwrap();
+    // Links in the cache: the files they lead to are never written, emptied or removed.
+    succeeds(root, &["build", "--quiet"]);
+    std::fs::write(other.join("bashrc"), "mine").unwrap();
+    for name in ["lock", "markdown.tmp"] {
+        link(
+            &other.join("bashrc"),
+            &root.join(".marque-cache").join(name),
+        );
+    }
+    edit(
+        root,
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Six personnes.",
+    );
+    succeeds(root, &["build", "--quiet"]);
+    assert_eq!(std::fs::read(other.join("bashrc")).unwrap(), b"mine");
+    std::fs::create_dir_all(other.join("spare")).unwrap();
+    std::fs::write(other.join("spare/precious.txt"), "mine").unwrap();
+    let spare = root.join(".marque-cache/spare");
+    std::fs::remove_dir_all(&spare).unwrap();
+    link(&other.join("spare"), &spare);
+    fails(
+        root,
+        &["build"],
+        &[".marque-cache/spare is a symbolic link"],
+    );
+    assert_eq!(
+        std::fs::read(other.join("spare/precious.txt")).unwrap(),
+        b"mine"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_where_a_file_should_be_is_an_error_not_a_wait() {
+    let p = project();
+    let root = p.path();
+    for file in ["brand/brand.yaml", "marque.yaml"] {
+        let path = root.join(file);
+        let saved = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .unwrap()
+                .success()
+        );
+        fails(
+            root,
+            &["build"],
+            &[&format!("{file}: error: this is not a plain file")],
+        );
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, saved).unwrap();
+    }
+}
+
 // 2. Nothing from outside the project reaches the site.
 
 #[cfg(unix)]
@@ -813,6 +915,40 @@ fn a_build_killed_by_a_signal_leaves_the_old_site_or_the_new_one() {
         );
     }
     let _ = seen_new;
+}
+
+/// The spare copy of the site (the one before) follows what is really in the output:
+/// a file removed by hand comes back, a file put there by hand goes, however many
+/// builds later.
+#[test]
+fn builds_after_hand_edits_to_the_output_equal_a_clean_build() {
+    let p = project();
+    let root = p.path();
+    let out = root.join("output");
+    succeeds(root, &["build", "--quiet"]);
+    std::fs::remove_file(out.join("about/index.html")).unwrap();
+    std::fs::write(out.join("stray.txt"), "by hand").unwrap();
+    for i in 0..4 {
+        edit(
+            root,
+            "narrative/fr/news/one.md",
+            "\n---\n",
+            &format!("\n---\nÉdition {i}.\n"),
+        );
+        succeeds(root, &["build", "--quiet"]);
+        let clean = tempfile::tempdir().unwrap();
+        let clean_out = clean.path().join("out");
+        succeeds(
+            root,
+            &["build", "--quiet", "--output", clean_out.to_str().unwrap()],
+        );
+        assert_eq!(
+            tree(&out).keys().collect::<Vec<_>>(),
+            tree(&clean_out).keys().collect::<Vec<_>>(),
+            "build {i}"
+        );
+        assert_eq!(tree(&out), tree(&clean_out), "build {i}");
+    }
 }
 
 #[test]

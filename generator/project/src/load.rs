@@ -736,7 +736,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     };
     let config_text = match src.read_text("marque.yaml", limits::YAML) {
         Ok(t) => t,
-        Err(ReadError::Missing | ReadError::NotAFile) => {
+        Err(ReadError::Missing) => {
             no_project(&mut diags);
             return Err(diags);
         }

@@ -61,7 +61,9 @@ impl ReadError {
                 human_size(limit.bytes),
                 limit.what
             ),
-            ReadError::NotAFile => "this is a folder, not a file".into(),
+            ReadError::NotAFile => {
+                "this is not a plain file (a folder, a pipe or a device): marque reads files".into()
+            }
             ReadError::NotUtf8 { .. } => {
                 "the file is not UTF-8 text: save it as UTF-8 (an editor's \"encoding\" setting)"
                     .into()
@@ -384,6 +386,13 @@ impl Sources {
 /// Reads at most `limit` bytes of the file at `abs` (any path: the partner logo named
 /// on the command line is one), refusing a larger file before reading it.
 pub fn read_limited(abs: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
+    // A pipe or a device would block or never end: only plain files are opened.
+    match std::fs::metadata(abs) {
+        Ok(m) if !m.is_file() => return Err(ReadError::NotAFile),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
+        Err(e) => return Err(ReadError::Io(e)),
+    }
     let file = match std::fs::File::open(abs) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
