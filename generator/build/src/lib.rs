@@ -562,7 +562,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     // The state describes the output folder only when the folder's marker says so (a
     // build killed between its swap and its state leaves them apart): else nothing of
     // the folder is reused.
-    let live_ok = output::marked_digest(&output) == Some(state::digest(&previous.outputs));
+    let live_ok = output::marked_digest(&output) == Some(state::digest(&previous.outputs))
+        && output::folder_id(&output) == previous.output_id;
     if !live_ok {
         previous = BuildState::default();
     }
@@ -605,19 +606,37 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
     };
     phases.lap("render");
+    // What the output lacked of its records: the site it holds becomes the spare, and
+    // lacks them too.
+    let gaps = staging.live_gaps();
     let committed = staging
         .commit_site(&next.outputs, live_ok.then_some(&previous.outputs), || {
-            output::Spare::find(&cache, &output, &previous.spare())
+            output::Spare::find(&cache, &output, &previous.spare(), previous.spare_id)
         })
         .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
     let mut next = next;
+    next.output_id = output::folder_id(&output);
     match committed {
         output::Committed::Unchanged if next.outputs == previous.outputs => {
             next.spare_delta = previous.spare_delta.clone();
+            next.spare_id = previous.spare_id;
         }
-        output::Committed::Unchanged => next.set_spare(Some(&previous.spare())),
-        output::Committed::SpareKept => next.set_spare(Some(&previous.outputs)),
-        output::Committed::NoSpare => next.set_spare(None),
+        output::Committed::Unchanged => {
+            next.set_spare(Some(&previous.spare()));
+            next.spare_id = previous.spare_id;
+        }
+        output::Committed::SpareKept(dir) => {
+            let mut spare = previous.outputs.clone();
+            for g in &gaps {
+                spare.remove(g);
+            }
+            next.set_spare(Some(&spare));
+            next.spare_id = output::folder_id(&dir);
+        }
+        output::Committed::NoSpare => {
+            next.set_spare(None);
+            next.spare_id = None;
+        }
     }
     phases.lap("swap");
     output::crash_point("committed");

@@ -10,7 +10,7 @@
 //!   the old site or the new one, never a mix, and the next build removes what a dead
 //!   build left ([`clean_debris`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::state::OutputRecord;
@@ -19,7 +19,7 @@ use std::sync::{Mutex, RwLock};
 
 /// The file that marks a folder as marque's own.
 pub const MARKER: &str = ".marque-output";
-const MARKER_TEXT: &str = "This folder was made by marque, which replaces it whole on every build.\nKeep nothing else in it: what is not made by the build is removed.\n";
+const MARKER_TEXT: &str = "This folder was made by marque, which replaces it on every build.\nKeep nothing of your own in it.\n";
 
 /// Folders of a project that hold sources or marque's state: no output may lie in them.
 pub const SOURCE_DIRS: &[&str] = &[
@@ -307,28 +307,44 @@ fn swap(staged: &Path, target: &Path, old: &Path) -> Result<bool, String> {
     Ok(false)
 }
 
+/// The identity of a folder on its file system (device and inode): a folder a state
+/// names by its identity is the very folder marque made, not one put in its place
+/// (from a checkout, a copy or an archive). `None` where the system has none.
+pub fn folder_id(dir: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::symlink_metadata(dir).ok()?;
+        m.is_dir().then(|| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
 /// The spare copy of the site: the site before the one in the output folder, kept in
 /// the cache on the output's file system. A build updates it by what changed since
 /// and swaps it in, instead of linking every file of a large site into a new folder.
 pub struct Spare {
     /// Its folder (`.marque-cache/spare/<output>`).
     pub dir: PathBuf,
-    /// What it holds by the records (path → content hash), when its marker shows it
-    /// is whole and it holds no link.
+    /// What it holds (path → content hash), when it is whole: its marker carries the
+    /// digest of the records and it is the folder the state names.
     pub files: Option<BTreeMap<String, String>>,
-    /// The files really there, with their sizes.
-    pub present: HashMap<String, u64>,
 }
 
 impl Spare {
     /// The spare of `output` in the cache `cache`, when both are on one file system;
-    /// `recorded` is what the build state says it holds. A spare that is not whole
-    /// (a build died while updating it) or that holds a link is removed; a folder at
-    /// its place that marque did not make is left alone and not used.
+    /// `recorded` is what the build state says it holds and `id` the folder it names.
+    /// A spare that is not whole (a build died while updating it) is removed; a
+    /// folder at its place that marque did not make is left alone and not used.
     pub fn find(
         cache: &Path,
         output: &Path,
         recorded: &BTreeMap<String, OutputRecord>,
+        id: Option<(u64, u64)>,
     ) -> Option<Spare> {
         let key = blake3::hash(output.to_string_lossy().as_bytes()).to_hex();
         let dir = cache.join("spare").join(&key[..16]);
@@ -350,57 +366,55 @@ impl Spare {
             _ => {}
         }
         let whole = !recorded.is_empty()
+            && id.is_some()
+            && folder_id(&dir) == id
             && marked_digest(&dir).is_some_and(|d| d == crate::state::digest(recorded));
-        let present = if whole { plain_files(&dir) } else { None };
-        if present.is_none() && is_marked(&dir) {
+        if !whole && is_marked(&dir) {
             let _ = std::fs::remove_dir_all(&dir);
         }
         Some(Spare {
-            files: present.is_some().then(|| {
+            files: whole.then(|| {
                 recorded
                     .iter()
                     .map(|(k, r)| (k.clone(), r.content.clone()))
                     .collect()
             }),
-            present: present.unwrap_or_default(),
             dir,
         })
     }
 }
 
-/// Every file under `dir` with its size, or `None` when anything there is a link or
-/// neither a file nor a folder.
-fn plain_files(dir: &Path) -> Option<HashMap<String, u64>> {
-    let mut out = HashMap::new();
-    for e in walkdir::WalkDir::new(dir).min_depth(1) {
-        let e = e.ok()?;
-        let ft = e.file_type();
-        if ft.is_dir() {
+/// True when every folder on the way to `rel` under `base` that exists is a real
+/// folder (not a link); `seen` remembers the folders found so.
+fn real_folders_in(base: &Path, rel: &str, seen: &RwLock<HashSet<String>>) -> bool {
+    for (i, _) in rel.match_indices('/') {
+        let dir = &rel[..i];
+        if seen.read().is_ok_and(|d| d.contains(dir)) {
             continue;
         }
-        if !ft.is_file() {
-            return None;
-        }
-        let rel = e
-            .path()
-            .strip_prefix(dir)
-            .ok()?
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel != MARKER {
-            out.insert(rel, e.metadata().ok()?.len());
+        match std::fs::symlink_metadata(base.join(dir)) {
+            Ok(m) if m.is_dir() => {
+                if let Ok(mut d) = seen.write() {
+                    d.insert(dir.to_string());
+                }
+            }
+            Ok(m) if m.file_type().is_symlink() => return false,
+            // A file where a folder is wanted is replaced; past a missing one, nothing
+            // is there yet.
+            _ => return true,
         }
     }
-    Some(out)
+    true
 }
 
 /// What a build's commit did with the folders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Committed {
     /// The output already held the new site: nothing was moved.
     Unchanged,
-    /// The new site is in place, and the spare holds the site it replaced.
-    SpareKept,
+    /// The new site is in place, and the spare (this folder) holds the site it
+    /// replaced.
+    SpareKept(PathBuf),
     /// The new site is in place; there is no spare.
     NoSpare,
 }
@@ -415,6 +429,8 @@ pub struct Staging {
     written: AtomicBool,
     /// Folders of the output found to be real folders (not links), by path.
     real_dirs: RwLock<HashSet<String>>,
+    /// Files the records promised in the output that were not there as promised.
+    gaps: Mutex<Vec<String>>,
 }
 
 impl Staging {
@@ -439,6 +455,7 @@ impl Staging {
             kept: Mutex::new(Vec::new()),
             written: AtomicBool::new(false),
             real_dirs: RwLock::new(HashSet::new()),
+            gaps: Mutex::new(Vec::new()),
         })
     }
 
@@ -466,35 +483,47 @@ impl Staging {
     /// Keeps the previous output file `rel` when it is there with `size` bytes (it is
     /// linked into the new folder at commit). False when it must be written.
     pub fn reuse(&self, rel: &str, size: u64) -> bool {
-        if !self.real_folders(rel) {
-            return false;
-        }
         match std::fs::symlink_metadata(self.output.join(rel)) {
             Ok(m) if m.is_file() && m.len() == size => {}
-            _ => return false,
+            _ => {
+                if let Ok(mut g) = self.gaps.lock() {
+                    g.push(rel.to_string());
+                }
+                return false;
+            }
         }
         self.keep(rel);
         true
     }
 
-    /// True when every folder on the way to `rel` in the output is a real folder: a
-    /// link put in the output must not make a build link or copy what it points to.
-    fn real_folders(&self, rel: &str) -> bool {
-        for (i, _) in rel.match_indices('/') {
-            let dir = &rel[..i];
-            if self.real_dirs.read().is_ok_and(|d| d.contains(dir)) {
-                continue;
-            }
-            match std::fs::symlink_metadata(self.output.join(dir)) {
-                Ok(m) if m.is_dir() => {
-                    if let Ok(mut d) = self.real_dirs.write() {
-                        d.insert(dir.to_string());
-                    }
-                }
-                _ => return false,
-            }
+    /// Puts the previous output file `rel` at `to` (a hard link, so that it keeps its
+    /// timestamp; a copy where the file system has none). Every folder on the way must
+    /// be a real folder: a link put in the output must not make a build publish what
+    /// it points to. (Checked here, where a file is taken, not in [`Staging::reuse`]:
+    /// a build that changes nothing takes nothing.)
+    fn take(&self, rel: &str, to: &Path) -> Result<(), String> {
+        let from = self.output.join(rel);
+        let plain =
+            self.real_folders(rel) && std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file());
+        if !plain {
+            return Err(format!(
+                "{rel} is reached through a link in the output folder: marque follows no link there; remove the link (or the output folder) and build again"
+            ));
         }
-        true
+        std::fs::hard_link(&from, to)
+            .or_else(|_| std::fs::copy(&from, to).map(|_| ()))
+            .map_err(|e| format!("cannot keep {rel}: {e}"))
+    }
+
+    /// True when every folder on the way to `rel` in the output is a real folder.
+    fn real_folders(&self, rel: &str) -> bool {
+        real_folders_in(&self.output, rel, &self.real_dirs)
+    }
+
+    /// The files the output folder should have held as the records say, but lacked or
+    /// held with another size: the site this build replaces lacks them too.
+    pub fn live_gaps(&self) -> Vec<String> {
+        self.gaps.lock().map(|g| g.clone()).unwrap_or_default()
     }
 
     /// Keeps the previous output file `rel` as it is.
@@ -524,12 +553,8 @@ impl Staging {
         for d in &dirs {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
-        kept.par_iter().try_for_each(|rel| {
-            let (from, to) = (self.output.join(rel), self.dir.join(rel));
-            std::fs::hard_link(&from, &to)
-                .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-                .map_err(|e| format!("cannot keep {rel}: {e}"))
-        })
+        kept.par_iter()
+            .try_for_each(|rel| self.take(rel, &self.dir.join(rel)))
     }
 
     /// Puts the staged folder in place of the output when something changed (`changed`
@@ -588,11 +613,11 @@ impl Staging {
                 Some(Spare {
                     dir,
                     files: Some(files),
-                    present,
                 }),
-                Some(live),
+                // The spare is the site before a live one the records vouch for.
+                Some(_),
             ) if exists => self
-                .update_spare(dir, files, present, live, next, &digest)
+                .update_spare(dir, files, next, &digest)
                 .map(|()| dir.clone()),
             _ => self
                 .link_kept()
@@ -624,6 +649,7 @@ impl Staging {
         crash_point("swapped");
         // The replaced site is where the new tree was: it becomes the spare when its
         // marker vouches for it, and the spare's place is free.
+        let kept_in = spare.as_ref().map(|s| s.dir.clone());
         let kept = match (&spare, live) {
             (Some(s), Some(live))
                 if marked_digest(&new_tree).as_deref()
@@ -642,10 +668,9 @@ impl Staging {
             let _ = std::fs::remove_dir_all(&new_tree);
         }
         self.discard();
-        Ok(if kept {
-            Committed::SpareKept
-        } else {
-            Committed::NoSpare
+        Ok(match kept_in {
+            Some(dir) if kept => Committed::SpareKept(dir),
+            _ => Committed::NoSpare,
         })
     }
 
@@ -654,8 +679,6 @@ impl Staging {
         &self,
         dir: &Path,
         files: &BTreeMap<String, String>,
-        present: &HashMap<String, u64>,
-        live: &BTreeMap<String, OutputRecord>,
         next: &BTreeMap<String, OutputRecord>,
         digest: &str,
     ) -> Result<(), String> {
@@ -664,17 +687,48 @@ impl Staging {
         mark(dir, None)?;
         let err = |rel: &str, e: std::io::Error| format!("cannot update {rel}: {e}");
         let mut emptied: Vec<PathBuf> = Vec::new();
-        // What is there and is not in the new site: gone since, or put there by hand.
-        for rel in present.keys().filter(|k| !next.contains_key(*k)) {
-            let p = dir.join(rel);
+        // Only what changes is touched, and never through a link found in the way.
+        let seen = RwLock::new(HashSet::new());
+        let touch = |rel: &str| -> Result<PathBuf, String> {
+            if real_folders_in(dir, rel, &seen) {
+                Ok(dir.join(rel))
+            } else {
+                Err(format!(
+                    "{rel}: a folder on the way in the spare copy of the site is a link"
+                ))
+            }
+        };
+        for rel in files.keys().filter(|k| !next.contains_key(*k)) {
+            let p = touch(rel)?;
             let _ = std::fs::remove_file(&p);
             emptied.extend(p.parent().map(Path::to_path_buf));
         }
-        let kept: HashSet<String> = self
-            .kept
-            .lock()
-            .map(|k| k.iter().cloned().collect())
-            .unwrap_or_default();
+        // What someone put at the top of the output by hand (a CNAME, a verification
+        // page) is not part of the site: it goes (a link goes as a link).
+        let tops: HashSet<&str> = next
+            .keys()
+            .map(|k| k.split('/').next().unwrap_or(k))
+            .collect();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name == MARKER || tops.contains(name.as_str()) {
+                    continue;
+                }
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                    _ => {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
+        let kept_list = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
+        let kept: HashSet<&str> = kept_list.iter().map(String::as_str).collect();
+        // The spare's records, walked beside the new site's (both sorted by path).
+        let mut in_spare = files.iter().peekable();
         let ensure_parent = |p: &Path| -> std::io::Result<()> {
             match p.parent() {
                 Some(parent) if !parent.is_dir() => {
@@ -688,8 +742,22 @@ impl Staging {
             }
         };
         for (rel, rec) in next {
-            let to = dir.join(rel);
-            if !kept.contains(rel) {
+            let mut spare_has = None;
+            while let Some((k, c)) = in_spare.peek() {
+                match k.as_str().cmp(rel) {
+                    std::cmp::Ordering::Less => {
+                        in_spare.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        spare_has = Some(*c);
+                        in_spare.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            if !kept.contains(rel.as_str()) {
+                let to = touch(rel)?;
                 // Written this time: move it in (a rename replaces the name, never the
                 // content of a file the live site shares).
                 ensure_parent(&to).map_err(|e| err(rel, e))?;
@@ -697,20 +765,17 @@ impl Staging {
                     std::fs::remove_dir_all(&to).map_err(|e| err(rel, e))?;
                 }
                 std::fs::rename(self.dir.join(rel), &to).map_err(|e| err(rel, e))?;
-            } else if files.get(rel) != Some(&rec.content)
-                || present.get(rel) != Some(&rec.size)
-                || live.get(rel).map(|r| &r.content) != Some(&rec.content)
-            {
+            } else if spare_has != Some(&rec.content) {
+                // Kept from the live site (whose file has this content), and the spare
+                // has another or none: link the live one.
+                let to = touch(rel)?;
                 ensure_parent(&to).map_err(|e| err(rel, e))?;
                 match std::fs::symlink_metadata(&to) {
                     Ok(m) if m.is_dir() => std::fs::remove_dir_all(&to).map_err(|e| err(rel, e))?,
                     Ok(_) => std::fs::remove_file(&to).map_err(|e| err(rel, e))?,
                     Err(_) => {}
                 }
-                let from = self.output.join(rel);
-                std::fs::hard_link(&from, &to)
-                    .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-                    .map_err(|e| err(rel, e))?;
+                self.take(rel, &to)?;
             }
         }
         // Folders left empty by the files that are gone.
@@ -809,8 +874,13 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), out.join("x")).unwrap();
         let s = Staging::create(&out).unwrap();
         assert!(s.reuse("real/a.txt", 3));
-        assert!(!s.reuse("x/secret", 6), "a folder that is a link");
-        s.discard();
+        // Kept, it is never taken: the commit fails, the output stays as it was.
+        assert!(s.reuse("x/secret", 6));
+        let e = s.commit(true).unwrap_err();
+        assert!(e.contains("x/secret is reached through a link"), "{e}");
+        assert!(!out.join(".marque-output").exists(), "not swapped");
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 1, "no staging folder left");
     }
 
     #[test]

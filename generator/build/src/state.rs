@@ -28,6 +28,13 @@ pub struct BuildState {
     /// as the last change.
     #[serde(default)]
     pub spare_delta: Option<BTreeMap<String, Option<OutputRecord>>>,
+    /// The output folder these records describe (device, inode): a folder put in its
+    /// place is not trusted, whatever its marker says.
+    #[serde(default)]
+    pub output_id: Option<(u64, u64)>,
+    /// The spare folder (device, inode).
+    #[serde(default)]
+    pub spare_id: Option<(u64, u64)>,
 }
 
 impl BuildState {
@@ -53,12 +60,33 @@ impl BuildState {
     /// Records that the spare holds `spare` (or that there is none).
     pub fn set_spare(&mut self, spare: Option<&BTreeMap<String, OutputRecord>>) {
         self.spare_delta = spare.filter(|s| !s.is_empty()).map(|spare| {
-            self.outputs
-                .keys()
-                .chain(spare.keys())
-                .filter(|p| self.outputs.get(*p) != spare.get(*p))
-                .map(|p| (p.clone(), spare.get(p).cloned()))
-                .collect()
+            // Both maps are sorted: one pass over the two.
+            let mut delta = BTreeMap::new();
+            let (mut a, mut b) = (self.outputs.iter().peekable(), spare.iter().peekable());
+            loop {
+                match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some((ka, _)), Some((kb, _))) if ka == kb => {
+                        let ((k, ra), (_, rb)) = (a.next().unwrap(), b.next().unwrap());
+                        if ra != rb {
+                            delta.insert(k.clone(), Some(rb.clone()));
+                        }
+                    }
+                    (Some((ka, _)), Some((kb, _))) if ka > kb => {
+                        let (k, rb) = b.next().unwrap();
+                        delta.insert(k.clone(), Some(rb.clone()));
+                    }
+                    (Some(_), _) => {
+                        let (k, _) = a.next().unwrap();
+                        delta.insert(k.clone(), None);
+                    }
+                    (None, Some(_)) => {
+                        let (k, rb) = b.next().unwrap();
+                        delta.insert(k.clone(), Some(rb.clone()));
+                    }
+                }
+            }
+            delta
         });
     }
 }
@@ -66,14 +94,16 @@ impl BuildState {
 /// The digest of a site: its paths and their contents. The output folder's marker
 /// carries it, so that a build trusts the state only when it describes that folder.
 pub fn digest(outputs: &BTreeMap<String, OutputRecord>) -> String {
-    let mut h = blake3::Hasher::new();
+    // One buffer, hashed in large pieces (blake3 is fast on long input, slow on many
+    // small calls: this runs on every build).
+    let mut buf = Vec::with_capacity(outputs.len() * 120);
     for (path, r) in outputs {
-        h.update(path.as_bytes());
-        h.update(b"\0");
-        h.update(r.content.as_bytes());
-        h.update(&r.size.to_le_bytes());
+        buf.extend_from_slice(path.as_bytes());
+        buf.push(0);
+        buf.extend_from_slice(r.content.as_bytes());
+        buf.extend_from_slice(&r.size.to_le_bytes());
     }
-    h.finalize().to_hex().to_string()
+    blake3::hash(&buf).to_hex().to_string()
 }
 
 /// Where the state of a build into `output` is kept.

@@ -918,7 +918,7 @@ fn a_build_killed_by_a_signal_leaves_the_old_site_or_the_new_one() {
 }
 
 /// The spare copy of the site (the one before) follows what is really in the output:
-/// a file removed by hand comes back, a file put there by hand goes, however many
+/// a file removed by hand comes back, a file put at its top by hand goes, however many
 /// builds later.
 #[test]
 fn builds_after_hand_edits_to_the_output_equal_a_clean_build() {
@@ -949,6 +949,36 @@ fn builds_after_hand_edits_to_the_output_equal_a_clean_build() {
         );
         assert_eq!(tree(&out), tree(&clean_out), "build {i}");
     }
+}
+
+/// An output folder and a cache that come with the sources (a checkout, a copy, an
+/// archive) are not marque's: their records are not trusted, whatever their markers
+/// say, and nothing is taken from them, least of all through a link.
+#[cfg(unix)]
+#[test]
+fn an_output_and_cache_shipped_with_the_sources_are_not_trusted() {
+    let p = project();
+    succeeds(p.path(), &["build", "--quiet"]);
+    // The same project, output and cache included, as a checkout would bring it.
+    let copy = tempfile::tempdir().unwrap();
+    let root = copy.path();
+    copy_dir(p.path(), root);
+    let c = canary();
+    std::fs::write(c.path().join("folder/index.html"), CANARY).unwrap();
+    let about = root.join("output/about");
+    std::fs::remove_dir_all(&about).unwrap();
+    link(&c.path().join("folder"), &about);
+    let t = succeeds(root, &["build"]);
+    assert!(
+        t.contains(" 0 reused,"),
+        "nothing reused from a folder marque did not make:\n{t}"
+    );
+    assert_no_canary(&root.join("output"));
+    assert!(!root.join("output/about").is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(c.path().join("folder/index.html")).unwrap(),
+        CANARY
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::config::{Config, Language, MissingTranslation};
 use crate::diag::{Diagnostic, Diagnostics, hint};
 use crate::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::limits;
-use crate::source::{ReadError, Sources, resolve_inside};
+use crate::source::{Entry, ReadError, Sources, resolve_inside};
 use crate::theme::{Theme, load_theme};
 use crate::yaml;
 
@@ -533,15 +533,14 @@ fn load_media(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFi
                 continue;
             }
         };
-        let name = e.name;
-        let shown = e.rel;
-        let bytes = match src.read(&shown, limits::MEDIA) {
+        let bytes = match src.read_entry(&e, limits::MEDIA) {
             Ok(b) => b,
             Err(err) => {
-                diags.push(err.diagnostic(&shown));
+                diags.push(err.diagnostic(&e.rel));
                 continue;
             }
         };
+        let (name, shown) = (e.name, e.rel);
         let cues = if name.ends_with(".vtt") {
             match std::str::from_utf8(&bytes)
                 .map_err(|_| crate::vtt::VttError {
@@ -574,10 +573,15 @@ fn load_source(
     lang: &str,
     rel: &str,
     path: &Path,
+    found: Option<&Entry>,
     tax_names: &[&str],
 ) -> (Option<SourcePage>, Diagnostics) {
     let mut d = Diagnostics::new();
-    let text = match src.read_text(path, limits::MARKDOWN) {
+    let read = match found {
+        Some(e) => src.read_entry_text(e, limits::MARKDOWN),
+        None => src.read_text(path, limits::MARKDOWN),
+    };
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
             d.push(e.diagnostic(path));
@@ -694,7 +698,7 @@ pub fn reload_project(
     for (lang, rel, path) in targets {
         pages.retain(|p| !(p.lang == lang && p.rel == rel));
         if std::fs::symlink_metadata(root.join(&path)).is_ok() {
-            let (p, d) = load_source(&src, &lang, &rel, &path, &tax_names);
+            let (p, d) = load_source(&src, &lang, &rel, &path, None, &tax_names);
             diags.extend(d);
             pages.extend(published(p, opts));
         }
@@ -783,7 +787,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let mut indicators = Vec::new();
     let mut base_maps = Vec::new();
     let narrative = Path::new("narrative");
-    let mut files: Vec<(String, String, PathBuf)> = Vec::new();
+    let mut files: Vec<(String, Entry)> = Vec::new();
     if src.is_dir(narrative) || matches!(src.locate(narrative), Err(ReadError::Outside { .. })) {
         let names = match src.list(narrative) {
             Ok(n) => n,
@@ -831,9 +835,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
             }
             for e in src.walk(&rel_dir) {
                 match e {
-                    Ok(e) if e.name.ends_with(".md") => {
-                        files.push((name.clone(), e.name, e.rel));
-                    }
+                    Ok(e) if e.name.ends_with(".md") => files.push((name.clone(), e)),
                     Ok(_) => {}
                     Err(d) => diags.push(d),
                 }
@@ -849,7 +851,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
     let results: Vec<(Option<SourcePage>, Diagnostics)> = files
         .par_iter()
-        .map(|(lang, rel, path)| load_source(&src, lang, rel, path, &tax_names))
+        .map(|(lang, e)| load_source(&src, lang, &e.name, &e.rel, Some(e), &tax_names))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     for (p, d) in results {

@@ -125,6 +125,8 @@ pub struct Entry {
     pub rel: PathBuf,
     /// Path relative to the folder walked, `/`-separated.
     pub name: String,
+    /// Where to read it: a plain file the walk found inside the project.
+    abs: PathBuf,
 }
 
 /// The project folder, as a reader of its files.
@@ -267,6 +269,17 @@ impl Sources {
         read_limited(&abs, limit)
     }
 
+    /// Reads a file that [`Sources::walk`] found (and so checked), at most `limit`
+    /// bytes of it.
+    pub fn read_entry(&self, entry: &Entry, limit: Limit) -> Result<Vec<u8>, ReadError> {
+        read_open(&entry.abs, limit)
+    }
+
+    /// Reads a file that [`Sources::walk`] found as UTF-8 text.
+    pub fn read_entry_text(&self, entry: &Entry, limit: Limit) -> Result<String, ReadError> {
+        utf8(self.read_entry(entry, limit)?)
+    }
+
     /// Reads the file `rel` as UTF-8 text.
     pub fn read_text(&self, rel: impl AsRef<Path>, limit: Limit) -> Result<String, ReadError> {
         utf8(self.read(rel, limit)?)
@@ -314,8 +327,24 @@ impl Sources {
             out.push(Err(e.diagnostic(rel)));
             return out;
         }
-        let mut it = walkdir::WalkDir::new(&abs)
-            .follow_links(true)
+        let mut entered: Vec<PathBuf> = abs.canonicalize().into_iter().collect();
+        self.walk_into(&abs, "", &mut entered, &mut out);
+        out
+    }
+
+    /// Walks the folder `dir` (its files named under `prefix`) without following links
+    /// (the folder entries tell files from folders, with no call per file); a link is
+    /// checked, then its file taken or its folder walked in turn. `entered` holds the
+    /// real folders reached through links on the way (a bound on chains of links).
+    fn walk_into(
+        &self,
+        dir: &Path,
+        prefix: &str,
+        entered: &mut Vec<PathBuf>,
+        out: &mut Vec<Result<Entry, Diagnostic>>,
+    ) {
+        let mut it = walkdir::WalkDir::new(dir)
+            .follow_links(false)
             .sort_by_file_name()
             .into_iter();
         while let Some(entry) = it.next() {
@@ -325,61 +354,74 @@ impl Sources {
                     let at = err
                         .path()
                         .map(|p| self.relative(p).to_path_buf())
-                        .unwrap_or_else(|| rel.to_path_buf());
-                    let msg = if err.loop_ancestor().is_some() {
-                        "this link leads back to a folder that holds it (a loop)".to_string()
-                    } else {
-                        format!("cannot read: {err}")
-                    };
-                    out.push(Err(Diagnostic::error(at, msg)));
+                        .unwrap_or_else(|| self.relative(dir).to_path_buf());
+                    out.push(Err(Diagnostic::error(at, format!("cannot read: {err}"))));
                     continue;
                 }
             };
-            let name = entry
+            let inner = entry
                 .path()
-                .strip_prefix(&abs)
+                .strip_prefix(dir)
                 .unwrap_or(entry.path())
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            if name.is_empty() {
+            if inner.is_empty() {
                 continue;
             }
-            let hidden = name
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.starts_with('.') || n.ends_with('~'));
-            if hidden {
+            let name = if prefix.is_empty() {
+                inner
+            } else {
+                format!("{prefix}/{inner}")
+            };
+            let last = name.rsplit('/').next().unwrap_or("");
+            if last.starts_with('.') || last.ends_with('~') {
                 if entry.file_type().is_dir() {
                     it.skip_current_dir();
                 }
                 continue;
             }
-            if entry.path_is_symlink() {
-                let real = entry.path().canonicalize();
-                match real {
-                    Ok(r) if r.starts_with(&self.real_root) => {}
-                    Ok(r) => {
-                        out.push(Err(self
-                            .outside(entry.path(), r)
-                            .diagnostic(self.relative(entry.path()))));
-                        if entry.file_type().is_dir() {
-                            it.skip_current_dir();
-                        }
-                        continue;
-                    }
-                    Err(_) => continue,
-                }
-            }
-            if entry.file_type().is_file() {
+            let ft = entry.file_type();
+            if ft.is_file() {
                 out.push(Ok(Entry {
                     rel: self.relative(entry.path()).to_path_buf(),
                     name,
+                    abs: entry.path().to_path_buf(),
                 }));
+                continue;
+            }
+            if !ft.is_symlink() {
+                continue;
+            }
+            let shown = self.relative(entry.path()).to_path_buf();
+            match entry.path().canonicalize() {
+                Ok(real) if !real.starts_with(&self.real_root) => {
+                    out.push(Err(self.outside(entry.path(), real).diagnostic(&shown)));
+                }
+                Ok(real) if real.is_dir() => {
+                    // A link to a folder that holds it would be walked forever.
+                    let here = entry.path().parent().and_then(|p| p.canonicalize().ok());
+                    if here.is_some_and(|h| h.starts_with(&real)) || entered.len() > 40 {
+                        out.push(Err(Diagnostic::error(
+                            shown,
+                            "this link leads back to a folder that holds it (a loop)",
+                        )));
+                        continue;
+                    }
+                    entered.push(real);
+                    self.walk_into(entry.path(), &name, entered, out);
+                    entered.pop();
+                }
+                Ok(real) if real.is_file() => out.push(Ok(Entry {
+                    rel: shown,
+                    name,
+                    abs: entry.path().to_path_buf(),
+                })),
+                // A link to nothing, or to a pipe or a device: nothing to read.
+                _ => {}
             }
         }
-        out
     }
 }
 
@@ -393,6 +435,11 @@ pub fn read_limited(abs: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
         Err(e) => return Err(ReadError::Io(e)),
     }
+    read_open(abs, limit)
+}
+
+/// Opens and reads a file known to be a plain file, at most `limit` bytes of it.
+fn read_open(abs: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
     let file = match std::fs::File::open(abs) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
@@ -517,6 +564,15 @@ mod tests {
             .collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors.iter().all(|e| !e.contains("canary")));
+        // A link back to a folder that holds it is an error, not an endless walk.
+        std::os::unix::fs::symlink("..", root.join("a/b/up")).unwrap();
+        let walked = s.walk("a");
+        assert!(
+            walked
+                .iter()
+                .any(|e| e.as_ref().is_err_and(|d| d.message.contains("a loop"))),
+            "{walked:?}"
+        );
     }
 
     #[test]

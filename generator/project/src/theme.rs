@@ -68,7 +68,7 @@ fn read_tree(src: &Sources, dir: &Path, limit: Limit, diags: &mut Diagnostics) -
                 continue;
             }
         };
-        match src.read(&entry.rel, limit) {
+        match src.read_entry(&entry, limit) {
             Ok(bytes) => out.push(ThemeFile {
                 name: entry.name,
                 path: entry.rel,
