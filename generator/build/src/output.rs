@@ -273,7 +273,10 @@ pub fn crash_point(name: &str) {
 /// A test-only hook: rendering the output named by `MARQUE_TEST_PANIC` panics, so that
 /// tests can check that a bug of marque's fails one build cleanly.
 pub fn panic_point(output: &str) {
-    if std::env::var("MARQUE_TEST_PANIC").is_ok_and(|v| v == output) {
+    // Read once: this runs for every page rendered.
+    static ASKED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let asked = ASKED.get_or_init(|| std::env::var("MARQUE_TEST_PANIC").ok());
+    if asked.as_deref() == Some(output) {
         panic!("MARQUE_TEST_PANIC asked for a panic while rendering {output}");
     }
 }
