@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use marque_build::{BuildOptions, BuildReport, build};
+use marque_engine::{BuildOptions, BuildReport, build};
 use marque_project::Diagnostics;
 
 #[derive(Parser)]
@@ -275,11 +275,11 @@ fn main() -> ExitCode {
             root,
             drafts,
             format,
-        } => match marque_build::check::check(root, drafts) {
+        } => match marque_engine::check::check(root, drafts) {
             Ok(r) => {
                 let errors = r.diagnostics.errors().count();
                 match format {
-                    CheckFormat::Json => println!("{}", marque_build::check::to_json(&r)),
+                    CheckFormat::Json => println!("{}", marque_engine::check::to_json(&r)),
                     CheckFormat::Text => {
                         for x in &r.diagnostics.0 {
                             println!("{x}");
@@ -303,7 +303,7 @@ fn main() -> ExitCode {
                 match format {
                     CheckFormat::Json => println!(
                         "{}",
-                        marque_build::check::to_json(&marque_build::check::CheckReport {
+                        marque_engine::check::to_json(&marque_engine::check::CheckReport {
                             diagnostics: d,
                             ..Default::default()
                         })
@@ -324,7 +324,7 @@ fn main() -> ExitCode {
             partner_logo,
             output,
             force,
-        } => match marque_build::kits::build_cli(&marque_build::kits::KitRequest {
+        } => match marque_engine::kits::build_cli(&marque_engine::kits::KitRequest {
             root: &root,
             id: &id,
             lang: lang.as_deref(),
@@ -348,7 +348,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::New { dir } => match marque_build::scaffold::new_project(&dir) {
+        Command::New { dir } => match marque_engine::scaffold::new_project(&dir) {
             Ok(()) => {
                 println!(
                     "created {}: build it with `marque build --root {}`",
@@ -367,7 +367,7 @@ fn main() -> ExitCode {
             runs,
             root,
             ..
-        } => match marque_build::bench::brand_bench(&root, runs.max(1)) {
+        } => match marque_engine::bench::brand_bench(&root, runs.max(1)) {
             Ok(b) => {
                 println!(
                     "brand set of {}: {} files, {:.1} MiB",
@@ -529,12 +529,12 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
             true,
         ),
     };
-    if let Err(e) = marque_build::bench::clear_dir(&dir) {
+    if let Err(e) = marque_engine::bench::clear_dir(&dir) {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
     let t = Instant::now();
-    if let Err(e) = marque_build::bench::generate_corpus(&dir, pages) {
+    if let Err(e) = marque_engine::bench::generate_corpus(&dir, pages) {
         eprintln!("error: cannot write the bench project: {e}");
         return ExitCode::from(1);
     }

@@ -10,8 +10,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use common::*;
-use marque_build::session::Session;
-use marque_build::sink::MemorySite;
+use marque_engine::session::Session;
+use marque_engine::sink::MemorySite;
 
 fn session(root: &std::path::Path) -> Session {
     Session::new(

@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use marque_build::BuildReport;
-use marque_build::session::Session;
-use marque_build::sink::MemorySite;
+use marque_engine::BuildReport;
+use marque_engine::session::Session;
+use marque_engine::sink::MemorySite;
 use marque_project::Diagnostics;
 
 /// What `marque serve` is asked to do.
@@ -82,7 +82,7 @@ fn rebuild(
 ) {
     // A bug of marque's (a panic) fails this rebuild like an error in the sources: the
     // last good site stays served, and the next save is rebuilt from scratch.
-    let outcome = marque_build::guard("rebuilding the site", || session.rebuild_after(&changed))
+    let outcome = marque_engine::guard("rebuilding the site", || session.rebuild_after(&changed))
         .inspect_err(|_| session.reset())
         .and_then(|r| r);
     match outcome {
