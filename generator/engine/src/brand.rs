@@ -1046,3 +1046,40 @@ fn guide_pdf(
             d
         })
 }
+
+/// The brand set as a feature: every file partners download (logos, tokens, fonts,
+/// guides, packs) and the `brand` variable the portal pages show.
+pub struct BrandFeature;
+
+impl crate::feature::Feature for BrandFeature {
+    fn name(&self) -> &'static str {
+        "brand set"
+    }
+
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        Some(crate::feature::sets_key(cx.project))
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        let set = Arc::new(derive(cx.project, cx.derived)?);
+        let base = cx.project.config.base_path();
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "brand",
+                values: set.context.clone(),
+                hash: set.hash,
+            }],
+            assets: set
+                .hashed
+                .iter()
+                .map(|f| (f.path.clone(), format!("{base}/{}", f.path)))
+                .collect(),
+            files: set.hashed.clone(),
+            warnings: set.warnings.clone(),
+            shared: crate::feature::Shared {
+                brand: Some(set),
+                ..Default::default()
+            },
+        })
+    }
+}

@@ -77,3 +77,27 @@ pub fn derive(project: &Project, prepared: &Prepared) -> Vec<OutputFile> {
     }
     out
 }
+
+/// Section calendars as a feature, made from the prepared site.
+pub struct CalendarsFeature;
+
+impl crate::feature::Feature for CalendarsFeature {
+    fn name(&self) -> &'static str {
+        "calendars"
+    }
+
+    fn prepare(
+        &self,
+        _cx: &crate::feature::Context,
+    ) -> Result<crate::feature::Given, marque_project::Diagnostics> {
+        Ok(crate::feature::Given::default())
+    }
+
+    fn emit(
+        &self,
+        cx: &crate::feature::Context,
+        prepared: &Prepared,
+    ) -> Result<Vec<OutputFile>, marque_project::Diagnostics> {
+        Ok(derive(cx.project, prepared))
+    }
+}

@@ -170,3 +170,40 @@ pub fn derive(
     }
     Ok(files)
 }
+
+/// Social cards as a feature: the pages learn that they have a card, and every card is
+/// drawn from the prepared site's titles. Needs the brand set.
+pub struct CardsFeature;
+
+impl crate::feature::Feature for CardsFeature {
+    fn name(&self) -> &'static str {
+        "social cards"
+    }
+
+    fn prepare(&self, _cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        Ok(crate::feature::Given::default())
+    }
+
+    fn configure(&self, cx: &crate::feature::Context, prepared: &mut Prepared) {
+        let on = cx
+            .shared
+            .brand
+            .as_ref()
+            .is_some_and(|b| enabled(cx.project, b));
+        prepared.set_social_cards(on);
+    }
+
+    fn emit(
+        &self,
+        cx: &crate::feature::Context,
+        prepared: &Prepared,
+    ) -> Result<Vec<crate::OutputFile>, Diagnostics> {
+        let Some(brand) = &cx.shared.brand else {
+            return Ok(Vec::new());
+        };
+        Ok(derive(cx.project, prepared, brand, cx.derived)?
+            .into_iter()
+            .map(|(name, bytes)| crate::OutputFile::new(name, bytes))
+            .collect())
+    }
+}

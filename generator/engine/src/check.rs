@@ -99,7 +99,7 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
         &Default::default(),
         None,
         &derived,
-        &crate::SetsCache::default(),
+        &crate::feature::FeatureCache::default(),
         false,
     )?;
     let site_mem = RwLock::new(Arc::new(MemorySite::new()));

@@ -114,6 +114,30 @@ pub fn context(project: &Project) -> (Vec<Value>, [u8; 32]) {
     (values, *hasher.finalize().as_bytes())
 }
 
+/// The indicators as a feature: the `indicators` variable (charts and tables).
+pub struct IndicatorsFeature;
+
+impl crate::feature::Feature for IndicatorsFeature {
+    fn name(&self) -> &'static str {
+        "indicators"
+    }
+
+    fn prepare(
+        &self,
+        cx: &crate::feature::Context,
+    ) -> Result<crate::feature::Given, marque_project::Diagnostics> {
+        let (values, hash) = context(cx.project);
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "indicators",
+                values,
+                hash,
+            }],
+            ..Default::default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

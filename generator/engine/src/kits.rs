@@ -415,3 +415,38 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
         warnings,
     })
 }
+
+/// The event kits as a feature: every kit in each of its languages and the `kits`
+/// variable the kit pages show. Needs the brand set.
+pub struct KitsFeature;
+
+impl crate::feature::Feature for KitsFeature {
+    fn name(&self) -> &'static str {
+        "event kits"
+    }
+
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        Some(crate::feature::sets_key(cx.project))
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        // Without the brand set (its errors are reported), no kit.
+        let brand = cx.shared.brand.as_ref().ok_or_else(Diagnostics::new)?;
+        let set = derive(cx.project, brand, cx.derived)?;
+        let base = cx.project.config.base_path();
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "kits",
+                values: set.context,
+                hash: set.hash,
+            }],
+            assets: set
+                .hashed
+                .iter()
+                .map(|f| (f.path.clone(), format!("{base}/{}", f.path)))
+                .collect(),
+            files: set.hashed,
+            ..Default::default()
+        })
+    }
+}

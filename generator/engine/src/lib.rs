@@ -11,6 +11,7 @@ pub mod brand;
 pub mod calendars;
 pub mod cards;
 pub mod check;
+pub mod feature;
 pub mod indicators;
 pub mod kits;
 pub mod lock;
@@ -23,16 +24,19 @@ pub mod scaffold;
 pub mod session;
 pub mod sink;
 pub mod state;
+pub mod theme;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use std::time::Instant;
 
 use marque_assets::cache::DerivedCache;
 use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, load_project};
-use marque_site::{Carry, Global, MarkdownCache, PageJob, Prepared};
+use marque_site::{Carry, MarkdownCache, PageJob, Prepared};
+
+use crate::feature::{Feature, FeatureCache};
 use rayon::prelude::*;
 
 use crate::output::Staging;
@@ -155,188 +159,98 @@ impl OutputFile {
     }
 }
 
-/// The brand set and the kits of the last build, kept by a session: they are made again
-/// only when their sources (brand/, kits/, the config, the interface strings) change.
-#[derive(Default)]
-pub struct SetsCache {
-    last: Mutex<Option<Sets>>,
+/// The derived features, in the order they run: each may read what those before it
+/// leave ([`feature::Shared`]). Globals come in this order too (it is part of every
+/// page's key).
+pub fn features() -> [&'static dyn Feature; 11] {
+    [
+        &theme::StylesheetFeature,
+        &brand::BrandFeature,
+        &kits::KitsFeature,
+        &indicators::IndicatorsFeature,
+        &places::PlacesFeature,
+        &photos::PhotosFeature,
+        &media::MediaFeature,
+        &theme::StaticFilesFeature,
+        &cards::CardsFeature,
+        &calendars::CalendarsFeature,
+        &presskit::PressKitFeature,
+    ]
 }
 
-/// The key of the sources, the brand set and the kits made from them.
-type Sets = ([u8; 32], Arc<brand::BrandSet>, Arc<kits::KitSet>);
-
-impl SetsCache {
-    /// The brand set and kits of `project`, made or reused.
-    pub fn get(
-        &self,
-        project: &Project,
-        derived: &DerivedCache,
-    ) -> Result<(Arc<brand::BrandSet>, Arc<kits::KitSet>), Diagnostics> {
-        let mut h = blake3::Hasher::new();
-        h.update(&project.config_hash);
-        h.update(&project.brand.hash);
-        for k in &project.kits {
-            h.update(&k.hash);
-        }
-        for (lang, strings) in &project.theme.strings {
-            h.update(lang.as_bytes());
-            h.update(
-                serde_json::to_string(&strings.values)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            );
-        }
-        let key = *h.finalize().as_bytes();
-        if let Ok(last) = self.last.lock()
-            && let Some((k, b, s)) = &*last
-            && *k == key
-        {
-            return Ok((b.clone(), s.clone()));
-        }
-        let brand_set = Arc::new(brand::derive(project, derived)?);
-        let kit_set = Arc::new(kits::derive(project, &brand_set, derived)?);
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((key, brand_set.clone(), kit_set.clone()));
-        }
-        Ok((brand_set, kit_set))
-    }
-}
-
-/// Bundles the assets and prepares the site; `--strict` gaps become errors.
+/// Runs every feature, prepares the site with what they give, then lets them make the
+/// files that come from the prepared site; `--strict` gaps become errors. A session
+/// passes its [`FeatureCache`], which keeps what features gave while their inputs do
+/// not change.
 pub fn plan<'p>(
     project: &'p Project,
     md_cache: &MarkdownCache,
     carry: Option<&Carry>,
     derived: &DerivedCache,
-    sets: &SetsCache,
+    cache: &FeatureCache,
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
-    let mut warnings = project.warnings.clone();
-    let contrast = marque_assets::tokens::check_contrast(project);
-    if contrast.has_errors() {
-        return Err(contrast);
-    }
-    let css = marque_assets::css::bundle_css(project)?;
-    let mut assets = BTreeMap::new();
-    let base_path = project.config.base_path();
-    let mut files: Vec<OutputFile> = Vec::new();
-    if let Some(c) = css {
-        assets.insert(c.name.clone(), format!("{base_path}/{}", c.output));
-        files.push(OutputFile::new(c.output, Arc::new(c.bytes)));
-    }
-    // The brand set (every file partners download, and what the portal pages show) and
-    // the event kits, made with the brand's fonts and logos; a session reuses both while
-    // their sources do not change.
-    let (brand_set, kit_set) = sets.get(project, derived)?;
-    warnings.extend(brand_set.warnings.clone());
-    for f in brand_set.hashed.iter().chain(&kit_set.hashed) {
-        assets.insert(f.path.clone(), format!("{base_path}/{}", f.path));
-        files.push(f.clone());
-    }
-    let photo_set = photos::derive(project, derived)?;
-    warnings.extend(photo_set.warnings.clone());
-    let (media_files, media_value, media_hash) = media::derive(project, &photo_set.left_out)?;
-    files.extend(photo_set.files.iter().cloned());
-    let logo_pack = brand_set
-        .files
-        .iter()
-        .find(|(p, _)| p.ends_with("-logos.zip") && p.starts_with("downloads/"));
-    for path in presskit::paths(project) {
-        assets.insert(path.clone(), format!("{base_path}/{path}"));
-    }
-    let mut place_problems = places::check(project);
-    place_problems.extend(photos::check_references(project, &photo_set.left_out));
-    if place_problems.has_errors() {
-        return Err(place_problems);
-    }
-    warnings.extend(place_problems);
-    files.extend(media_files);
-    for f in &project.theme.statics {
-        let h = marque_assets::short_hash(&f.bytes, 10);
-        assets.insert(f.name.clone(), format!("{base_path}/{}?v={h}", f.name));
-        files.push(OutputFile::new(f.name.clone(), Arc::new(f.bytes.clone())));
-    }
-    let cards_on = cards::enabled(project, &brand_set);
-    let mut prepared = Prepared::new(
+    let mut cx = feature::Context {
         project,
-        assets,
-        md_cache,
-        carry,
-        vec![
-            Global {
-                name: "brand",
-                values: brand_set.context.clone(),
-                hash: brand_set.hash,
-            },
-            Global {
-                name: "kits",
-                values: kit_set.context.clone(),
-                hash: kit_set.hash,
-            },
-            {
-                let (values, hash) = indicators::context(project);
-                Global {
-                    name: "indicators",
-                    values,
-                    hash,
-                }
-            },
-            {
-                let (value, hash) = places::maps(project, brand_set.fonts.as_ref());
-                Global {
-                    name: "maps",
-                    values: vec![value; project.languages.len()],
-                    hash,
-                }
-            },
-            Global {
-                name: "photos",
-                values: photo_set.context.clone(),
-                hash: photo_set.hash,
-            },
-            Global {
-                name: "media",
-                values: vec![media_value; project.languages.len()],
-                hash: media_hash,
-            },
-        ],
-    )?;
-    // Social cards need the site's titles; they come after the site is prepared.
-    prepared.set_social_cards(cards_on);
-    for (name, bytes) in cards::derive(project, &prepared, &brand_set, derived)? {
-        files.push(OutputFile::new(name, bytes));
-    }
-    files.extend(calendars::derive(project, &prepared));
-    files.extend(presskit::derive(
-        project,
-        &prepared.site,
-        &photo_set.left_out,
-        logo_pack,
         derived,
-    )?);
+        shared: feature::Shared::default(),
+    };
+    let mut warnings = project.warnings.clone();
+    let mut errors = Diagnostics::new();
+    let (mut assets, mut files, mut globals) = (BTreeMap::new(), Vec::new(), Vec::new());
+    for f in features() {
+        match cache.give(f, &cx) {
+            Ok(given) => {
+                cx.shared.merge(&given.shared);
+                assets.extend(given.assets);
+                files.extend(given.files);
+                globals.extend(given.globals);
+                warnings.extend(given.warnings);
+            }
+            // Every feature runs, so that one build reports every problem.
+            Err(d) => errors.extend(d),
+        }
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
+    let mut prepared = Prepared::new(project, assets, md_cache, carry, globals)?;
+    for f in features() {
+        f.configure(&cx, &mut prepared);
+    }
+    for f in features() {
+        let what = format!("making the {} of the site", f.name());
+        files.extend(guard(&what, || f.emit(&cx, &prepared))??);
+    }
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
-        let mut d = Diagnostics::new();
-        for (key, langs) in &prepared.missing {
-            let src = project.pages.iter().find(|p| p.translation_key() == key);
-            let path = src
-                .map(|p| p.path.clone())
-                .unwrap_or_else(|| PathBuf::from("narrative"));
-            d.push(Diagnostic::error(
-                path,
-                format!(
-                    "--strict: no translation in {} (translation key '{key}')",
-                    langs.join(", ")
-                ),
-            ));
-        }
-        return Err(d);
+        return Err(strict_errors(project, &prepared));
     }
     Ok(Plan {
         prepared,
         files,
         warnings,
     })
+}
+
+/// `--strict`: each page that lacks a translation, as an error.
+fn strict_errors(project: &Project, prepared: &Prepared) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for (key, langs) in &prepared.missing {
+        let src = project.pages.iter().find(|p| p.translation_key() == key);
+        let path = src
+            .map(|p| p.path.clone())
+            .unwrap_or_else(|| PathBuf::from("narrative"));
+        d.push(Diagnostic::error(
+            path,
+            format!(
+                "--strict: no translation in {} (translation key '{key}')",
+                langs.join(", ")
+            ),
+        ));
+    }
+    d
 }
 
 /// The message for a field that must name one of `known` (a base map, a photo of the
@@ -586,7 +500,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             &md_cache,
             None,
             &derived,
-            &SetsCache::default(),
+            &FeatureCache::default(),
             opts.strict,
         )
     })??;

@@ -117,3 +117,26 @@ pub fn derive(
     }
     Ok((files, Value::Object(map), *h.finalize().as_bytes()))
 }
+
+/// `narrative/media/` as a feature: its files (but the photos left out) and the
+/// `media` variable.
+pub struct MediaFeature;
+
+impl crate::feature::Feature for MediaFeature {
+    fn name(&self) -> &'static str {
+        "media files"
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        let (files, value, hash) = derive(cx.project, &cx.left_out())?;
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "media",
+                values: vec![value; cx.project.languages.len()],
+                hash,
+            }],
+            files,
+            ..Default::default()
+        })
+    }
+}

@@ -344,3 +344,38 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         warnings,
     })
 }
+
+/// The photo library as a feature: each photo in its widths and formats, the `photos`
+/// variable, the photos left out (past their rights) for the features after it, and
+/// the check of the pages that name a photo.
+pub struct PhotosFeature;
+
+impl crate::feature::Feature for PhotosFeature {
+    fn name(&self) -> &'static str {
+        "photos"
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        let set = derive(cx.project, cx.derived)?;
+        let references = check_references(cx.project, &set.left_out);
+        if references.has_errors() {
+            return Err(references);
+        }
+        let mut warnings = set.warnings;
+        warnings.extend(references);
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "photos",
+                values: set.context,
+                hash: set.hash,
+            }],
+            files: set.files,
+            warnings,
+            shared: crate::feature::Shared {
+                left_out: Some(std::sync::Arc::new(set.left_out)),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+}

@@ -430,6 +430,34 @@ fn draw(
     s
 }
 
+/// Places as a feature: the checks of coordinates and base maps, and the `maps`
+/// variable (labels measured with the brand's text face when there is a brand set).
+pub struct PlacesFeature;
+
+impl crate::feature::Feature for PlacesFeature {
+    fn name(&self) -> &'static str {
+        "maps"
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        let problems = check(cx.project);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let fonts = cx.shared.brand.as_ref().and_then(|b| b.fonts.as_ref());
+        let (value, hash) = maps(cx.project, fonts);
+        Ok(crate::feature::Given {
+            globals: vec![marque_site::Global {
+                name: "maps",
+                values: vec![value; cx.project.languages.len()],
+                hash,
+            }],
+            warnings: problems,
+            ..Default::default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::spread;

@@ -190,3 +190,47 @@ fn absolute_links(
     // Addresses from the site's root (`/downloads/…`) get the site's address too.
     out.replace("](/", &format!("]({}/", project.config.base()))
 }
+
+/// Press kits as a feature: their addresses are known before the site is prepared
+/// (the press rooms link to them); they are made after, from the site's addresses,
+/// with the photos within their rights and the brand's logo pack.
+pub struct PressKitFeature;
+
+impl crate::feature::Feature for PressKitFeature {
+    fn name(&self) -> &'static str {
+        "press kits"
+    }
+
+    fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
+        let base = cx.project.config.base_path();
+        Ok(crate::feature::Given {
+            assets: paths(cx.project)
+                .into_iter()
+                .map(|p| {
+                    let url = format!("{base}/{p}");
+                    (p, url)
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    fn emit(
+        &self,
+        cx: &crate::feature::Context,
+        prepared: &marque_site::Prepared,
+    ) -> Result<Vec<OutputFile>, Diagnostics> {
+        let logo_pack = cx.shared.brand.as_ref().and_then(|b| {
+            b.files
+                .iter()
+                .find(|(p, _)| p.ends_with("-logos.zip") && p.starts_with("downloads/"))
+        });
+        derive(
+            cx.project,
+            &prepared.site,
+            &cx.left_out(),
+            logo_pack,
+            cx.derived,
+        )
+    }
+}

@@ -27,8 +27,8 @@ pub struct Session {
     carry: Option<Carry>,
     /// Rasters, PDFs and archives already made.
     derived: DerivedCache,
-    /// The brand set and kits of the last rebuild.
-    sets: crate::SetsCache,
+    /// What each feature gave at the last rebuild (kept while its inputs are the same).
+    features: crate::feature::FeatureCache,
 }
 
 impl Session {
@@ -46,7 +46,7 @@ impl Session {
                 // A cache folder that is a link is not written to.
                 Err(_) => DerivedCache::in_memory(),
             },
-            sets: crate::SetsCache::default(),
+            features: crate::feature::FeatureCache::default(),
             root,
         }
     }
@@ -101,7 +101,7 @@ impl Session {
             &self.md_cache,
             self.carry.as_ref(),
             &self.derived,
-            &self.sets,
+            &self.features,
             false,
         )?;
         phases.lap("prepare");

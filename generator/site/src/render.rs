@@ -210,6 +210,7 @@ fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
 
 /// A variable given to every template, one value per language, and the hash of all
 /// its values (pages whose templates name it depend on it).
+#[derive(Debug, Clone)]
 pub struct Global {
     /// Its name in templates.
     pub name: &'static str,
