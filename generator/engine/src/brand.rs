@@ -1062,24 +1062,14 @@ impl crate::feature::Feature for BrandFeature {
 
     fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
         let set = Arc::new(derive(cx.project, cx.derived)?);
-        let base = cx.project.config.base_path();
-        Ok(crate::feature::Given {
-            globals: vec![marque_site::Global {
-                name: "brand",
-                values: set.context.clone(),
-                hash: set.hash,
-            }],
-            assets: set
-                .hashed
-                .iter()
-                .map(|f| (f.path.clone(), format!("{base}/{}", f.path)))
-                .collect(),
-            files: set.hashed.clone(),
-            warnings: set.warnings.clone(),
-            shared: crate::feature::Shared {
-                brand: Some(set),
-                ..Default::default()
-            },
-        })
+        let global = marque_site::Global {
+            name: "brand",
+            values: set.context.clone(),
+            hash: set.hash,
+        };
+        let mut given = crate::feature::Given::published(cx.project, set.hashed.clone(), global);
+        given.warnings = set.warnings.clone();
+        given.shared.brand = Some(set);
+        Ok(given)
     }
 }

@@ -72,6 +72,23 @@ pub struct Given {
     pub shared: Shared,
 }
 
+impl Given {
+    /// Files published where templates can name them (`asset("downloads/…")`), and
+    /// one template global.
+    pub fn published(project: &Project, files: Vec<OutputFile>, global: Global) -> Given {
+        let base = project.config.base_path();
+        Given {
+            assets: files
+                .iter()
+                .map(|f| (f.path.clone(), format!("{base}/{}", f.path)))
+                .collect(),
+            files,
+            globals: vec![global],
+            ..Default::default()
+        }
+    }
+}
+
 /// A derived feature of the site.
 pub trait Feature: Sync {
     /// Its name (one word, unique in the list).

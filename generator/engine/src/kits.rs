@@ -433,20 +433,13 @@ impl crate::feature::Feature for KitsFeature {
         // Without the brand set (its errors are reported), no kit.
         let brand = cx.shared.brand.as_ref().ok_or_else(Diagnostics::new)?;
         let set = derive(cx.project, brand, cx.derived)?;
-        let base = cx.project.config.base_path();
-        Ok(crate::feature::Given {
-            globals: vec![marque_site::Global {
-                name: "kits",
-                values: set.context,
-                hash: set.hash,
-            }],
-            assets: set
-                .hashed
-                .iter()
-                .map(|f| (f.path.clone(), format!("{base}/{}", f.path)))
-                .collect(),
-            files: set.hashed,
-            ..Default::default()
-        })
+        let global = marque_site::Global {
+            name: "kits",
+            values: set.context,
+            hash: set.hash,
+        };
+        Ok(crate::feature::Given::published(
+            cx.project, set.hashed, global,
+        ))
     }
 }
