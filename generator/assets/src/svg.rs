@@ -146,54 +146,22 @@ pub fn check_shape(text: &str) -> Result<(), SvgError> {
             // A DTD: skip to its end, over its internal subset and its quoted values.
             // An entity whose value holds markup would add elements this scan does not
             // see: drawings never need one.
-            let start = i;
-            let mut j = i + 2;
-            let mut bracket = 0i32;
-            let mut quote = 0u8;
-            while j < b.len() {
-                let c = b[j];
-                if quote != 0 {
-                    if c == quote {
-                        quote = 0;
-                    } else if c == b'<' {
-                        return too(
-                            "the SVG declares an entity that holds elements: write the elements out instead".into(),
-                            start,
-                        );
-                    }
-                } else {
-                    match c {
-                        b'"' | b'\'' => quote = c,
-                        b'[' => bracket += 1,
-                        b']' => bracket -= 1,
-                        b'>' if bracket <= 0 => break,
-                        _ => {}
-                    }
+            match markup_end(b, i + 2, true) {
+                Ok(j) => i = j + 1,
+                Err(()) => {
+                    return too(
+                        "the SVG declares an entity that holds elements: write the elements out instead".into(),
+                        i,
+                    );
                 }
-                j += 1;
             }
-            i = j + 1;
         } else if rest.starts_with(b"</") {
             depth = depth.saturating_sub(1);
             i = skip_to(b">");
         } else {
             // An opening tag: find its end outside quoted values.
             let start = i;
-            let mut j = i + 1;
-            let mut quote = 0u8;
-            while j < b.len() {
-                let c = b[j];
-                if quote != 0 {
-                    if c == quote {
-                        quote = 0;
-                    }
-                } else if c == b'"' || c == b'\'' {
-                    quote = c;
-                } else if c == b'>' {
-                    break;
-                }
-                j += 1;
-            }
+            let j = markup_end(b, i + 1, false).unwrap_or(b.len());
             elements += 1;
             if elements > SVG_NODES {
                 return too(
@@ -239,6 +207,33 @@ fn check_depth(doc: &roxmltree::Document) -> Result<(), SvgError> {
         }
     }
     Ok(())
+}
+
+/// The index of the `>` that ends the markup going on at `from` (or the end of `b`),
+/// outside quoted values and, in a DTD, outside its internal subset (`[…]`). In a DTD,
+/// a quoted value that holds `<` (an entity made of elements) is an `Err`.
+fn markup_end(b: &[u8], from: usize, dtd: bool) -> Result<usize, ()> {
+    let (mut j, mut bracket, mut quote) = (from, 0i32, 0u8);
+    while j < b.len() {
+        let c = b[j];
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
+            } else if dtd && c == b'<' {
+                return Err(());
+            }
+        } else {
+            match c {
+                b'"' | b'\'' => quote = c,
+                b'[' if dtd => bracket += 1,
+                b']' if dtd => bracket -= 1,
+                b'>' if bracket <= 0 => break,
+                _ => {}
+            }
+        }
+        j += 1;
+    }
+    Ok(j)
 }
 
 /// Parses `text` as XML and writes it back without scripts, `foreignObject`, event

@@ -179,7 +179,7 @@ fn read_file(src: &Sources, rel: &str, diags: &mut Diagnostics) -> Option<BrandF
 pub fn load_kits(
     src: &Sources,
     languages: &[String],
-    colors: &[&str],
+    colors: Option<&[&str]>,
     diags: &mut Diagnostics,
 ) -> Vec<Kit> {
     let names = match src.list("kits") {
@@ -214,7 +214,7 @@ fn load_kit(
     src: &Sources,
     id: &str,
     languages: &[String],
-    colors: &[&str],
+    colors: Option<&[&str]>,
     diags: &mut Diagnostics,
 ) -> Option<Kit> {
     let rel = format!("kits/{id}/kit.yaml");
@@ -298,6 +298,7 @@ fn load_kit(
         }
     }
     if let Some(a) = &data.accent
+        && let Some(colors) = colors
         && !colors.contains(&a.value.as_str())
     {
         diags.push(err(

@@ -778,9 +778,18 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
     }
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     let theme: Theme = load_theme(&src, &config.theme, &codes, &mut diags);
+    let errors_before = diags.errors().count();
     let brand = load_brand(&src, &mut diags);
     let colors: Vec<&str> = brand.colors.iter().map(|c| c.id.as_str()).collect();
-    let kits = crate::kits::load_kits(&src, &codes, &colors, &mut diags);
+    // A brand file that did not load has no colours: the kits' accents are checked
+    // against it only once it loads (else every kit would be blamed for its error).
+    let brand_loaded = diags.errors().count() == errors_before;
+    let kits = crate::kits::load_kits(
+        &src,
+        &codes,
+        brand_loaded.then_some(colors.as_slice()),
+        &mut diags,
+    );
 
     // Find the Markdown sources (and the shared media files).
     let mut media = Vec::new();

@@ -98,6 +98,16 @@ pub fn rewrite_serde_message(msg: &str) -> String {
             return format!("unknown {what} '{word}'{h}{expected}");
         }
     }
+    if msg.starts_with("budget breached: Depth") {
+        return format!(
+            "lists and mappings are nested more than {MAX_NESTING} levels deep here: no marque file needs that many, write it flatter"
+        );
+    }
+    if let Some(rest) = msg.strip_prefix("budget breached: ") {
+        return format!(
+            "the file is too large or too repetitive to read ({rest}): write it plainly, without long chains of aliases"
+        );
+    }
     if let Some(rest) = msg.strip_prefix("duplicate mapping key") {
         let key = rest
             .strip_prefix(": ")
@@ -114,6 +124,20 @@ pub fn rewrite_serde_message(msg: &str) -> String {
     msg
 }
 
+/// Nesting deeper than any real file has (brand and kit files go six levels deep).
+/// Reading a level costs stack, a lot of it in debug builds: the bound keeps a hostile
+/// file from overflowing the stack of the thread that reads it.
+pub const MAX_NESTING: usize = 24;
+
+/// The reading options: the library's limits, nesting bounded by [`MAX_NESTING`].
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_NESTING;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// Parses `text` (the content of `path`, starting at line `line_offset + 1`) as `T`.
 pub fn parse<T: DeserializeOwned>(
     text: &str,
@@ -125,7 +149,8 @@ pub fn parse<T: DeserializeOwned>(
         return serde_saphyr::from_str::<T>("{}")
             .map_err(|e| error_to_diagnostic(&e, path, line_offset));
     }
-    serde_saphyr::from_str::<T>(text).map_err(|e| error_to_diagnostic(&e, path, line_offset))
+    serde_saphyr::from_str_with_options::<T>(text, options())
+        .map_err(|e| error_to_diagnostic(&e, path, line_offset))
 }
 
 /// A YAML mapping read with the position of each key and value, in document order.
@@ -252,7 +277,7 @@ pub fn check_control_chars(text: &str, path: &Path, line_offset: usize) -> Vec<D
     if !may_hold_control(text) {
         return out;
     }
-    let Ok(root) = serde_saphyr::from_str::<Spanned<Node>>(text) else {
+    let Ok(root) = serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options()) else {
         return out;
     };
     let mut stack: Vec<(String, &Spanned<Node>)> = vec![(String::new(), &root)];
