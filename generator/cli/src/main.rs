@@ -596,71 +596,42 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Starts `marque serve` on the bench project, edits one page `runs` times and returns
-/// the median time from the file write to the reload sent to the browsers.
+/// Starts a server on the bench project, makes each kind of edit `runs` times and
+/// returns a line per kind: the median time from the save to the `reload` event on the
+/// live-reload stream, with the target, what the last rebuild rendered and
+/// where its time went.
 fn serve_latency(dir: &std::path::Path, runs: usize) -> Result<String, String> {
-    use marque_serve::{ServeEvent, ServeOptions, Server};
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, usize, f64, String)>();
-    let tx = std::sync::Mutex::new(tx);
-    let on_event = std::sync::Arc::new(move |e: ServeEvent| {
-        if let ServeEvent::Rebuilt {
-            report,
-            changed,
-            latency,
-        } = e
-            && !changed.is_empty()
-            && let Ok(tx) = tx.lock()
-        {
-            let phases: Vec<String> = report
-                .phases
-                .iter()
-                .map(|(n, s)| format!("{n} {:.0}", s * 1000.0))
-                .chain(std::iter::once(format!(
-                    "first file event to reload {:.0}",
-                    latency.as_secs_f64() * 1000.0
-                )))
-                .collect();
-            let _ = tx.send((
-                report.rendered,
-                report.changed_paths.len(),
-                report.seconds,
-                phases.join(", "),
-            ));
-        }
-    });
-    let opts = ServeOptions {
-        root: dir.to_path_buf(),
-        bind: "127.0.0.1".parse().map_err(|e| format!("{e}"))?,
-        port: 0,
-        drafts: false,
+    use marque_serve::probe::{Edit, measure_edits};
+    let target = |e: Edit| match e {
+        Edit::Body => "target 30 ms",
+        Edit::Title | Edit::Tag => "target 60 ms",
+        Edit::NewPage => "target 100 ms",
+        Edit::Template => "target: a cold render",
     };
-    let server = Server::start(&opts, on_event)?;
-    let page = dir.join("narrative/fr/s03/p00003.md");
-    let original = std::fs::read_to_string(&page).map_err(|e| e.to_string())?;
-    let mut times = Vec::new();
-    let mut last = (0, 0, 0.0, String::new());
-    for i in 0..runs {
-        // Let the watcher settle, then edit the end of the body (not the summary).
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        let t = Instant::now();
-        std::fs::write(&page, format!("{original}\nEdit number {i}.\n"))
-            .map_err(|e| e.to_string())?;
-        last = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .map_err(|_| "no rebuild within 30 s".to_string())?;
-        times.push(t.elapsed().as_secs_f64());
+    let mut lines = Vec::new();
+    for t in measure_edits(dir, runs)? {
+        let (min, max) =
+            t.ms.iter()
+                .fold((f64::MAX, 0f64), |(a, b), &x| (a.min(x), b.max(x)));
+        let phases: Vec<String> = t
+            .phases
+            .iter()
+            .map(|(n, ms)| format!("{n} {ms:.0}"))
+            .collect();
+        lines.push(format!(
+            "serve: {:<13} to reload {:>6.1} ms (median of {}, {:.0}–{:.0}; {}): {} rendered, {} changed; last rebuild: {}",
+            t.edit.name(),
+            median(t.ms.clone()),
+            t.ms.len(),
+            min,
+            max,
+            target(t.edit),
+            t.rendered,
+            t.changed,
+            phases.join(", ")
+        ));
     }
-    let _ = std::fs::write(&page, original);
-    drop(server);
-    Ok(format!(
-        "serve: one page edit to reload sent {:>6.1} ms (median of {}; rebuild {:.1} ms: {}; {} outputs rendered, {} changed)",
-        median(times) * 1000.0,
-        runs,
-        last.2 * 1000.0,
-        last.3,
-        last.0,
-        last.1
-    ))
+    Ok(lines.join("\n"))
 }
 
 fn walkdir_count(dir: &std::path::Path) -> usize {

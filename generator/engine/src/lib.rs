@@ -41,7 +41,7 @@ use rayon::prelude::*;
 
 use crate::output::Staging;
 use crate::sink::Sink;
-use crate::state::{BuildState, OutputRecord};
+use crate::state::{BuildState, Hash32, OutputRecord};
 
 /// What `marque build` is asked to do.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ enum Work<'a> {
     Bytes {
         output: String,
         bytes: &'a [u8],
-        hash: &'a str,
+        hash: Hash32,
     },
 }
 
@@ -138,6 +138,8 @@ pub struct Plan<'p> {
     pub files: Vec<OutputFile>,
     /// Warnings.
     pub warnings: Diagnostics,
+    /// Seconds spent in each step of planning.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 /// A file written as it is, with the blake3 of its bytes (hex).
@@ -156,6 +158,13 @@ impl OutputFile {
     pub fn new(path: String, bytes: Arc<Vec<u8>>) -> OutputFile {
         let hash = blake3::hash(&bytes).to_hex().to_string();
         OutputFile { path, bytes, hash }
+    }
+
+    /// Its hash as bytes.
+    fn raw_hash(&self) -> Hash32 {
+        blake3::Hash::from_hex(self.hash.as_bytes())
+            .map(|h| Hash32(*h.as_bytes()))
+            .unwrap_or_else(|_| Hash32::of(&self.bytes))
     }
 }
 
@@ -190,6 +199,7 @@ pub fn plan<'p>(
     cache: &FeatureCache,
     strict: bool,
 ) -> Result<Plan<'p>, Diagnostics> {
+    let mut phases = Phases::new();
     let mut cx = feature::Context {
         project,
         derived,
@@ -215,7 +225,9 @@ pub fn plan<'p>(
         errors.sort();
         return Err(errors);
     }
+    phases.lap("features");
     let mut prepared = Prepared::new(project, assets, md_cache, carry, globals)?;
+    phases.lap("site");
     for f in features() {
         f.configure(&cx, &mut prepared);
     }
@@ -223,6 +235,7 @@ pub fn plan<'p>(
         let what = format!("making the {} of the site", f.name());
         files.extend(guard(&what, || f.emit(&cx, &prepared))??);
     }
+    phases.lap("emit");
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         return Err(strict_errors(project, &prepared));
@@ -231,6 +244,7 @@ pub fn plan<'p>(
         prepared,
         files,
         warnings,
+        phases: phases.done,
     })
 }
 
@@ -278,26 +292,65 @@ pub(crate) fn not_among(
 }
 
 /// Renders what changed since `previous` into `sink`. Returns the new state and the
-/// report's counts; nothing is committed.
+/// report's counts (with the time of each step in its phases); nothing is committed.
 pub fn run(
     project: &Project,
     plan: &Plan,
     previous: &BuildState,
     sink: &dyn Sink,
 ) -> Result<(BuildState, BuildReport), Diagnostics> {
+    let mut phases = Phases::new();
     let prepared = &plan.prepared;
     let jobs = prepared.jobs(project);
-    let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
-    for f in &plan.files {
-        work.push(Work::Bytes {
-            output: f.path.clone(),
-            bytes: &f.bytes,
-            hash: &f.hash,
-        });
+    let work = work_list(&jobs, &plan.files);
+    check_unique_outputs(project, &work)?;
+    phases.lap("keys");
+    // First the outputs whose inputs did not change and whose file is still there:
+    // they are kept as they are, without rendering.
+    let kept = kept_outputs(prepared, &work, previous, sink);
+    phases.lap("compare");
+    if work
+        .iter()
+        .zip(&kept)
+        .any(|(w, k)| !k && matches!(w, Work::Page(_)))
+    {
+        // Listings and template functions share per-page values: build them once,
+        // before rendering, rather than inside a rendering thread.
+        prepared.prepare_tables();
     }
-    // Two outputs at one path would overwrite each other.
-    let mut seen = std::collections::HashSet::new();
-    for w in &work {
+    phases.lap("tables");
+    let results = render_work(project, prepared, &work, &kept, previous, sink)?;
+    phases.lap("render");
+    let (next, mut report) = collect_results(results, previous)?;
+    report.pages = prepared.site.entries.len()
+        + prepared
+            .site
+            .taxonomies
+            .iter()
+            .map(|t| 1 + t.terms.len())
+            .sum::<usize>()
+        + project.languages.len();
+    report.missing = prepared.missing.clone();
+    report.phases = phases.done;
+    Ok((next, report))
+}
+
+/// Every output: the pages to render, then the files written as they are.
+fn work_list<'a>(jobs: &'a [PageJob], files: &'a [OutputFile]) -> Vec<Work<'a>> {
+    let mut work: Vec<Work> = jobs.iter().map(Work::Page).collect();
+    work.extend(files.iter().map(|f| Work::Bytes {
+        output: f.path.clone(),
+        bytes: &f.bytes,
+        hash: f.raw_hash(),
+    }));
+    work
+}
+
+/// Two outputs at one path would overwrite each other.
+fn check_unique_outputs(project: &Project, work: &[Work]) -> Result<(), Diagnostics> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(work.len());
+    for w in work {
         if !seen.insert(w.output()) {
             return Err(one(
                 &project.theme.dir,
@@ -308,34 +361,49 @@ pub fn run(
             ));
         }
     }
-    // First the outputs whose inputs did not change and whose file is still there:
-    // they are kept as they are, without rendering.
-    let keys: Vec<String> = work
-        .iter()
-        .map(|w| match w {
-            Work::Page(j) => blake3::Hash::from(j.key).to_hex().to_string(),
-            Work::Bytes { hash, .. } => hash.to_string(),
-        })
-        .collect();
-    let kept: Vec<bool> = work
-        .par_iter()
-        .zip(&keys)
-        .map(|(w, key)| {
-            previous
-                .outputs
-                .get(w.output())
-                .is_some_and(|o| &o.key == key && sink.reuse(w.output(), o.size))
-        })
-        .collect();
-    if work
-        .iter()
-        .zip(&kept)
-        .any(|(w, k)| !k && matches!(w, Work::Page(_)))
-    {
-        // Listings and template functions share per-page values: build them once,
-        // before rendering, rather than inside a rendering thread.
-        prepared.prepare_tables();
+    Ok(())
+}
+
+/// The key of an output now: a page's is made with what its templates read last
+/// time, looked up again.
+fn key_now(prepared: &Prepared, w: &Work, reads: &[marque_site::Read]) -> Hash32 {
+    match w {
+        Work::Page(j) => Hash32(prepared.key_with(j, reads)),
+        Work::Bytes { hash, .. } => *hash,
     }
+}
+
+/// For each output, whether the previous build's file can stay: same key, and still
+/// there.
+fn kept_outputs(
+    prepared: &Prepared,
+    work: &[Work],
+    previous: &BuildState,
+    sink: &dyn Sink,
+) -> Vec<bool> {
+    work.par_iter()
+        .map(|w| {
+            previous.outputs.get(w.output()).is_some_and(|o| {
+                o.key == key_now(prepared, w, &o.reads) && sink.reuse(w.output(), o.size)
+            })
+        })
+        .collect()
+}
+
+/// What became of one output: its path, its record, whether it was rendered and
+/// whether its bytes were written.
+type Outcome = Result<(String, OutputRecord, bool, bool), Diagnostic>;
+
+/// Renders (or takes as they are) the outputs not kept, and writes those whose bytes
+/// changed into `sink`.
+fn render_work(
+    project: &Project,
+    prepared: &Prepared,
+    work: &[Work],
+    kept: &[bool],
+    previous: &BuildState,
+    sink: &dyn Sink,
+) -> Result<Vec<Outcome>, Diagnostics> {
     // Writing thousands of small files waits on the file system more than on the CPU:
     // a few more threads than cores keep both busy.
     let threads = std::env::var("MARQUE_THREADS")
@@ -346,59 +414,73 @@ pub fn run(
         .num_threads(threads)
         .build()
         .map_err(|e| one(&project.root, format!("cannot start threads: {e}")))?;
-    type Outcome = Result<(String, OutputRecord, bool, bool), Diagnostic>;
-    let results: Vec<Outcome> = pool.install(|| {
+    Ok(pool.install(|| {
         work.par_iter()
-            .zip(&keys)
-            .zip(&kept)
-            .map(|((w, key), kept)| {
+            .zip(kept)
+            .map(|(w, kept)| {
                 let out = w.output().to_string();
                 let old = previous.outputs.get(&out);
                 if *kept && let Some(o) = old {
                     return Ok((out, o.clone(), false, false));
                 }
-                let rendered = matches!(w, Work::Page(_));
-                let bytes: std::borrow::Cow<[u8]> = match w {
-                    Work::Page(j) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        output::panic_point(&out);
-                        prepared.render(project, j)
-                    }))
-                    .map_err(|p| panic_diagnostic(&out, "rendering this page", &*p))??
-                    .into(),
-                    Work::Bytes { bytes, .. } => (*bytes).into(),
-                };
-                let content = blake3::hash(&bytes).to_hex().to_string();
-                let record = OutputRecord {
-                    key: key.clone(),
-                    content: content.clone(),
-                    size: bytes.len() as u64,
-                };
-                // Rendered again but identical: the old file stays, with its timestamp.
-                if let Some(o) = old
-                    && o.content == content
-                    && sink.reuse(&out, o.size)
-                {
-                    return Ok((out, record, rendered, false));
-                }
-                sink.write(&out, &bytes)
-                    .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
-                Ok((out, record, rendered, true))
+                render_one(project, prepared, w, out, old, sink)
             })
             .collect()
-    });
+    }))
+}
+
+/// Renders one output (a page, recording what its templates read) or takes its bytes,
+/// and writes it unless its bytes are those of the file already there.
+fn render_one(
+    project: &Project,
+    prepared: &Prepared,
+    w: &Work,
+    out: String,
+    old: Option<&OutputRecord>,
+    sink: &dyn Sink,
+) -> Outcome {
+    let rendered = matches!(w, Work::Page(_));
+    let (bytes, reads): (std::borrow::Cow<[u8]>, _) = match w {
+        Work::Page(j) => {
+            let (bytes, reads) = marque_site::recording(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    output::panic_point(&out);
+                    prepared.render(project, j)
+                }))
+            });
+            let bytes = bytes.map_err(|p| panic_diagnostic(&out, "rendering this page", &*p))??;
+            (bytes.into(), reads)
+        }
+        Work::Bytes { bytes, .. } => ((*bytes).into(), Vec::new()),
+    };
+    let content = Hash32::of(&bytes);
+    let record = OutputRecord {
+        key: key_now(prepared, w, &reads),
+        content,
+        size: bytes.len() as u64,
+        reads,
+    };
+    // Rendered again but identical: the old file stays, with its timestamp.
+    if let Some(o) = old
+        && o.content == content
+        && sink.reuse(&out, o.size)
+    {
+        return Ok((out, record, rendered, false));
+    }
+    sink.write(&out, &bytes)
+        .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
+    Ok((out, record, rendered, true))
+}
+
+/// The new state and the report's counts, from every output's outcome.
+fn collect_results(
+    results: Vec<Outcome>,
+    previous: &BuildState,
+) -> Result<(BuildState, BuildReport), Diagnostics> {
     let mut errors = Diagnostics::new();
     let mut next = BuildState::default();
-    let mut report = BuildReport {
-        pages: prepared.site.entries.len()
-            + prepared
-                .site
-                .taxonomies
-                .iter()
-                .map(|t| 1 + t.terms.len())
-                .sum::<usize>()
-            + project.languages.len(),
-        ..BuildReport::default()
-    };
+    let mut report = BuildReport::default();
+    let mut records = Vec::with_capacity(results.len());
     for r in results {
         match r {
             Ok((out, rec, rendered, written)) => {
@@ -412,7 +494,7 @@ pub fn run(
                     report.written += 1;
                     report.changed_paths.push(out.clone());
                 }
-                next.outputs.insert(out, rec);
+                records.push((out, rec));
             }
             Err(d) => errors.push(d),
         }
@@ -421,6 +503,10 @@ pub fn run(
         errors.sort();
         return Err(errors);
     }
+    // Built at once from the sorted list rather than one insertion at a time (the
+    // outputs come in a few sorted runs).
+    records.sort_by(|a, b| a.0.cmp(&b.0));
+    next.outputs = records.into_iter().collect();
     report.rendered_paths.sort();
     report.changed_paths.sort();
     report.removed_paths = previous
@@ -430,7 +516,6 @@ pub fn run(
         .cloned()
         .collect();
     report.outputs = next.outputs.len();
-    report.missing = prepared.missing.clone();
     Ok((next, report))
 }
 
@@ -506,7 +591,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     })??;
     let md_cache_len = md_cache.len();
     drop(md_cache);
-    phases.lap("prepare");
+    let mut plan = plan;
+    phases.include(&mut plan.phases);
     let staging = Staging::create(&output).map_err(|e| one(&output, e))?;
     let (next, mut report) = match guard("rendering the site", || {
         run(&project, &plan, &previous, &staging)
@@ -519,7 +605,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             return Err(e);
         }
     };
-    phases.lap("render");
+    phases.include(&mut report.phases);
     // What the output lacked of its records: the site it holds becomes the spare, and
     // lacks them too.
     let gaps = staging.live_gaps();
@@ -628,6 +714,11 @@ impl Phases {
     }
     pub(crate) fn lap(&mut self, name: &'static str) {
         self.done.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = Instant::now();
+    }
+    /// Takes the phases a step timed itself (`run`'s) as the next ones.
+    pub(crate) fn include(&mut self, inner: &mut Vec<(&'static str, f64)>) {
+        self.done.append(inner);
         self.since = Instant::now();
     }
 }

@@ -335,7 +335,7 @@ pub struct Spare {
     pub dir: PathBuf,
     /// What it holds (path → content hash), when it is whole: its marker carries the
     /// digest of the records and it is the folder the state names.
-    pub files: Option<BTreeMap<String, String>>,
+    pub files: Option<BTreeMap<String, crate::state::Hash32>>,
 }
 
 impl Spare {
@@ -379,7 +379,7 @@ impl Spare {
             files: whole.then(|| {
                 recorded
                     .iter()
-                    .map(|(k, r)| (k.clone(), r.content.clone()))
+                    .map(|(k, r)| (k.clone(), r.content))
                     .collect()
             }),
             dir,
@@ -681,7 +681,7 @@ impl Staging {
     fn update_spare(
         &self,
         dir: &Path,
-        files: &BTreeMap<String, String>,
+        files: &BTreeMap<String, crate::state::Hash32>,
         next: &BTreeMap<String, OutputRecord>,
         digest: &str,
     ) -> Result<(), String> {

@@ -154,7 +154,7 @@ pub fn derive(
 fn absolute_links(
     project: &Project,
     site: &marque_site::Site,
-    index: &std::collections::HashMap<(&str, &str), usize>,
+    index: &marque_site::links::SourceIndex,
     lang: usize,
     text: &str,
 ) -> String {

@@ -50,14 +50,15 @@ impl<'a> MemorySink<'a> {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let mut next: MemorySite = (**guard).clone();
+        // In place, unless a request still holds the site as it was (then on a copy):
+        // either way under the lock, so that no request sees half a rebuild.
+        let next = Arc::make_mut(&mut *guard);
         for rel in gone {
             next.remove(rel);
         }
         for (rel, bytes) in staged {
             next.insert(rel, bytes);
         }
-        *guard = Arc::new(next);
     }
 }
 

@@ -6,15 +6,52 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// A blake3 hash, written as hex in the state file (compared as bytes: a build
+/// compares one per output).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Hash32(pub [u8; 32]);
+
+impl Hash32 {
+    /// The blake3 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Hash32 {
+        Hash32(*blake3::hash(bytes).as_bytes())
+    }
+}
+
+impl std::fmt::Debug for Hash32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", blake3::Hash::from(self.0).to_hex())
+    }
+}
+
+impl Serialize for Hash32 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&blake3::Hash::from(self.0).to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash32 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<str>>::deserialize(d)?;
+        blake3::Hash::from_hex(text.as_bytes())
+            .map(|h| Hash32(*h.as_bytes()))
+            .map_err(|_| serde::de::Error::custom("not a blake3 hash in hex"))
+    }
+}
+
 /// What we know of one output file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OutputRecord {
-    /// blake3 of its inputs (hex).
-    pub key: String,
-    /// blake3 of its bytes (hex).
-    pub content: String,
+    /// blake3 of its inputs.
+    pub key: Hash32,
+    /// blake3 of its bytes.
+    pub content: Hash32,
     /// Size in bytes.
     pub size: u64,
+    /// What its templates asked for through functions (`get_page`…), looked up again
+    /// before it is reused: its key is made with their answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<marque_site::Read>,
 }
 
 /// Every output of the last successful build.
@@ -96,11 +133,11 @@ impl BuildState {
 pub fn digest(outputs: &BTreeMap<String, OutputRecord>) -> String {
     // One buffer, hashed in large pieces (blake3 is fast on long input, slow on many
     // small calls: this runs on every build).
-    let mut buf = Vec::with_capacity(outputs.len() * 120);
+    let mut buf = Vec::with_capacity(outputs.len() * 100);
     for (path, r) in outputs {
         buf.extend_from_slice(path.as_bytes());
         buf.push(0);
-        buf.extend_from_slice(r.content.as_bytes());
+        buf.extend_from_slice(&r.content.0);
         buf.extend_from_slice(&r.size.to_le_bytes());
     }
     blake3::hash(&buf).to_hex().to_string()
@@ -194,9 +231,10 @@ mod tests {
 
     fn rec(c: &str) -> OutputRecord {
         OutputRecord {
-            key: "k".into(),
-            content: c.into(),
+            key: Hash32::default(),
+            content: Hash32::of(c.as_bytes()),
             size: 1,
+            reads: Vec::new(),
         }
     }
 

@@ -631,7 +631,9 @@ fn published(p: Option<SourcePage>, opts: LoadOptions) -> Option<Arc<SourcePage>
 fn sort_and_check_pages(pages: &mut [Arc<SourcePage>], codes: &[String], diags: &mut Diagnostics) {
     let lang_order = |code: &str| codes.iter().position(|c| c == code).unwrap_or(usize::MAX);
     pages.sort_by(|a, b| (lang_order(&a.lang), &a.rel).cmp(&(lang_order(&b.lang), &b.rel)));
-    let mut keys = BTreeSet::new();
+    // Looked up once per page at each reload of a session: hashed fast.
+    let mut keys = rustc_hash::FxHashSet::default();
+    keys.reserve(pages.len());
     for p in pages.iter() {
         if !keys.insert((p.lang.as_str(), p.translation_key())) {
             diags.push(Diagnostic::error(

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod http;
+pub mod probe;
 pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};

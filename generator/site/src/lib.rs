@@ -11,5 +11,6 @@ pub mod render;
 
 pub use model::{Entry, EntryKind, Site, slugify};
 pub use render::{
-    CardEntry, Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, tera_error, xml_escape,
+    CardEntry, Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, Read, recording,
+    tera_error, xml_escape,
 };

@@ -1,8 +1,6 @@
 //! Resolving links written in Markdown (`@/manifeste.md#axes`, `../a.md`, `#haut`) to
 //! the URL of the right language, and checking that every target and anchor exists.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use marque_project::{Diagnostic, Diagnostics, Project};
@@ -10,8 +8,12 @@ use marque_project::{Diagnostic, Diagnostics, Project};
 use crate::markdown::{LINK_MARKER, MarkdownMeta};
 use crate::model::Site;
 
+/// (source language, rel path) → source, hashed fast: it is looked up for every link
+/// of every page at each build.
+pub type SourceIndex<'a> = rustc_hash::FxHashMap<(&'a str, &'a str), usize>;
+
 /// Maps (source language, rel path) to the source index.
-pub fn source_index(project: &Project) -> HashMap<(&str, &str), usize> {
+pub fn source_index(project: &Project) -> SourceIndex<'_> {
     project
         .pages
         .iter()
@@ -22,12 +24,7 @@ pub fn source_index(project: &Project) -> HashMap<(&str, &str), usize> {
 
 /// The source a link written in `lang` to `rel` points at: the page of that language,
 /// or else the same path in another language (a page not translated yet).
-pub fn find_target(
-    project: &Project,
-    index: &HashMap<(&str, &str), usize>,
-    lang: &str,
-    rel: &str,
-) -> Option<usize> {
+pub fn find_target(project: &Project, index: &SourceIndex, lang: &str, rel: &str) -> Option<usize> {
     index.get(&(lang, rel)).copied().or_else(|| {
         project
             .languages
@@ -36,12 +33,34 @@ pub fn find_target(
     })
 }
 
+/// The entry a link to `target` written in a page of `page_lang` goes to when shown in
+/// language `lang`: the target's translation in `lang`, else the target in its own
+/// language.
+pub fn target_entry(
+    project: &Project,
+    site: &Site,
+    index: &SourceIndex,
+    page_lang: &str,
+    target: &str,
+    lang: usize,
+) -> Option<usize> {
+    let ts = find_target(project, index, page_lang, target)?;
+    let key = project.pages[ts].translation_key();
+    let target_lang = &project.pages[ts].lang;
+    let src_lang = project
+        .languages
+        .iter()
+        .position(|l| &l.code == target_lang);
+    site.entry_for(lang, key)
+        .or_else(|| src_lang.and_then(|sl| site.entry_for(sl, key)))
+}
+
 /// Checks every link of every source; returns the problems (once per source).
 pub fn check_links(
     project: &Project,
     site: &Site,
     md: &[std::sync::Arc<MarkdownMeta>],
-    index: &HashMap<(&str, &str), usize>,
+    index: &SourceIndex,
 ) -> Diagnostics {
     let per_source: Vec<Diagnostics> = project
         .pages
@@ -113,7 +132,7 @@ pub struct LinkContext<'a> {
     /// Markdown facts of every source.
     pub md: &'a [std::sync::Arc<MarkdownMeta>],
     /// (lang, rel) → source.
-    pub index: &'a HashMap<(&'a str, &'a str), usize>,
+    pub index: &'a SourceIndex<'a>,
     /// Path part of the base URL (`""` or `/sub`).
     pub base_path: &'a str,
 }
@@ -149,19 +168,9 @@ pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> S
             match &link.target {
                 None => anchor,
                 Some(t) => {
-                    let target_src = find_target(project, index, &page.lang, t);
-                    let path = target_src.and_then(|ts| {
-                        let key = project.pages[ts].translation_key();
-                        let target_lang = &project.pages[ts].lang;
-                        let src_lang = project
-                            .languages
-                            .iter()
-                            .position(|l| &l.code == target_lang);
-                        site.entry_for(lang, key)
-                            .or_else(|| src_lang.and_then(|sl| site.entry_for(sl, key)))
-                            .map(|e| site.entries[e].path.clone())
-                    });
-                    format!("{base_path}{}{anchor}", path.unwrap_or_else(|| "/".into()))
+                    let path = target_entry(project, site, index, &page.lang, t, lang)
+                        .map(|e| site.entries[e].path.as_str());
+                    format!("{base_path}{}{anchor}", path.unwrap_or("/"))
                 }
             }
         });

@@ -82,8 +82,8 @@ pub struct TaxonomyPage {
 pub struct Site {
     /// All entries, grouped by language in configured order.
     pub entries: Vec<Entry>,
-    /// (lang index, translation key) → entry.
-    pub by_key: HashMap<(usize, String), usize>,
+    /// Translation key → its entry in each language (by language index).
+    pub by_key: rustc_hash::FxHashMap<String, Vec<Option<usize>>>,
     /// URL path → entry.
     pub by_path: HashMap<String, usize>,
     /// Per language: its home entry.
@@ -161,28 +161,31 @@ pub fn page_order(
     pb: &marque_project::SourcePage,
     sort_by: SortBy,
 ) -> std::cmp::Ordering {
-    let by_weight = pa
-        .front
-        .weight
-        .unwrap_or(i64::MAX)
-        .cmp(&pb.front.weight.unwrap_or(i64::MAX));
-    let by_title = pa.title().cmp(pb.title());
+    // Each tie-break is compared only when needed: sections and terms sort thousands
+    // of pages at each build.
+    let by_weight = || {
+        pa.front
+            .weight
+            .unwrap_or(i64::MAX)
+            .cmp(&pb.front.weight.unwrap_or(i64::MAX))
+    };
+    let by_title = || pa.title().cmp(pb.title());
     match sort_by {
         SortBy::Date => pb
             .front
             .date
             .cmp(&pa.front.date)
-            .then(by_weight)
-            .then(by_title),
-        SortBy::Weight => by_weight.then(by_title),
-        SortBy::Title => by_title,
+            .then_with(by_weight)
+            .then_with(by_title),
+        SortBy::Weight => by_weight().then_with(by_title),
+        SortBy::Title => by_title(),
     }
 }
 
 fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by: SortBy) {
     let src = |e: usize| &project.pages[entries[e].source];
     list.sort_by(|&a, &b| {
-        page_order(src(a), src(b), sort_by).then(entries[a].path.cmp(&entries[b].path))
+        page_order(src(a), src(b), sort_by).then_with(|| entries[a].path.cmp(&entries[b].path))
     });
 }
 
@@ -193,14 +196,14 @@ fn resolve_menu(
     field: &str,
     li: usize,
     project: &Project,
-    by_key: &HashMap<(usize, String), usize>,
+    by_key: &rustc_hash::FxHashMap<String, Vec<Option<usize>>>,
     diags: &mut Diagnostics,
 ) -> Vec<usize> {
     let mut out = Vec::new();
     for item in items {
         let key = item.trim_start_matches("@/");
-        match by_key.get(&(li, key.to_string())) {
-            Some(&i) => out.push(i),
+        match by_key.get(key).and_then(|per_lang| per_lang[li]) {
+            Some(i) => out.push(i),
             None if li == 0 => diags.push(Diagnostic::error(
                 "marque.yaml",
                 format!(
@@ -384,9 +387,13 @@ impl Site {
         if diags.has_errors() {
             return Err(diags);
         }
-        let mut by_key = HashMap::with_capacity(entries.len());
+        let mut by_key: rustc_hash::FxHashMap<String, Vec<Option<usize>>> =
+            rustc_hash::FxHashMap::default();
+        by_key.reserve(entries.len() / nl.max(1) + 1);
         for (i, e) in entries.iter().enumerate() {
-            by_key.insert((e.lang, e.key.clone()), i);
+            by_key
+                .entry(e.key.clone())
+                .or_insert_with(|| vec![None; nl])[e.lang] = Some(i);
         }
         // Sections: (lang, dir) → entry.
         let section_of: HashMap<(usize, String), usize> = entries
@@ -527,7 +534,7 @@ impl Site {
 
     /// The entry for translation key `key` in language `lang`.
     pub fn entry_for(&self, lang: usize, key: &str) -> Option<usize> {
-        self.by_key.get(&(lang, key.to_string())).copied()
+        self.by_key.get(key)?.get(lang).copied().flatten()
     }
 }
 

@@ -1,0 +1,222 @@
+//! The functions and filters marque gives templates: `trans`, `get_url`, `get_page`,
+//! `get_section`, `asset`, `date`, `typography`, `slugify`, `urlencode`, and a `group_by`
+//! that keeps its groups in a stable order.
+
+use super::*;
+
+/// Tera's own `group_by` groups through a hash map, so its groups come out in a
+/// different order from one run to the next and the same sources would give different
+/// pages. This one keeps the order in which each group first appears (for a section
+/// sorted by weight, the order of its lightest page). Registered on every Tera marque
+/// makes, over the built-in one.
+pub fn stable_group_by(val: &[Value], kwargs: Kwargs, _: &State) -> tera::TeraResult<tera::Map> {
+    let attribute = kwargs.must_get::<&str>("attribute")?;
+    let mut groups: tera::Map = tera::Map::new();
+    for (i, v) in val.iter().enumerate() {
+        let Some(x) = v.get_from_path(attribute) else {
+            return Err(tera::Error::message(format!(
+                "group_by: value {i} (a {}) has no attribute '{attribute}'",
+                v.name()
+            )));
+        };
+        if x.is_none() || x.is_undefined() {
+            continue;
+        }
+        let key: tera::value::Key<'static> = if let Some(s) = x.as_str() {
+            s.to_string().into()
+        } else if let Some(n) = x.as_i128() {
+            n.into()
+        } else {
+            return Err(tera::Error::message(format!(
+                "group_by: '{attribute}' of value {i} is a {}, not a string or an integer",
+                x.name()
+            )));
+        };
+        let mut list: Vec<Value> = groups
+            .get(&key)
+            .and_then(Value::as_array)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        list.push(v.clone());
+        groups.insert(key, list.into());
+    }
+    Ok(groups)
+}
+
+pub(super) fn lang_of(state: &State, kwargs: &Kwargs, shared: &Shared) -> tera::TeraResult<String> {
+    if let Some(l) = kwargs.get::<&str>("lang")? {
+        if !shared.langs.iter().any(|x| x == l) {
+            return Err(tera::Error::message(format!(
+                "language '{l}' is not one of the site's languages ({})",
+                shared.langs.join(", ")
+            )));
+        }
+        return Ok(l.to_string());
+    }
+    Ok(state
+        .get::<String>("lang")?
+        .unwrap_or_else(|| shared.default_lang.clone()))
+}
+
+/// The section entry `get_section(path)` gives in `lang` (a folder or its `_index.md`).
+pub(super) fn section_entry(s: &Shared, now: &Now, lang: &str, path: &str) -> Option<usize> {
+    let mut key = key_of(path, now);
+    if !key.ends_with(".md") {
+        key = format!("{}/_index.md", key.trim_end_matches('/'))
+            .trim_start_matches('/')
+            .to_string();
+    }
+    s.entry(now, lang, &key)
+        .filter(|&i| now.site.entries[i].kind == EntryKind::Section)
+}
+
+/// The translation key of a page named by its path (`@/x.md`, `x.md`, a path of any
+/// language's source).
+pub(super) fn key_of(path: &str, now: &Now) -> String {
+    let p = path.trim_start_matches("@/").trim_start_matches('/');
+    now.key_of_rel
+        .get(p)
+        .cloned()
+        .unwrap_or_else(|| p.to_string())
+}
+
+pub(super) fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
+    let s = shared.clone();
+    tera.register_function(
+        "trans",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let key: &str = kwargs.must_get("key")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            let (path, strings) = s.strings.get(&lang).ok_or_else(|| {
+                tera::Error::message(format!("no interface strings for language '{lang}'"))
+            })?;
+            if let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key)) {
+                return Ok(v.clone());
+            }
+            match strings.get(key) {
+                Some(v) => Ok(Value::from_serializable(v)),
+                None => Err(tera::Error::message(format!(
+                    "missing interface string '{key}' for language '{lang}' (add it to {})",
+                    path.display()
+                ))),
+            }
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "get_url",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            if path.starts_with("@/") || path.ends_with(".md") {
+                keys::note(Read::Url(lang.clone(), path.to_string()));
+                let now = s.now();
+                let key = key_of(path, &now);
+                return match s.entry(&now, &lang, &key) {
+                    Some(i) => Ok(Value::from(format!(
+                        "{}{}",
+                        s.base_path, now.site.entries[i].path
+                    ))),
+                    None => Err(tera::Error::message(format!(
+                        "get_url: no page '{path}' in language '{lang}'"
+                    ))),
+                };
+            }
+            if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
+                return Ok(Value::from(u.as_str()));
+            }
+            let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
+            let prefix = if absolute { &s.base_url } else { &s.base_path };
+            Ok(Value::from(format!(
+                "{prefix}/{}",
+                path.trim_start_matches('/')
+            )))
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "get_page",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            keys::note(Read::Page(lang.clone(), path.to_string()));
+            let now = s.now();
+            let key = key_of(path, &now);
+            s.entry(&now, &lang, &key)
+                .and_then(|i| now.tables.get().map(|t| t.by_entry[i].clone()))
+                .ok_or_else(|| {
+                    tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'"))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "get_section",
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            let lang = lang_of(state, &kwargs, &s)?;
+            keys::note(Read::Section(lang.clone(), path.to_string()));
+            let now = s.now();
+            section_entry(&s, &now, &lang, path)
+                .and_then(|i| now.tables.get().map(|t| t.section(&now.site, i)))
+                .ok_or_else(|| {
+                    tera::Error::message(format!(
+                        "get_section: no section '{path}' in language '{lang}'"
+                    ))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let path: &str = kwargs.must_get("path")?;
+            s.assets
+                .get(path.trim_start_matches('/'))
+                .map(|u| Value::from(u.as_str()))
+                .ok_or_else(|| {
+                    tera::Error::message(format!(
+                        "asset '{path}' does not exist (known assets: {})",
+                        s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                })
+        },
+    );
+    let s = shared.clone();
+    tera.register_filter(
+        "date",
+        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+            let lang = lang_of(state, &kwargs, &s)?;
+            let date = Date::parse(value).map_err(tera::Error::message)?;
+            let pattern = match kwargs.get::<&str>("format")? {
+                Some(f) => f,
+                None => s
+                    .date_formats
+                    .get(&lang)
+                    .map(String::as_str)
+                    .unwrap_or("%Y-%m-%d"),
+            };
+            let default_names = DateNames::default();
+            let names = s.date_names.get(&lang).unwrap_or(&default_names);
+            Ok(date.format(pattern, names))
+        },
+    );
+    let s = shared.clone();
+    tera.register_filter(
+        "typography",
+        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
+            let lang = lang_of(state, &kwargs, &s)?;
+            Ok(if s.french_typography.contains(&lang) {
+                crate::markdown::french_typography(value)
+            } else {
+                value.to_string()
+            })
+        },
+    );
+    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
+        crate::model::slugify(value)
+    });
+    tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| {
+        encode_url(value)
+    });
+}

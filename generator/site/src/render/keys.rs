@@ -1,0 +1,714 @@
+//! The key of every output: the hash of exactly what it reads, so that an output whose
+//! key did not change is reused without rendering, and an edit renders again only the
+//! outputs that show what changed (Hugo's partial rebuilds are the model).
+//!
+//! What an output reads comes from two places. What marque itself puts in its context
+//! is known here by its kind: an entry reads its source, its own summary, its parent's,
+//! its translations (the switcher), its menus, the addresses its links go to and, for a
+//! section, its pages' summaries; a term page reads its pages' summaries; the feed reads
+//! the title, dates, description and text of its entries; the sitemap reads addresses,
+//! dates and translations. What a template asks for through a function (`get_page`,
+//! `get_section`, `get_url`) is recorded while it renders ([`recording`]) as [`Read`]s
+//! kept with the output; before the output is reused, each of them is looked up again
+//! and must give the same hash ([`Prepared::key_with`]). Everything else an output may
+//! read (configuration, interface strings, asset addresses, marque's version) is in the
+//! global part of every key.
+
+use std::cell::RefCell;
+
+use super::*;
+
+/// Something a template asked for through a function while it rendered: looked up
+/// again before the output is reused.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum Read {
+    /// `get_page(path, lang)`: what listings show of that page.
+    Page(String, String),
+    /// `get_section(path, lang)`: the section's summary and its pages' and subsections'.
+    Section(String, String),
+    /// `get_url(path, lang)` of a page: its address.
+    Url(String, String),
+}
+
+thread_local! {
+    /// The reads of the output being rendered on this thread, when they are recorded.
+    static READS: RefCell<Option<Vec<Read>>> = const { RefCell::new(None) };
+}
+
+/// Notes that the output being rendered read `read` (nothing when nothing records).
+pub(super) fn note(read: Read) {
+    READS.with(|r| {
+        if let Some(v) = r.borrow_mut().as_mut() {
+            v.push(read);
+        }
+    });
+}
+
+/// Puts back the recording that was going on before, even when rendering panics.
+struct Restore(Option<Vec<Read>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        READS.with(|r| *r.borrow_mut() = before);
+    }
+}
+
+/// Runs `f`, returning what it gave and the reads it noted, sorted, once each.
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Read>) {
+    let restore = Restore(READS.with(|r| r.replace(Some(Vec::new()))));
+    let out = f();
+    let mut reads = READS.with(|r| r.borrow_mut().take()).unwrap_or_default();
+    drop(restore);
+    reads.sort();
+    reads.dedup();
+    (out, reads)
+}
+
+/// Hashes parts, each length-prefixed so that no two lists of parts hash alike. The
+/// parts are gathered and hashed in one call: blake3 is fast on long input and slow on
+/// many small updates, and every build makes a key for each of its outputs.
+#[derive(Default)]
+struct KeyHasher(Vec<u8>);
+
+impl KeyHasher {
+    fn new(global: &[u8; 32], kind: &str) -> KeyHasher {
+        let mut h = KeyHasher(Vec::with_capacity(1024));
+        h.part(global).part(kind.as_bytes());
+        h
+    }
+
+    fn part(&mut self, bytes: &[u8]) -> &mut KeyHasher {
+        self.0
+            .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(bytes);
+        self
+    }
+
+    fn opt(&mut self, bytes: Option<&[u8]>) -> &mut KeyHasher {
+        match bytes {
+            Some(b) => self.part(b"+").part(b),
+            None => self.part(b"-"),
+        }
+    }
+
+    fn finish(&self) -> [u8; 32] {
+        *blake3::hash(&self.0).as_bytes()
+    }
+}
+
+/// A date as bytes to hash (no text made: this runs for every page of every build).
+fn date_bytes(d: Option<marque_project::Date>) -> [u8; 10] {
+    let Some(d) = d else { return [0; 10] };
+    let y = d.year.to_le_bytes();
+    let (h, m, s) = d.time.unwrap_or((255, 255, 255));
+    [1, y[0], y[1], y[2], y[3], d.month, d.day, h, m, s]
+}
+
+/// What the keys of one build share, computed once.
+struct KeyInputs<'a> {
+    /// The global part: everything any output may read besides the site's pages.
+    global: [u8; 32],
+    /// Per entry: the hash of its summary (what listings and `get_page` show of it).
+    summaries: &'a [[u8; 32]],
+    /// Per language: the hash of its main and footer menus.
+    menus: Vec<[u8; 32]>,
+}
+
+/// The keys of one build and what they were made from, kept by a session so that its
+/// next build makes again only the keys whose inputs changed.
+pub struct KeyMemo {
+    /// The site model they were made for.
+    site: Arc<Site>,
+    /// Its shape (see [`Prepared::shape_key`]).
+    shape: [u8; 32],
+    /// Per language: its menus' hash.
+    menus: Vec<[u8; 32]>,
+    /// Per language: the entries of its feed.
+    feeds: Vec<Vec<usize>>,
+    /// Their global part.
+    global: [u8; 32],
+    /// The templates' hashes.
+    templates: [u8; 32],
+    /// Per source: the hash of its file.
+    sources: Vec<[u8; 32]>,
+    /// Per entry: its summary's hash.
+    summaries: Vec<[u8; 32]>,
+    /// Per job, in order: its key.
+    jobs: Vec<[u8; 32]>,
+}
+
+/// What changed since the last build of a session (the site model being the same):
+/// the sources whose file changed, and the entries whose summary changed.
+struct Dirty {
+    source: Vec<bool>,
+    summary: Vec<bool>,
+}
+
+impl Dirty {
+    fn since(prepared: &Prepared, memo: &KeyMemo, summaries: &[[u8; 32]]) -> Dirty {
+        Dirty {
+            source: prepared
+                .project
+                .pages
+                .iter()
+                .zip(&memo.sources)
+                .map(|(p, h)| &p.hash != h)
+                .collect(),
+            summary: summaries
+                .iter()
+                .zip(&memo.summaries)
+                .map(|(a, b)| a != b)
+                .collect(),
+        }
+    }
+
+    /// Whether entry `i`'s page may show something that changed: its own source or
+    /// summary, its parent's summary, its pages' or subsections' (its translations,
+    /// menus and link targets are where they were: the site model is the same).
+    fn entry(&self, prepared: &Prepared, i: usize) -> bool {
+        let e = &prepared.site.entries[i];
+        self.source[e.source]
+            || self.summary[i]
+            || e.parent.is_some_and(|p| self.summary[p])
+            || e.pages
+                .iter()
+                .chain(&e.subsections)
+                .any(|&m| self.summary[m])
+    }
+}
+
+impl<'p> Prepared<'p> {
+    /// The hash of what listings show of entry `i`: its source's front matter, the
+    /// summary and length of its text, and where it is in the site.
+    fn summary_hash(&self, i: usize) -> [u8; 32] {
+        let e = &self.site.entries[i];
+        let p = &self.project.pages[e.source];
+        let md = &self.md[e.source];
+        let mut h = KeyHasher(Vec::with_capacity(
+            128 + md.summary.len() + e.path.len() + e.key.len() + p.rel.len(),
+        ));
+        h.part(&p.front_hash)
+            .part(md.summary.as_bytes())
+            .part(&(md.word_count.div_ceil(200) as u64).to_le_bytes())
+            .part(e.path.as_bytes())
+            .part(e.key.as_bytes())
+            .part(&[e.lang as u8, e.is_fallback as u8, e.kind as u8])
+            .part(p.lang.as_bytes())
+            .part(p.rel.as_bytes());
+        h.finish()
+    }
+
+    /// The global part of every key: what any output may read besides the site's
+    /// pages, and whether pages have social cards.
+    pub(super) fn global_key(&self) -> [u8; 32] {
+        let mut g = KeyHasher::new(&self.global_hash, "global");
+        g.part(&[!self.social_cards.is_empty() as u8]);
+        g.finish()
+    }
+
+    /// The hash of the site's shape: which pages there are and their dates, which
+    /// entries at which addresses, in which sections and order, which terms hold
+    /// which entries. Two builds of the same shape differ only in what pages say (their
+    /// summaries, their text), which [`Dirty`] follows.
+    fn shape_key(&self) -> &[u8; 32] {
+        self.shape.get_or_init(|| {
+            // The same site model as the last build's: the same shape.
+            if let Some(m) = &self.previous_keys
+                && Arc::ptr_eq(&m.site, &self.site)
+            {
+                return m.shape;
+            }
+            let mut h = KeyHasher(Vec::with_capacity(64 + self.site.entries.len() * 96));
+            let ix = |h: &mut KeyHasher, i: usize| {
+                h.part(&(i as u32).to_le_bytes());
+            };
+            for p in &self.project.pages {
+                h.part(p.lang.as_bytes())
+                    .part(p.rel.as_bytes())
+                    .part(&date_bytes(p.front.date))
+                    .part(&date_bytes(p.front.updated));
+            }
+            for e in &self.site.entries {
+                h.part(e.path.as_bytes()).part(e.key.as_bytes()).part(&[
+                    e.lang as u8,
+                    e.is_fallback as u8,
+                    e.kind as u8,
+                ]);
+                ix(&mut h, e.source);
+                ix(&mut h, e.parent.map_or(usize::MAX, |p| p));
+                h.part(b"pages");
+                for &p in e.pages.iter().chain(&e.subsections) {
+                    ix(&mut h, p);
+                }
+                ix(&mut h, e.pages.len());
+            }
+            for t in &self.site.taxonomies {
+                h.part(t.name.as_bytes()).part(t.path.as_bytes());
+                ix(&mut h, t.lang);
+                for tp in &t.terms {
+                    h.part(tp.term.name.as_bytes())
+                        .part(tp.term.slug.as_bytes())
+                        .part(tp.path.as_bytes());
+                    for &e in &tp.entries {
+                        ix(&mut h, e);
+                    }
+                    ix(&mut h, tp.entries.len());
+                }
+            }
+            h.finish()
+        })
+    }
+
+    /// The last build's keys, when they can serve this one: the same site model, the
+    /// same global part and the same templates (then only what a changed source shows
+    /// needs a new key).
+    fn usable_memo(
+        &self,
+        global: &[u8; 32],
+        templates: &[u8; 32],
+        menus: &[[u8; 32]],
+    ) -> Option<&KeyMemo> {
+        self.previous_keys
+            .as_deref()
+            .filter(|m| m.shape == *self.shape_key() && &m.global == global)
+            .filter(|m| &m.templates == templates && m.sources.len() == self.project.pages.len())
+            .filter(|m| m.menus == menus)
+    }
+
+    /// Every entry's [`Prepared::summary_hash`], made once (and taken from the last
+    /// build of a session for the entries whose source did not change).
+    pub(super) fn summary_hashes(&self) -> &[[u8; 32]] {
+        self.summary_hashes.get_or_init(|| {
+            let global = self.global_key();
+            let memo = self
+                .previous_keys
+                .as_deref()
+                .filter(|m| m.shape == *self.shape_key() && m.global == global);
+            (0..self.site.entries.len())
+                .into_par_iter()
+                .map(|i| {
+                    let s = self.site.entries[i].source;
+                    match memo {
+                        Some(m) if m.sources[s] == self.project.pages[s].hash => m.summaries[i],
+                        _ => self.summary_hash(i),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// The hash of every template's closure hash, by name.
+    fn templates_key(&self) -> [u8; 32] {
+        let mut names: Vec<(&String, &[u8; 32])> = self
+            .template_hashes
+            .iter()
+            .map(|(n, (h, _))| (n, h))
+            .collect();
+        names.sort();
+        let mut h = KeyHasher::default();
+        for (n, t) in names {
+            h.part(n.as_bytes()).part(t);
+        }
+        h.finish()
+    }
+
+    fn key_inputs(&self) -> KeyInputs<'_> {
+        let menus = (0..self.languages.len())
+            .map(|li| {
+                let mut h = KeyHasher::default();
+                for list in [&self.site.menus[li], &self.site.footer_menus[li]] {
+                    h.part(b"menu");
+                    for &e in list.iter() {
+                        let en = &self.site.entries[e];
+                        let p = &self.project.pages[en.source];
+                        h.part(en.path.as_bytes())
+                            .part(p.title().as_bytes())
+                            .part(p.lang.as_bytes())
+                            .part(&[en.is_fallback as u8]);
+                    }
+                }
+                h.finish()
+            })
+            .collect();
+        KeyInputs {
+            global: self.global_key(),
+            summaries: self.summary_hashes(),
+            menus,
+        }
+    }
+
+    /// Every output this site renders, with the key of what marque puts in its context
+    /// (what its templates ask for through functions is added by [`Prepared::key_with`]).
+    /// In a session whose site model did not change, only the outputs that show a
+    /// changed source get a new key; the others keep the last build's.
+    pub fn jobs(&self, project: &Project) -> Vec<PageJob> {
+        let k = self.key_inputs();
+        let templates = self.templates_key();
+        let memo = self.usable_memo(&k.global, &templates, &k.menus);
+        let feeds: Vec<Vec<usize>> = (0..self.languages.len())
+            .map(|li| self.feed_entries(li))
+            .collect();
+        let dirty = memo.map(|m| Dirty::since(self, m, k.summaries));
+        // The key of the job at `j`: the last build's, unless `changed` says its inputs
+        // may differ.
+        let keep = |j: usize, changed: bool, make: &dyn Fn() -> [u8; 32]| match memo {
+            Some(m) if !changed => m.jobs[j],
+            _ => make(),
+        };
+        let mut jobs = Vec::with_capacity(self.site.entries.len() + 64);
+        jobs.par_extend(
+            self.site
+                .entries
+                .par_iter()
+                .enumerate()
+                .map(|(i, e)| PageJob {
+                    output: format!("{}index.html", e.path.trim_start_matches('/')),
+                    kind: PageKind::Entry(i),
+                    key: keep(i, dirty.as_ref().is_none_or(|d| d.entry(self, i)), &|| {
+                        self.entry_key(project, &k, i)
+                    }),
+                }),
+        );
+        for (ti, t) in self.site.taxonomies.iter().enumerate() {
+            let j = jobs.len();
+            jobs.push(PageJob {
+                output: format!("{}index.html", t.path.trim_start_matches('/')),
+                kind: PageKind::TaxonomyList(ti),
+                key: keep(j, false, &|| self.taxonomy_key(&k, ti, None)),
+            });
+            for (si, term) in t.terms.iter().enumerate() {
+                let j = jobs.len();
+                let changed = dirty
+                    .as_ref()
+                    .is_none_or(|d| term.entries.iter().any(|&e| d.summary[e]));
+                jobs.push(PageJob {
+                    output: format!("{}index.html", term.path.trim_start_matches('/')),
+                    kind: PageKind::TaxonomyTerm(ti, si),
+                    key: keep(j, changed, &|| self.taxonomy_key(&k, ti, Some(si))),
+                });
+            }
+        }
+        let at = |l: &marque_project::Language, file: &str| {
+            let prefix = l.prefix.trim_start_matches('/');
+            if prefix.is_empty() {
+                file.to_string()
+            } else {
+                format!("{prefix}/{file}")
+            }
+        };
+        for (li, l) in self.languages.iter().enumerate() {
+            let j = jobs.len();
+            // The feed shows the newest dated pages: another list, or a change to one
+            // of them, makes it again.
+            let changed = dirty.as_ref().is_none_or(|d| {
+                memo.is_none_or(|m| m.feeds[li] != feeds[li])
+                    || feeds[li]
+                        .iter()
+                        .any(|&e| d.source[self.site.entries[e].source])
+            });
+            jobs.push(PageJob {
+                output: at(l, "atom.xml"),
+                kind: PageKind::Feed(li),
+                key: keep(j, changed, &|| self.feed_key(project, &k, li)),
+            });
+        }
+        for (li, l) in self.languages.iter().enumerate() {
+            let j = jobs.len();
+            let make = || {
+                let mut h = KeyHasher::new(&k.global, "404");
+                h.part(l.code.as_bytes())
+                    .part(&self.template_hash("404.html"))
+                    .part(&k.menus[li]);
+                h.finish()
+            };
+            jobs.push(PageJob {
+                output: at(l, "404.html"),
+                kind: PageKind::NotFound(li),
+                key: keep(j, false, &make),
+            });
+        }
+        let j = jobs.len();
+        jobs.push(PageJob {
+            output: "sitemap.xml".into(),
+            kind: PageKind::Sitemap,
+            key: keep(j, false, &|| self.sitemap_key(&k)),
+        });
+        let j = jobs.len();
+        jobs.push(PageJob {
+            output: "robots.txt".into(),
+            kind: PageKind::Robots,
+            key: keep(j, false, &|| KeyHasher::new(&k.global, "robots").finish()),
+        });
+        let _ = self.keys_made.set(Arc::new(KeyMemo {
+            site: self.site.clone(),
+            shape: *self.shape_key(),
+            menus: k.menus.clone(),
+            feeds: feeds.clone(),
+            global: k.global,
+            templates,
+            sources: project.pages.iter().map(|p| p.hash).collect(),
+            summaries: k.summaries.to_vec(),
+            jobs: jobs.iter().map(|j| j.key).collect(),
+        }));
+        jobs
+    }
+
+    /// Whether term pages are given every term of their taxonomy: only when their
+    /// template names `terms` (then a new term renders them all again).
+    pub(super) fn term_pages_show_terms(&self) -> bool {
+        self.template_hashes
+            .get("taxonomy_term.html")
+            .is_none_or(|t| t.1.reads("terms"))
+    }
+
+    fn template_hash(&self, name: &str) -> [u8; 32] {
+        self.template_hashes
+            .get(name)
+            .map(|t| t.0)
+            .unwrap_or([0; 32])
+    }
+
+    /// An entry's page reads its source, its summary and its parent's, its
+    /// translations, its language's menus, where its links go and, for a section, its
+    /// pages' and subsections' summaries.
+    fn entry_key(&self, project: &Project, k: &KeyInputs, i: usize) -> [u8; 32] {
+        let e = &self.site.entries[i];
+        let mut h = KeyHasher::new(&k.global, "entry");
+        h.part(e.path.as_bytes())
+            .part(&self.template_hash(&self.template_of(i)))
+            .part(&project.pages[e.source].hash)
+            .part(&k.summaries[i])
+            .part(&k.menus[e.lang])
+            .opt(e.parent.map(|p| k.summaries[p].as_slice()));
+        self.translations(&mut h, &e.key);
+        self.links(&mut h, e.source, e.lang);
+        if e.kind == EntryKind::Section {
+            self.members(&mut h, k, i);
+        }
+        h.finish()
+    }
+
+    /// The summaries of section `i`'s pages and subsections, in their order.
+    fn members(&self, h: &mut KeyHasher, k: &KeyInputs, i: usize) {
+        let e = &self.site.entries[i];
+        h.part(b"pages");
+        for &p in &e.pages {
+            h.part(&k.summaries[p]);
+        }
+        h.part(b"subsections");
+        for &s in &e.subsections {
+            h.part(&k.summaries[s]);
+        }
+    }
+
+    /// Where the translations of `key` are, in each language (the language switcher,
+    /// the `hreflang` alternates, a fallback copy's canonical address).
+    fn translations(&self, h: &mut KeyHasher, key: &str) {
+        h.part(b"translations");
+        for at in self.site.by_key.get(key).into_iter().flatten() {
+            let at = at.map(|o| &self.site.entries[o]);
+            h.opt(at.map(|o| o.path.as_bytes()))
+                .part(&[at.is_some_and(|o| o.is_fallback) as u8]);
+        }
+    }
+
+    /// Where the links of source `s` go when it is shown in language `lang`.
+    fn links(&self, h: &mut KeyHasher, s: usize, lang: usize) {
+        let page = &self.project.pages[s];
+        h.part(b"links");
+        for link in &self.md[s].links {
+            let target = link.target.as_deref().and_then(|t| {
+                crate::links::target_entry(
+                    self.project,
+                    &self.site,
+                    &self.index,
+                    &page.lang,
+                    t,
+                    lang,
+                )
+            });
+            h.opt(target.map(|e| self.site.entries[e].path.as_bytes()));
+        }
+    }
+
+    /// A taxonomy's list page reads its terms (names, addresses, counts); a term page
+    /// reads its pages' summaries. Both read their language's menus and where the same
+    /// page is in the other languages.
+    fn taxonomy_key(&self, k: &KeyInputs, ti: usize, term: Option<usize>) -> [u8; 32] {
+        let t = &self.site.taxonomies[ti];
+        let mut h = KeyHasher::new(&k.global, if term.is_some() { "term" } else { "taxlist" });
+        h.part(t.name.as_bytes())
+            .part(t.path.as_bytes())
+            .part(&k.menus[t.lang]);
+        if term.is_none() || self.term_pages_show_terms() {
+            for tp in &t.terms {
+                h.part(tp.term.name.as_bytes())
+                    .part(tp.term.slug.as_bytes())
+                    .part(tp.path.as_bytes())
+                    .part(&(tp.entries.len() as u64).to_le_bytes());
+            }
+        }
+        let slug = term.map(|s| t.terms[s].term.slug.as_str());
+        for lj in 0..self.languages.len() {
+            let other = self
+                .site
+                .taxonomies
+                .iter()
+                .find(|o| o.lang == lj && o.name == t.name);
+            h.opt(other.map(|o| o.path.as_bytes()));
+            if let (Some(o), Some(slug)) = (other, slug) {
+                h.opt(
+                    o.terms
+                        .iter()
+                        .find(|x| x.term.slug == slug)
+                        .map(|x| x.path.as_bytes()),
+                );
+            }
+        }
+        match term {
+            Some(s) => {
+                h.part(&self.template_hash("taxonomy_term.html"));
+                for &e in &t.terms[s].entries {
+                    h.part(&k.summaries[e]);
+                }
+            }
+            None => {
+                h.part(&self.template_hash("taxonomy_list.html"));
+            }
+        }
+        h.finish()
+    }
+
+    /// A feed reads the address, title, dates, description and text of its entries.
+    fn feed_key(&self, project: &Project, k: &KeyInputs, li: usize) -> [u8; 32] {
+        let mut h = KeyHasher::new(&k.global, "feed");
+        h.part(self.languages[li].code.as_bytes());
+        for e in self.feed_entries(li) {
+            let en = &self.site.entries[e];
+            let p = &project.pages[en.source];
+            h.part(en.path.as_bytes())
+                .part(p.title().as_bytes())
+                .part(&date_bytes(p.front.date))
+                .part(&date_bytes(p.front.updated))
+                .opt(p.front.description.as_deref().map(str::as_bytes))
+                .part(p.rel.as_bytes())
+                .part(p.lang.as_bytes())
+                .part(p.body.as_bytes());
+            self.links(&mut h, en.source, li);
+        }
+        h.finish()
+    }
+
+    /// The sitemap reads every page's address, dates and translations, and the
+    /// taxonomies' addresses.
+    fn sitemap_key(&self, k: &KeyInputs) -> [u8; 32] {
+        let mut h = KeyHasher::new(&k.global, "sitemap");
+        for e in self.site.entries.iter().filter(|e| !e.is_fallback) {
+            let p = &self.project.pages[e.source];
+            h.part(e.path.as_bytes())
+                .part(&date_bytes(p.front.date))
+                .part(&date_bytes(p.front.updated));
+            self.translations(&mut h, &e.key);
+        }
+        for t in &self.site.taxonomies {
+            h.part(t.path.as_bytes());
+            for tp in &t.terms {
+                h.part(tp.path.as_bytes());
+            }
+        }
+        h.finish()
+    }
+
+    /// The key of `job` once the reads its templates made are looked up again: equal
+    /// to the key it had when it was rendered exactly when nothing it read changed.
+    pub fn key_with(&self, job: &PageJob, reads: &[Read]) -> [u8; 32] {
+        if reads.is_empty() {
+            return job.key;
+        }
+        let mut h = KeyHasher::new(&job.key, "reads");
+        for r in reads {
+            h.part(&self.read_hash(r));
+        }
+        h.finish()
+    }
+
+    /// What `read` gives now, hashed (with the read itself).
+    fn read_hash(&self, read: &Read) -> [u8; 32] {
+        let s = &self.shared;
+        let mut h = KeyHasher::default();
+        let (kind, lang, path) = match read {
+            Read::Page(l, p) => ("page", l, p),
+            Read::Section(l, p) => ("section", l, p),
+            Read::Url(l, p) => ("url", l, p),
+        };
+        h.part(kind.as_bytes())
+            .part(lang.as_bytes())
+            .part(path.as_bytes());
+        let now = &self.now;
+        let entry = match read {
+            Read::Section(..) => functions::section_entry(s, now, lang, path),
+            _ => s.entry(now, lang, &functions::key_of(path, now)),
+        };
+        let Some(i) = entry else {
+            return h.part(b"none").finish();
+        };
+        let e = &self.site.entries[i];
+        match read {
+            Read::Url(..) => {
+                h.part(e.path.as_bytes());
+            }
+            Read::Page(..) => {
+                h.part(&self.summary_hashes()[i]);
+            }
+            Read::Section(..) => {
+                h.part(&self.summary_hashes()[i]).part(b"pages");
+                for &p in e.pages.iter().chain(&e.subsections) {
+                    h.part(&self.summary_hashes()[p]);
+                }
+                h.part(&(e.pages.len() as u64).to_le_bytes());
+            }
+        }
+        h.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn can_record_reads_on_this_thread_only_while_asked() {
+        note(Read::Url("fr".into(), "@/a.md".into()));
+        let ((), reads) = recording(|| {
+            note(Read::Page("fr".into(), "@/b.md".into()));
+            note(Read::Page("fr".into(), "@/b.md".into()));
+            let ((), inner) = recording(|| note(Read::Url("en".into(), "@/c.md".into())));
+            assert_eq!(inner, vec![Read::Url("en".into(), "@/c.md".into())]);
+            note(Read::Section("fr".into(), "news".into()));
+        });
+        assert_eq!(
+            reads,
+            vec![
+                Read::Page("fr".into(), "@/b.md".into()),
+                Read::Section("fr".into(), "news".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn can_restore_the_recording_after_a_panic() {
+        let ((), reads) = recording(|| {
+            let _ = std::panic::catch_unwind(|| {
+                recording(|| {
+                    note(Read::Url("fr".into(), "x".into()));
+                    panic!("boom")
+                })
+            });
+            note(Read::Url("fr".into(), "y".into()));
+        });
+        assert_eq!(reads, vec![Read::Url("fr".into(), "y".into())]);
+    }
+}
