@@ -1,0 +1,394 @@
+//! Building the site model from a project, in steps: which source each language shows
+//! for each page, the entries and their addresses, the URL checks, the section tree
+//! and its order, the taxonomies, the menus. A session builds it again after every
+//! front-matter edit, so each step is linear in the pages and allocates little.
+
+use rustc_hash::FxHashMap;
+
+use super::*;
+
+/// Per language and translation key, the source shown (and whether it is another
+/// language's page filling a gap), with the translation report.
+struct Chosen {
+    /// (language, source, fallback), language by language, keys in a stable order.
+    list: Vec<(usize, usize, bool)>,
+    missing: BTreeMap<String, Vec<String>>,
+}
+
+/// The languages to borrow an untranslated page from, in order: the fallback language,
+/// the default one, then the others.
+fn fallback_order(project: &Project) -> Vec<usize> {
+    let lang_index = |code: &str| project.languages.iter().position(|l| l.code == code);
+    let mut v = Vec::new();
+    for code in [&project.fallback_language, &project.default_language] {
+        if let Some(i) = lang_index(code)
+            && !v.contains(&i)
+        {
+            v.push(i);
+        }
+    }
+    let rest: Vec<usize> = (0..project.languages.len())
+        .filter(|i| !v.contains(i))
+        .collect();
+    v.extend(rest);
+    v
+}
+
+fn choose_sources(project: &Project) -> Chosen {
+    let nl = project.languages.len();
+    // Sources per key and language, and every key in a stable order.
+    let mut sources: FxHashMap<&str, Vec<Option<usize>>> = FxHashMap::default();
+    let mut keys: Vec<&str> = Vec::new();
+    for (i, p) in project.pages.iter().enumerate() {
+        let Some(li) = project.languages.iter().position(|l| l.code == p.lang) else {
+            continue;
+        };
+        let per_lang = sources.entry(p.translation_key()).or_insert_with(|| {
+            keys.push(p.translation_key());
+            vec![None; nl]
+        });
+        per_lang[li] = Some(i);
+    }
+    let fallback = fallback_order(project);
+    let mut chosen = Chosen {
+        list: Vec::with_capacity(keys.len() * nl),
+        missing: BTreeMap::new(),
+    };
+    for li in 0..nl {
+        for key in &keys {
+            let per_lang = &sources[key];
+            if let Some(s) = per_lang[li] {
+                chosen.list.push((li, s, false));
+                continue;
+            }
+            chosen
+                .missing
+                .entry(key.to_string())
+                .or_default()
+                .push(project.languages[li].code.clone());
+            if project.missing_translation() == MissingTranslation::Fallback
+                && let Some(s) = fallback.iter().find_map(|&f| per_lang[f])
+            {
+                chosen.list.push((li, s, true));
+            }
+        }
+    }
+    chosen
+}
+
+/// The URL of each folder that holds chosen sources, per language: the language's
+/// prefix, then each folder's segment (its section's `slug`, or its name).
+fn folder_urls<'p>(
+    project: &'p Project,
+    chosen: &[(usize, usize, bool)],
+) -> FxHashMap<(usize, &'p str), String> {
+    let mut segment: FxHashMap<(usize, &str), &str> = FxHashMap::default();
+    for &(li, s, _) in chosen {
+        let p: &SourcePage = &project.pages[s];
+        if p.is_section {
+            let dir = p.dir();
+            let last = dir.rsplit('/').next().unwrap_or("");
+            segment.insert((li, dir), p.front.slug.as_deref().unwrap_or(last));
+        }
+    }
+    let mut urls: FxHashMap<(usize, &str), String> = FxHashMap::default();
+    for &(li, s, _) in chosen {
+        let dir = project.pages[s].dir();
+        if urls.contains_key(&(li, dir)) {
+            continue;
+        }
+        let mut path = project.languages[li].prefix.clone();
+        path.push('/');
+        let mut end = 0;
+        for part in dir.split('/') {
+            end += part.len();
+            if !part.is_empty() {
+                path.push_str(segment.get(&(li, &dir[..end])).copied().unwrap_or(part));
+                path.push('/');
+            }
+            end += 1;
+        }
+        urls.insert((li, dir), path);
+    }
+    urls
+}
+
+/// The entries, one per chosen source and language, with their address and terms
+/// (slugs made once per name).
+fn make_entries(project: &Project, chosen: &[(usize, usize, bool)]) -> Vec<Entry> {
+    let urls = folder_urls(project, chosen);
+    let mut slugs: FxHashMap<&str, String> = FxHashMap::default();
+    for p in project.pages.iter() {
+        for names in p.front.taxonomies.values() {
+            for n in names {
+                slugs.entry(n.as_str()).or_insert_with(|| slugify(n));
+            }
+        }
+    }
+    chosen
+        .par_iter()
+        .map(|&(li, s, fallback)| {
+            let p = &project.pages[s];
+            let dir = p.dir();
+            let folder = &urls[&(li, dir)];
+            let path = if p.is_section {
+                folder.clone()
+            } else {
+                let slug = p.front.slug.as_deref().unwrap_or_else(|| file_stem(&p.rel));
+                format!("{folder}{slug}/")
+            };
+            let terms = project
+                .config
+                .taxonomies
+                .iter()
+                .filter_map(|t| {
+                    p.front.taxonomies.get(&t.name).map(|names| {
+                        let mut v: Vec<Term> = names
+                            .iter()
+                            .map(|n| Term {
+                                name: n.clone(),
+                                slug: slugs[n.as_str()].clone(),
+                            })
+                            .filter(|t| !t.slug.is_empty())
+                            .collect();
+                        v.dedup_by(|a, b| a.slug == b.slug);
+                        (t.name.clone(), v)
+                    })
+                })
+                .collect();
+            Entry {
+                lang: li,
+                source: s,
+                is_fallback: fallback,
+                kind: if p.is_section {
+                    EntryKind::Section
+                } else {
+                    EntryKind::Page
+                },
+                path,
+                key: p.translation_key().to_string(),
+                dir: dir.to_string(),
+                parent: None,
+                pages: Vec::new(),
+                subsections: Vec::new(),
+                terms,
+            }
+        })
+        .collect()
+}
+
+/// Two pages at one URL, or a page at a taxonomy's list address, are errors.
+fn check_addresses(
+    project: &Project,
+    entries: &[Entry],
+    diags: &mut Diagnostics,
+) -> HashMap<String, usize> {
+    let mut by_path: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(&other) = by_path.get(&e.path) {
+            let a = &project.pages[entries[other].source];
+            let b = &project.pages[e.source];
+            diags.push(Diagnostic::error(
+                &b.path,
+                format!(
+                    "two pages have the URL {}: this one and {}; give one of them another slug",
+                    e.path,
+                    a.path.display()
+                ),
+            ));
+        } else {
+            by_path.insert(e.path.clone(), i);
+        }
+    }
+    for t in &project.config.taxonomies {
+        for l in &project.languages {
+            let p = format!("{}/{}/", l.prefix, t.name);
+            if let Some(&i) = by_path.get(&p) {
+                diags.push(Diagnostic::error(
+                    &project.pages[entries[i].source].path,
+                    format!(
+                        "the URL {p} is the '{}' taxonomy's list page: give this page another slug",
+                        t.name
+                    ),
+                ));
+            }
+        }
+    }
+    by_path
+}
+
+/// Each entry's nearest section above it, the sections' pages and subsections, and
+/// each language's home; then each section's lists in their order.
+fn link_sections(project: &Project, entries: &mut [Entry], nl: usize) -> Vec<Option<usize>> {
+    let section_of: FxHashMap<(usize, &str), usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EntryKind::Section)
+        .map(|(i, e)| ((e.lang, e.dir.as_str()), i))
+        .collect();
+    let mut homes = vec![None; nl];
+    let parents: Vec<Option<usize>> = entries
+        .iter()
+        .map(|e| {
+            let mut d = match e.kind {
+                EntryKind::Page => Some(e.dir.as_str()),
+                EntryKind::Section => parent_dir(&e.dir),
+            };
+            while let Some(cur) = d {
+                if let Some(&s) = section_of.get(&(e.lang, cur)) {
+                    return Some(s);
+                }
+                d = parent_dir(cur);
+            }
+            None
+        })
+        .collect();
+    for (i, parent) in parents.into_iter().enumerate() {
+        if entries[i].kind == EntryKind::Section && entries[i].dir.is_empty() {
+            homes[entries[i].lang] = Some(i);
+        }
+        if let Some(s) = parent {
+            entries[i].parent = Some(s);
+            match entries[i].kind {
+                EntryKind::Page => entries[s].pages.push(i),
+                EntryKind::Section => entries[s].subsections.push(i),
+            }
+        }
+    }
+    for i in 0..entries.len() {
+        if entries[i].kind != EntryKind::Section {
+            continue;
+        }
+        let sort_by = project.pages[entries[i].source]
+            .front
+            .sort_by
+            .unwrap_or_default();
+        let mut pages = std::mem::take(&mut entries[i].pages);
+        sort_pages(entries, project, &mut pages, sort_by);
+        entries[i].pages = pages;
+        let mut subs = std::mem::take(&mut entries[i].subsections);
+        sort_pages(entries, project, &mut subs, SortBy::Weight);
+        entries[i].subsections = subs;
+    }
+    homes
+}
+
+/// Each language's taxonomy pages: every term with its entries, newest first.
+fn taxonomies(project: &Project, entries: &[Entry]) -> Vec<TaxonomyPage> {
+    let mut out = Vec::new();
+    for li in 0..project.languages.len() {
+        for t in &project.config.taxonomies {
+            let list_path = format!("{}/{}/", project.languages[li].prefix, t.name);
+            let mut terms: BTreeMap<&str, TermPage> = BTreeMap::new();
+            for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.lang == li) {
+                for (_, ts) in e.terms.iter().filter(|(tax, _)| tax == &t.name) {
+                    for term in ts {
+                        terms
+                            .entry(term.slug.as_str())
+                            .or_insert_with(|| TermPage {
+                                taxonomy: t.name.clone(),
+                                term: term.clone(),
+                                path: format!("{list_path}{}/", term.slug),
+                                entries: Vec::new(),
+                            })
+                            .entries
+                            .push(i);
+                    }
+                }
+            }
+            let mut terms: Vec<TermPage> = terms.into_values().collect();
+            for tp in &mut terms {
+                sort_pages(entries, project, &mut tp.entries, SortBy::Date);
+            }
+            out.push(TaxonomyPage {
+                lang: li,
+                name: t.name.clone(),
+                path: list_path,
+                terms,
+            });
+        }
+    }
+    out
+}
+
+/// Each language's main menu (from `marque.yaml`, else the home's weighted pages and
+/// sections) and footer menu.
+type Menus = (Vec<Vec<usize>>, Vec<Vec<usize>>);
+
+fn menus(
+    project: &Project,
+    entries: &[Entry],
+    homes: &[Option<usize>],
+    by_key: &FxHashMap<String, Vec<Option<usize>>>,
+    diags: &mut Diagnostics,
+) -> Menus {
+    let nl = project.languages.len();
+    let mut main = vec![Vec::new(); nl];
+    for (li, menu) in main.iter_mut().enumerate() {
+        if project.config.menu.is_empty() {
+            let mut top: Vec<usize> = entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.lang == li && e.parent.is_some() && e.parent == homes[li])
+                .filter(|(_, e)| {
+                    project.pages[e.source].front.weight.is_some() || e.kind == EntryKind::Section
+                })
+                .map(|(i, _)| i)
+                .collect();
+            sort_pages(entries, project, &mut top, SortBy::Weight);
+            *menu = top;
+        } else {
+            *menu = resolve_menu(&project.config.menu, "menu", li, project, by_key, diags);
+        }
+    }
+    let footer = (0..nl)
+        .map(|li| {
+            resolve_menu(
+                &project.config.footer_menu,
+                "footer_menu",
+                li,
+                project,
+                by_key,
+                diags,
+            )
+        })
+        .collect();
+    (main, footer)
+}
+
+impl Site {
+    /// Builds the site model; fails on URL clashes.
+    pub fn build(project: &Project) -> Result<Site, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let nl = project.languages.len();
+        let chosen = choose_sources(project);
+        let mut entries = make_entries(project, &chosen.list);
+        let by_path = check_addresses(project, &entries, &mut diags);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let mut by_key: FxHashMap<String, Vec<Option<usize>>> = FxHashMap::default();
+        by_key.reserve(entries.len() / nl.max(1) + 1);
+        for (i, e) in entries.iter().enumerate() {
+            by_key
+                .entry(e.key.clone())
+                .or_insert_with(|| vec![None; nl])[e.lang] = Some(i);
+        }
+        let homes = link_sections(project, &mut entries, nl);
+        let taxonomies = taxonomies(project, &entries);
+        let (menus, footer_menus) = menus(project, &entries, &homes, &by_key, &mut diags);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Site {
+            entries,
+            by_key,
+            by_path,
+            homes,
+            taxonomies,
+            menus,
+            footer_menus,
+            missing: chosen.missing,
+        })
+    }
+}
