@@ -3,12 +3,13 @@
 //! size, pages without description, headings that skip a level, missing translations,
 //! duplicate titles, and files over the size budget (except downloads).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use marque_project::{Diagnostic, Diagnostics, LoadOptions, Severity, load_project};
-use marque_site::{EntryKind, PageKind};
+use marque_project::{Diagnostic, Diagnostics, LoadOptions, Project, Severity, load_project};
+use marque_site::{EntryKind, PageKind, Prepared};
 
 use crate::sink::{MemorySink, MemorySite};
 use crate::state::BuildState;
@@ -108,8 +109,21 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     sink.commit(&[]);
     let site = site_mem.read().map(|g| g.clone()).unwrap_or_default();
     let mut d = plan.warnings.clone();
-    let base_path = project.config.base_path();
-    // Photos whose rights end within 30 days.
+    expiring_photos(&project, &mut d);
+    let outputs = Outputs::new(&project, &plan.prepared, &site);
+    let html_pages = outputs.check_all(&mut d);
+    undescribed_pages(&project, &plan.prepared, &mut d);
+    missing_translations(&project, &report.missing, &mut d);
+    d.sort();
+    Ok(CheckReport {
+        diagnostics: d,
+        pages: html_pages,
+        files: site.len(),
+    })
+}
+
+/// Photos whose rights end within 30 days.
+fn expiring_photos(project: &Project, d: &mut Diagnostics) {
     let today = crate::photos::today();
     for p in &project.photos {
         if let Some(end) = p.expires {
@@ -125,128 +139,190 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
             }
         }
     }
+}
 
-    // Which source made which output, to point at the file a writer can fix.
-    let prepared = &plan.prepared;
-    let mut source_of: HashMap<String, PathBuf> = HashMap::new();
-    for j in prepared.jobs(&project) {
-        if let PageKind::Entry(i) = j.kind {
-            let e = &prepared.site.entries[i];
-            source_of.insert(j.output.clone(), project.pages[e.source].path.clone());
+/// The site built in memory, checked file by file.
+struct Outputs<'a> {
+    site: &'a MemorySite,
+    base_path: String,
+    max_file_kib: u64,
+    /// Which source made which output, to point at the file a writer can fix.
+    source_of: HashMap<String, PathBuf>,
+}
+
+/// One HTML page of the output.
+struct Html<'a> {
+    name: &'a String,
+    html: Cow<'a, str>,
+}
+
+impl Html<'_> {
+    /// `output/<page>:<line>` of a byte offset.
+    fn at(&self, offset: usize) -> String {
+        PathBuf::from("output")
+            .join(self.name)
+            .display()
+            .to_string()
+            + &format!(":{}", line_of(&self.html, offset))
+    }
+}
+
+impl<'a> Outputs<'a> {
+    /// The checks of `site`, built from `prepared`.
+    fn new(project: &Project, prepared: &Prepared, site: &'a MemorySite) -> Self {
+        let mut source_of: HashMap<String, PathBuf> = HashMap::new();
+        for j in prepared.jobs(project) {
+            if let PageKind::Entry(i) = j.kind {
+                let e = &prepared.site.entries[i];
+                source_of.insert(j.output.clone(), project.pages[e.source].path.clone());
+            }
+        }
+        Outputs {
+            site,
+            base_path: project.config.base_path(),
+            max_file_kib: project.config.check.max_file_kib,
+            source_of,
         }
     }
-    let place = |out: &str| -> PathBuf {
-        source_of
+
+    /// Where to report a problem of output `out`: its source, else the output file.
+    fn place(&self, out: &str) -> PathBuf {
+        self.source_of
             .get(out)
             .cloned()
             .unwrap_or_else(|| PathBuf::from("output").join(out))
-    };
+    }
 
-    let mut titles: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut html_pages = 0;
-    let mut names: Vec<&String> = site.keys().collect();
-    names.sort();
-    for name in names {
-        let bytes = &site[name];
+    /// Every file, in name order: its size, and for a page its links, images,
+    /// headings and title (duplicate titles last). Gives the number of HTML pages.
+    fn check_all(&self, d: &mut Diagnostics) -> usize {
+        let mut titles: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        let mut html_pages = 0;
+        let mut names: Vec<&String> = self.site.keys().collect();
+        names.sort();
+        for name in names {
+            let bytes = &self.site[name];
+            self.check_size(name, bytes, d);
+            if !name.ends_with(".html") {
+                continue;
+            }
+            html_pages += 1;
+            let page = Html {
+                name,
+                html: String::from_utf8_lossy(bytes),
+            };
+            self.check_links(&page, d);
+            self.check_images(&page, d);
+            self.check_headings(&page, d);
+            if let Some(key) = title_of(&page.html) {
+                titles.entry(key).or_default().push(name.clone());
+            }
+        }
+        self.check_titles(titles, d);
+        html_pages
+    }
+
+    /// A file over the size budget.
+    fn check_size(&self, name: &str, bytes: &[u8], d: &mut Diagnostics) {
         let kib = (bytes.len() as u64).div_ceil(1024);
         // The budget is for what pages load; `downloads/` holds the files partners ask
         // for (packs, 2048 px rasters, fonts), large on purpose.
-        if kib > project.config.check.max_file_kib && !name.starts_with("downloads/") {
+        if kib > self.max_file_kib && !name.starts_with("downloads/") {
             d.push(Diagnostic::error(
                 PathBuf::from("output").join(name),
                 format!(
                     "{kib} KiB is over the budget of {} KiB (check.max_file_kib in marque.yaml)",
-                    project.config.check.max_file_kib
+                    self.max_file_kib
                 ),
             ));
         }
-        if !name.ends_with(".html") {
-            continue;
-        }
-        html_pages += 1;
-        let html = String::from_utf8_lossy(bytes);
-        let at = |offset: usize| {
-            PathBuf::from("output").join(name).display().to_string()
-                + &format!(":{}", line_of(&html, offset))
-        };
-        // Links and anchors.
+    }
+
+    /// Links and anchors of a page that lead nowhere in the site.
+    fn check_links(&self, page: &Html, d: &mut Diagnostics) {
         for tag in ["a", "link", "img", "script", "source", "video", "track"] {
-            for (off, attrs) in tags(&html, tag) {
+            for (off, attrs) in tags(&page.html, tag) {
                 for a in ["href", "src"] {
                     let Some(url) = attr(attrs, a) else { continue };
                     let url = url.replace("&amp;", "&");
-                    if url.contains("://") || has_scheme(&url) {
-                        continue;
-                    }
-                    let (path, anchor) = match url.split_once('#') {
-                        Some((p, a)) => (p.to_string(), Some(a.to_string())),
-                        None => (url.clone(), None),
-                    };
-                    let path = path.split('?').next().unwrap_or("").to_string();
-                    let target = if path.is_empty() {
-                        name.clone()
-                    } else if let Some(p) =
-                        path.strip_prefix(&base_path).filter(|p| p.starts_with('/'))
-                    {
-                        target_of(p)
-                    } else if path.starts_with('/') {
-                        target_of(&path)
-                    } else {
-                        continue;
-                    };
-                    let Some(t) = site.get(&target) else {
+                    if let Some(problem) = self.link_problem(page.name, &url) {
                         d.push(Diagnostic::error(
-                            place(name),
-                            format!(
-                                "{}: link to {url}, which is not a file of the site",
-                                at(off)
-                            ),
-                        ));
-                        continue;
-                    };
-                    if let Some(anchor) = anchor.filter(|a| !a.is_empty())
-                        && target.ends_with(".html")
-                        && !String::from_utf8_lossy(t).contains(&format!("id=\"{anchor}\""))
-                    {
-                        d.push(Diagnostic::error(
-                            place(name),
-                            format!(
-                                "{}: link to {url}, whose page has no anchor '#{anchor}'",
-                                at(off)
-                            ),
+                            self.place(page.name),
+                            format!("{}: link to {url}, {problem}", page.at(off)),
                         ));
                     }
                 }
             }
         }
-        // Images.
-        for (off, attrs) in tags(&html, "img") {
+    }
+
+    /// What is wrong with a link of page `name` to `url`, if anything: no such file,
+    /// or no such anchor in the page. Links out of the site are not checked.
+    fn link_problem(&self, name: &str, url: &str) -> Option<String> {
+        if url.contains("://") || has_scheme(url) {
+            return None;
+        }
+        let (path, anchor) = match url.split_once('#') {
+            Some((p, a)) => (p.to_string(), Some(a.to_string())),
+            None => (url.to_string(), None),
+        };
+        let path = path.split('?').next().unwrap_or("").to_string();
+        let target = if path.is_empty() {
+            name.to_string()
+        } else if let Some(p) = path
+            .strip_prefix(&self.base_path)
+            .filter(|p| p.starts_with('/'))
+        {
+            target_of(p)
+        } else if path.starts_with('/') {
+            target_of(&path)
+        } else {
+            return None;
+        };
+        let Some(t) = self.site.get(&target) else {
+            return Some("which is not a file of the site".to_string());
+        };
+        if let Some(anchor) = anchor.filter(|a| !a.is_empty())
+            && target.ends_with(".html")
+            && !String::from_utf8_lossy(t).contains(&format!("id=\"{anchor}\""))
+        {
+            return Some(format!("whose page has no anchor '#{anchor}'"));
+        }
+        None
+    }
+
+    /// Images without alt text (an error), or without width and height.
+    fn check_images(&self, page: &Html, d: &mut Diagnostics) {
+        for (off, attrs) in tags(&page.html, "img") {
             if !has_attr(attrs, "alt") {
                 d.push(Diagnostic::error(
-                    place(name),
+                    self.place(page.name),
                     format!(
                         "{}: image {} has no alt text (write alt=\"\" for a decorative image)",
-                        at(off),
+                        page.at(off),
                         attr(attrs, "src").unwrap_or("")
                     ),
                 ));
             }
             if !has_attr(attrs, "width") || !has_attr(attrs, "height") {
                 d.push(Diagnostic::warning(
-                    place(name),
+                    self.place(page.name),
                     format!(
                         "{}: image {} has no width and height (the page jumps while it loads)",
-                        at(off),
+                        page.at(off),
                         attr(attrs, "src").unwrap_or("")
                     ),
                 ));
             }
         }
-        // Headings that skip a level.
+    }
+
+    /// Headings that skip a level.
+    fn check_headings(&self, page: &Html, d: &mut Diagnostics) {
         let mut last = 0u8;
         let mut heads: Vec<(usize, u8)> = Vec::new();
         for level in 1..=6u8 {
-            for (off, _) in tags(&html, &format!("h{level}")) {
+            for (off, _) in tags(&page.html, &format!("h{level}")) {
                 heads.push((off, level));
             }
         }
@@ -254,44 +330,49 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
         for (off, level) in heads {
             if level > last + 1 {
                 d.push(Diagnostic::warning(
-                    place(name),
+                    self.place(page.name),
                     format!(
                         "{}: heading h{level} follows h{last}: a level is skipped",
-                        at(off)
+                        page.at(off)
                     ),
                 ));
             }
             last = level;
         }
-        // Titles, for duplicates.
-        if let Some(i) = html.find("<title>")
-            && let Some(j) = html[i..].find("</title>")
-        {
-            let lang = attr(
-                tags(&html, "html").first().map(|t| t.1).unwrap_or(""),
-                "lang",
-            )
-            .unwrap_or("")
-            .to_string();
-            titles
-                .entry((lang, html[i + 7..i + j].to_string()))
-                .or_default()
-                .push(name.clone());
+    }
+
+    /// A title used by more than one page of a language (the 404 pages aside).
+    fn check_titles(&self, titles: BTreeMap<(String, String), Vec<String>>, d: &mut Diagnostics) {
+        for ((_, title), pages) in titles {
+            if pages.len() > 1 && !pages.iter().all(|p| p.ends_with("404.html")) {
+                d.push(Diagnostic::warning(
+                    self.place(&pages[0]),
+                    format!(
+                        "the title \"{title}\" is used by {} pages: {}",
+                        pages.len(),
+                        pages.join(", ")
+                    ),
+                ));
+            }
         }
     }
-    for ((_, title), pages) in titles {
-        if pages.len() > 1 && !pages.iter().all(|p| p.ends_with("404.html")) {
-            d.push(Diagnostic::warning(
-                place(&pages[0]),
-                format!(
-                    "the title \"{title}\" is used by {} pages: {}",
-                    pages.len(),
-                    pages.join(", ")
-                ),
-            ));
-        }
-    }
-    // Pages without description, missing translations.
+}
+
+/// A page's language and `<title>`, for duplicates.
+fn title_of(html: &str) -> Option<(String, String)> {
+    let i = html.find("<title>")?;
+    let j = html[i..].find("</title>")?;
+    let lang = attr(
+        tags(html, "html").first().map(|t| t.1).unwrap_or(""),
+        "lang",
+    )
+    .unwrap_or("")
+    .to_string();
+    Some((lang, html[i + 7..i + j].to_string()))
+}
+
+/// Pages and sections without description (fallback copies aside).
+fn undescribed_pages(project: &Project, prepared: &Prepared, d: &mut Diagnostics) {
     for e in prepared.site.entries.iter().filter(|e| !e.is_fallback) {
         let p = &project.pages[e.source];
         if p.front
@@ -312,7 +393,15 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
             ));
         }
     }
-    for (key, langs) in &report.missing {
+}
+
+/// Pages missing in some languages, on the source of their translation key.
+fn missing_translations(
+    project: &Project,
+    missing: &BTreeMap<String, Vec<String>>,
+    d: &mut Diagnostics,
+) {
+    for (key, langs) in missing {
         let src = project.pages.iter().find(|p| p.translation_key() == key);
         let path = src
             .map(|p| p.path.clone())
@@ -322,12 +411,6 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
             format!("no translation in {}", langs.join(", ")),
         ));
     }
-    d.sort();
-    Ok(CheckReport {
-        diagnostics: d,
-        pages: html_pages,
-        files: site.len(),
-    })
 }
 
 /// The report as JSON for machines: `{"errors": n, "warnings": n, "problems": [...]}`.
