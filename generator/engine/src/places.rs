@@ -234,6 +234,64 @@ fn overlaps(a: Box4, b: Box4) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
+/// How coordinates map onto the drawing: an equirectangular projection centred on the
+/// points, `w × h` px.
+struct Frame {
+    w: f64,
+    h: f64,
+    /// The centre, latitude and longitude.
+    cy: f64,
+    cx: f64,
+    /// How much a degree of longitude shrinks at that latitude.
+    k: f64,
+    /// Pixels per degree of latitude.
+    scale: f64,
+}
+
+impl Frame {
+    /// The frame of `points`, scaled to their extent but never to less than a quarter
+    /// of a degree with a base map.
+    fn new(points: &[(f64, f64, String)], base: Option<&BaseMap>) -> Self {
+        let (w, h) = (800.0, 480.0);
+        let lat0 = points.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        let lat1 = points.iter().map(|p| p.0).fold(f64::MIN, f64::max);
+        let lon0 = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        let lon1 = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let (cy, cx) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
+        // Near a pole a degree of longitude shrinks to nothing; the map keeps the scale
+        // of 84° there, so that it stays a map of bounded size.
+        let k = cy.to_radians().cos().max(0.1);
+        // Degrees of latitude shown: the points' extent with a margin, at least 0.25°
+        // with a base map (0.02° without), widened to the map's proportions.
+        let min_span = if base.is_some() { 0.25 } else { 0.02 };
+        let span_y = ((lat1 - lat0) * 1.3)
+            .max((lon1 - lon0) * k * 1.3 * h / w)
+            .max(min_span);
+        let scale = (h - 60.0) / span_y;
+        Frame {
+            w,
+            h,
+            cy,
+            cx,
+            k,
+            scale,
+        }
+    }
+
+    /// The point of the drawing at `lat, lon`.
+    fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
+        (
+            self.w / 2.0 + (lon - self.cx) * self.k * self.scale,
+            self.h / 2.0 - (lat - self.cy) * self.scale,
+        )
+    }
+
+    /// True when a label's box stays 4 px inside the drawing.
+    fn holds(&self, b: Box4) -> bool {
+        b.0 >= 4.0 && b.2 <= self.w - 4.0 && b.1 >= 4.0 && b.3 <= self.h - 4.0
+    }
+}
+
 /// An equirectangular map of `points` (lat, lon, name), scaled to their extent but
 /// never to less than a quarter of a degree, so that a single place keeps its
 /// surroundings. Markers are numbered when `numbered` (the list below the map follows
@@ -245,28 +303,8 @@ fn draw(
     numbered: bool,
     measure: &dyn Fn(&str, f64, u16) -> f64,
 ) -> String {
-    let (w, h) = (800.0, 480.0);
-    let lat0 = points.iter().map(|p| p.0).fold(f64::MAX, f64::min);
-    let lat1 = points.iter().map(|p| p.0).fold(f64::MIN, f64::max);
-    let lon0 = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
-    let lon1 = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-    let (cy, cx) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
-    // Near a pole a degree of longitude shrinks to nothing; the map keeps the scale of
-    // 84° there, so that it stays a map of bounded size.
-    let k = cy.to_radians().cos().max(0.1);
-    // Degrees of latitude shown: the points' extent with a margin, at least 0.25°
-    // with a base map (0.02° without), widened to the map's proportions.
-    let min_span = if base.is_some() { 0.25 } else { 0.02 };
-    let span_y = ((lat1 - lat0) * 1.3)
-        .max((lon1 - lon0) * k * 1.3 * h / w)
-        .max(min_span);
-    let scale = (h - 60.0) / span_y;
-    let xy = |lat: f64, lon: f64| {
-        (
-            w / 2.0 + (lon - cx) * k * scale,
-            h / 2.0 - (lat - cy) * scale,
-        )
-    };
+    let f = Frame::new(points, base);
+    let (w, h) = (f.w, f.h);
     let names: Vec<&str> = points.iter().map(|p| p.2.as_str()).collect();
     let mut s = format!(
         r#"<svg class="place-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}" direction="ltr" xmlns="http://www.w3.org/2000/svg">"#,
@@ -276,64 +314,92 @@ fn draw(
             title.to_string()
         })
     );
-    if let Some(b) = base {
-        // The sea, then land, then the water inside it.
-        s.push_str(&format!(
-            r##"<rect width="{w}" height="{h}" fill="#D3E4EE"/>"##
-        ));
-        for (area, fill) in [(Area::Land, "#EFE9DC"), (Area::Water, "#D3E4EE")] {
-            let mut d = String::new();
-            for (_, ring) in b.areas.iter().filter(|a| a.0 == area) {
-                let pts: Vec<(f64, f64)> = ring.iter().map(|&(lon, lat)| xy(lat, lon)).collect();
-                let (x0, x1) = pts
-                    .iter()
-                    .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
-                let (y0, y1) = pts
-                    .iter()
-                    .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
-                if x1 < 0.0 || x0 > w || y1 < 0.0 || y0 > h {
-                    continue;
-                }
-                for (i, (x, y)) in pts.iter().enumerate() {
-                    d.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
-                }
-                d.push('Z');
-            }
-            if !d.is_empty() {
-                s.push_str(&format!(
-                    r##"<path d="{d}" fill="{fill}" stroke="#9FB4C2" stroke-width="0.8" stroke-linejoin="round"/>"##
-                ));
-            }
-        }
-    } else {
-        s.push_str(&format!(
+    match base {
+        Some(b) => s.push_str(&base_areas(&f, b)),
+        None => s.push_str(&format!(
             r#"<rect width="{w}" height="{h}" fill="currentColor" fill-opacity="0.06"/>"#
-        ));
+        )),
     }
-    // A graticule every 0.1° (or wider on a map of a larger area: never more than a
-    // dozen lines) gives the scale; its labels keep their room.
+    // Label boxes drawn so far: the graticule's, then the places' (they win the
+    // space), then the towns of the base map where room is left.
     let mut taken: Vec<Box4> = Vec::new();
+    s.push_str(&graticule_lines(&f, &mut taken));
+    let marks = place_marks(&f, points, numbered, measure, &mut taken);
+    if let Some(b) = base {
+        s.push_str(&town_labels(&f, b, measure, &mut taken));
+    }
+    s.push_str(&marks);
+    s.push_str("</svg>");
+    s
+}
+
+/// The sea, then land, then the water inside it (areas wholly outside are left out).
+fn base_areas(f: &Frame, b: &BaseMap) -> String {
+    let (w, h) = (f.w, f.h);
+    let mut s = format!(r##"<rect width="{w}" height="{h}" fill="#D3E4EE"/>"##);
+    for (area, fill) in [(Area::Land, "#EFE9DC"), (Area::Water, "#D3E4EE")] {
+        let mut d = String::new();
+        for (_, ring) in b.areas.iter().filter(|a| a.0 == area) {
+            let pts: Vec<(f64, f64)> = ring.iter().map(|&(lon, lat)| f.xy(lat, lon)).collect();
+            let (x0, x1) = pts
+                .iter()
+                .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
+            let (y0, y1) = pts
+                .iter()
+                .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
+            if x1 < 0.0 || x0 > w || y1 < 0.0 || y0 > h {
+                continue;
+            }
+            for (i, (x, y)) in pts.iter().enumerate() {
+                d.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
+            }
+            d.push('Z');
+        }
+        if !d.is_empty() {
+            s.push_str(&format!(
+                r##"<path d="{d}" fill="{fill}" stroke="#9FB4C2" stroke-width="0.8" stroke-linejoin="round"/>"##
+            ));
+        }
+    }
+    s
+}
+
+/// A graticule every 0.1° (or wider on a map of a larger area: never more than a
+/// dozen lines) gives the scale; its labels keep their room in `taken`.
+fn graticule_lines(f: &Frame, taken: &mut Vec<Box4>) -> String {
+    let (w, h, cx, cy, k, scale) = (f.w, f.h, f.cx, f.cy, f.k, f.scale);
+    let mut s = String::new();
     let (top, bottom) = (cy + (h / 2.0) / scale, cy - (h / 2.0) / scale);
     let (left, right) = (cx - (w / 2.0) / (k * scale), cx + (w / 2.0) / (k * scale));
     for (step, deg) in graticule(bottom.max(-90.0), top.min(90.0)) {
-        let (_, y) = xy(deg, cx);
+        let (_, y) = f.xy(deg, cx);
         if y > 12.0 && y < h - 12.0 {
             taken.push((4.0, y - 16.0, 52.0, y));
             s.push_str(&format!(r#"<line x1="0" y1="{y:.1}" x2="{w}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="6" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{}</text>"#, y - 4.0, degrees(deg, step, "N", "S")));
         }
     }
     for (step, deg) in graticule(left.max(-180.0), right.min(180.0)) {
-        let (x, _) = xy(cy, deg);
+        let (x, _) = f.xy(cy, deg);
         if x > 12.0 && x < w - 40.0 {
             taken.push((x, h - 18.0, x + 44.0, h));
             s.push_str(&format!(r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{h}" stroke="currentColor" stroke-opacity="0.12"/><text class="map-grid" x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" fill-opacity="0.7">{}</text>"#, x + 4.0, h - 6.0, degrees(deg, step, "E", "W")));
         }
     }
-    // Places first (they win the space), then the towns of the base map where room is
-    // left.
+    s
+}
+
+/// The places' markers (spread apart, numbered when `numbered`) and their labels,
+/// each where it overlaps nothing in `taken` if it can.
+fn place_marks(
+    f: &Frame,
+    points: &[(f64, f64, String)],
+    numbered: bool,
+    measure: &dyn Fn(&str, f64, u16) -> f64,
+    taken: &mut Vec<Box4>,
+) -> String {
     let mut marks = String::new();
     let r = if numbered { 14.0 } else { 11.0 };
-    let at: Vec<(f64, f64)> = points.iter().map(|p| xy(p.0, p.1)).collect();
+    let at: Vec<(f64, f64)> = points.iter().map(|p| f.xy(p.0, p.1)).collect();
     let spots = spread(&at, r + 2.0);
     for (x, y) in &spots {
         taken.push((x - r, y - r, x + r, y + r));
@@ -347,39 +413,7 @@ fn draw(
                 r##"<line x1="{px:.1}" y1="{py:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#0B3D5C" stroke-width="1.5"/><circle cx="{px:.1}" cy="{py:.1}" r="3" fill="#0B3D5C"/>"##
             ));
         }
-        let label_w = measure(name, 15.0, 600);
-        let candidates = [
-            (x + r + 6.0, y + 5.0, "start"),
-            (x - r - 6.0, y + 5.0, "end"),
-            (x + r + 6.0, y - 15.0, "start"),
-            (x + r + 6.0, y + 25.0, "start"),
-            (x - r - 6.0, y - 15.0, "end"),
-            (x - r - 6.0, y + 25.0, "end"),
-        ];
-        let boxed = |(tx, ty, anchor): (f64, f64, &str)| -> Box4 {
-            let x0 = if anchor == "end" { tx - label_w } else { tx };
-            (x0, ty - 14.0, x0 + label_w, ty + 4.0)
-        };
-        let own = (x - r, y - r, x + r, y + r);
-        let fits = |b: Box4| {
-            b.0 >= 4.0
-                && b.2 <= w - 4.0
-                && b.1 >= 4.0
-                && b.3 <= h - 4.0
-                && !taken.iter().any(|t| *t != own && overlaps(*t, b))
-        };
-        let (tx, ty, anchor) = candidates
-            .iter()
-            .copied()
-            .find(|c| fits(boxed(*c)))
-            .unwrap_or(
-                candidates[if x + r + 6.0 + label_w > w - 4.0 {
-                    1
-                } else {
-                    0
-                }],
-            );
-        taken.push(boxed((tx, ty, anchor)));
+        let (tx, ty, anchor) = label_spot(f, (x, y), r, measure(name, 15.0, 600), taken);
         // The pin is drawn around its own origin, so that a stylesheet can scale it
         // in place (larger on phones).
         marks.push_str(&format!(
@@ -397,36 +431,75 @@ fn draw(
             esc(name)
         ));
     }
-    if let Some(b) = base {
-        for (lon, lat, name) in &b.labels {
-            let (x, y) = xy(*lat, *lon);
-            let label_w = measure(name, 12.0, 400);
-            // The name right of the dot, else left of it; a town with no room for
-            // its name is left out.
-            let right = (x - 3.0, y - 12.0, x + 8.0 + label_w, y + 4.0);
-            let left = (x - 8.0 - label_w, y - 12.0, x + 3.0, y + 4.0);
-            let Some((bx, anchor, tx)) = [(right, "start", x + 6.0), (left, "end", x - 6.0)]
-                .into_iter()
-                .find(|(bx, _, _)| {
-                    bx.0 >= 4.0
-                        && bx.2 <= w - 4.0
-                        && bx.1 >= 4.0
-                        && bx.3 <= h - 4.0
-                        && !taken.iter().any(|t| overlaps(*t, *bx))
-                })
-            else {
-                continue;
-            };
-            taken.push(bx);
-            s.push_str(&format!(
-                r##"<g class="map-town"><circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="12" fill="#3D4852">{}</text></g>"##,
-                y + 4.0,
-                esc(name)
-            ));
-        }
+    marks
+}
+
+/// Where the label of the marker at `(x, y)` (radius `r`) goes: the first of six
+/// spots around it where it fits and overlaps nothing but its own marker, else right
+/// of it (left when that overflows). Its box is added to `taken`.
+fn label_spot(
+    f: &Frame,
+    (x, y): (f64, f64),
+    r: f64,
+    label_w: f64,
+    taken: &mut Vec<Box4>,
+) -> (f64, f64, &'static str) {
+    let candidates = [
+        (x + r + 6.0, y + 5.0, "start"),
+        (x - r - 6.0, y + 5.0, "end"),
+        (x + r + 6.0, y - 15.0, "start"),
+        (x + r + 6.0, y + 25.0, "start"),
+        (x - r - 6.0, y - 15.0, "end"),
+        (x - r - 6.0, y + 25.0, "end"),
+    ];
+    let boxed = |(tx, ty, anchor): (f64, f64, &str)| -> Box4 {
+        let x0 = if anchor == "end" { tx - label_w } else { tx };
+        (x0, ty - 14.0, x0 + label_w, ty + 4.0)
+    };
+    let own = (x - r, y - r, x + r, y + r);
+    let fits = |b: Box4| f.holds(b) && !taken.iter().any(|t| *t != own && overlaps(*t, b));
+    let spot = candidates
+        .iter()
+        .copied()
+        .find(|c| fits(boxed(*c)))
+        .unwrap_or(
+            candidates[if x + r + 6.0 + label_w > f.w - 4.0 {
+                1
+            } else {
+                0
+            }],
+        );
+    taken.push(boxed(spot));
+    spot
+}
+
+/// The towns of the base map: each name right of its dot, else left of it; a town
+/// with no room for its name is left out.
+fn town_labels(
+    f: &Frame,
+    b: &BaseMap,
+    measure: &dyn Fn(&str, f64, u16) -> f64,
+    taken: &mut Vec<Box4>,
+) -> String {
+    let mut s = String::new();
+    for (lon, lat, name) in &b.labels {
+        let (x, y) = f.xy(*lat, *lon);
+        let label_w = measure(name, 12.0, 400);
+        let right = (x - 3.0, y - 12.0, x + 8.0 + label_w, y + 4.0);
+        let left = (x - 8.0 - label_w, y - 12.0, x + 3.0, y + 4.0);
+        let Some((bx, anchor, tx)) = [(right, "start", x + 6.0), (left, "end", x - 6.0)]
+            .into_iter()
+            .find(|(bx, _, _)| f.holds(*bx) && !taken.iter().any(|t| overlaps(*t, *bx)))
+        else {
+            continue;
+        };
+        taken.push(bx);
+        s.push_str(&format!(
+            r##"<g class="map-town"><circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#4F5B66"/><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="12" fill="#3D4852">{}</text></g>"##,
+            y + 4.0,
+            esc(name)
+        ));
     }
-    s.push_str(&marks);
-    s.push_str("</svg>");
     s
 }
 
