@@ -4,12 +4,13 @@
 //! variable the kit pages show.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use marque_assets::archive::sha256_hex;
 use marque_assets::cache::DerivedCache;
 use marque_kit::{Inputs, KitBuild, Partner, build_kit, date_range};
-use marque_project::{Diagnostics, Kit, Project};
+use marque_project::{Diagnostic, Diagnostics, Kit, LoadOptions, Project, load_project};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -53,6 +54,9 @@ fn kb(n: usize) -> String {
     format!("{:.1}", n as f64 / 1024.0)
 }
 
+/// A kit built in one language, by (kit id, language).
+type Builds = BTreeMap<(String, String), KitBuild>;
+
 /// Builds every kit in each of its languages.
 pub fn derive(
     project: &Project,
@@ -66,6 +70,39 @@ pub fn derive(
         });
     }
     let base = project.config.base_path();
+    let by_kit = build_all(project, brand, cache)?;
+    let mut files: Vec<(String, Arc<Vec<u8>>)> = Vec::new();
+    let mut views: BTreeMap<(String, String), Value> = BTreeMap::new();
+    for ((id, lang), b) in &by_kit {
+        let view = publish_build(&base, id, lang, b, &mut files);
+        views.insert((id.clone(), lang.clone()), view);
+    }
+    let mut context = Vec::new();
+    let mut hasher = blake3::Hasher::new();
+    for l in &project.languages {
+        let v = kits_context(project, l.code.as_str(), &views);
+        hasher.update(v.to_string().as_bytes());
+        context.push(v);
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let hashed = files
+        .par_iter()
+        .map(|(p, b)| crate::OutputFile::new(p.clone(), b.clone()))
+        .collect();
+    Ok(KitSet {
+        hashed,
+        files,
+        context,
+        hash: *hasher.finalize().as_bytes(),
+    })
+}
+
+/// Every kit in each of its languages, built in parallel; the errors of all, sorted.
+fn build_all(
+    project: &Project,
+    brand: &BrandSet,
+    cache: &DerivedCache,
+) -> Result<Builds, Diagnostics> {
     let jobs: Vec<(&Kit, &str)> = project
         .kits
         .iter()
@@ -80,7 +117,7 @@ pub fn derive(
         })
         .collect();
     let mut errors = Diagnostics::new();
-    let mut by_kit: BTreeMap<(String, String), KitBuild> = BTreeMap::new();
+    let mut by_kit: Builds = BTreeMap::new();
     for ((k, l), r) in jobs.iter().zip(built) {
         match r {
             Ok(b) => {
@@ -93,100 +130,106 @@ pub fn derive(
         errors.sort();
         return Err(errors);
     }
-    let mut files: Vec<(String, Arc<Vec<u8>>)> = Vec::new();
-    let mut views: BTreeMap<(String, String), Value> = BTreeMap::new();
-    for ((id, lang), b) in &by_kit {
-        let dir = format!("downloads/kits/{id}/{lang}");
-        let zip_path = format!("downloads/kits/{id}-{lang}.zip");
-        files.push((zip_path.clone(), b.zip.clone()));
-        let mut list = Vec::new();
-        for f in &b.files {
-            let path = format!("{dir}/{}", f.path);
-            files.push((path.clone(), f.bytes.clone()));
-            let thumb = f.thumb.as_ref().map(|t| {
-                let stem = f.path.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.path);
-                let tp = format!("{dir}/thumbs/{stem}.png");
-                if !files.iter().any(|(p, _)| p == &tp) {
-                    files.push((tp.clone(), t.clone()));
-                }
-                let (w, h) = crate::brand::png_size(t).unwrap_or((0, 0));
-                json!({"url": format!("{base}/{tp}"), "width": w, "height": h})
-            });
-            list.push(json!({
-                "name": f.path, "url": format!("{base}/{path}"), "format": f.format,
-                "size": f.size, "bytes": f.bytes.len(), "kb": kb(f.bytes.len()),
-                "sha256": sha256_hex(&f.bytes), "thumb": thumb,
-            }));
-        }
-        views.insert(
-            (id.clone(), lang.clone()),
-            json!({
-                "files": list,
-                "zip": {"url": format!("{base}/{zip_path}"), "name": zip_path.rsplit('/').next(),
-                        "kb": kb(b.zip.len()), "bytes": b.zip.len(), "sha256": sha256_hex(&b.zip),
-                        "count": b.files.len()},
-            }),
-        );
+    Ok(by_kit)
+}
+
+/// Adds kit `id` in `lang` to `files` (its zip, its files, their thumbnails once);
+/// gives its files and zip as the kit page lists them.
+fn publish_build(
+    base: &str,
+    id: &str,
+    lang: &str,
+    b: &KitBuild,
+    files: &mut Vec<(String, Arc<Vec<u8>>)>,
+) -> Value {
+    let dir = format!("downloads/kits/{id}/{lang}");
+    let zip_path = format!("downloads/kits/{id}-{lang}.zip");
+    files.push((zip_path.clone(), b.zip.clone()));
+    let mut list = Vec::new();
+    for f in &b.files {
+        let path = format!("{dir}/{}", f.path);
+        files.push((path.clone(), f.bytes.clone()));
+        let thumb = f.thumb.as_ref().map(|t| {
+            let stem = f.path.rsplit_once('.').map(|(s, _)| s).unwrap_or(&f.path);
+            let tp = format!("{dir}/thumbs/{stem}.png");
+            if !files.iter().any(|(p, _)| p == &tp) {
+                files.push((tp.clone(), t.clone()));
+            }
+            let (w, h) = crate::brand::png_size(t).unwrap_or((0, 0));
+            json!({"url": format!("{base}/{tp}"), "width": w, "height": h})
+        });
+        list.push(json!({
+            "name": f.path, "url": format!("{base}/{path}"), "format": f.format,
+            "size": f.size, "bytes": f.bytes.len(), "kb": kb(f.bytes.len()),
+            "sha256": sha256_hex(&f.bytes), "thumb": thumb,
+        }));
     }
-    let mut context = Vec::new();
-    let mut hasher = blake3::Hasher::new();
-    for l in &project.languages {
-        let lang = l.code.as_str();
-        let d = &project.default_language;
-        // In the order of the events.
-        let mut ordered: Vec<&Kit> = project.kits.iter().collect();
-        ordered.sort_by_key(|k| (k.periods.first().map(|p| p.0), k.id.clone()));
-        let list: Vec<Value> = ordered
+    json!({
+        "files": list,
+        "zip": {"url": format!("{base}/{zip_path}"), "name": zip_path.rsplit('/').next(),
+                "kb": kb(b.zip.len()), "bytes": b.zip.len(), "sha256": sha256_hex(&b.zip),
+                "count": b.files.len()},
+    })
+}
+
+/// The `kits` variable of language `lang`: every kit, in the order of the events.
+fn kits_context(project: &Project, lang: &str, views: &BTreeMap<(String, String), Value>) -> Value {
+    let mut ordered: Vec<&Kit> = project.kits.iter().collect();
+    ordered.sort_by_key(|k| (k.periods.first().map(|p| p.0), k.id.clone()));
+    Value::Array(
+        ordered
             .into_iter()
-            .map(|k| {
-                let shown = if k.languages.iter().any(|x| x == lang) {
-                    lang.to_string()
-                } else {
-                    k.languages.first().cloned().unwrap_or_default()
-                };
-                let langs: Vec<Value> = k
-                    .languages
-                    .iter()
-                    .map(|c| {
-                        let name = project.language(c).map(|x| x.name.clone()).unwrap_or_default();
-                        json!({"code": c, "name": name,
-                               "zip": views.get(&(k.id.clone(), c.clone())).map(|v| v["zip"].clone())})
-                    })
-                    .collect();
-                let view = views.get(&(k.id.clone(), shown.clone())).cloned().unwrap_or(Value::Null);
-                let name = marque_project::brand::localized(&k.data.name, lang, d);
-                json!({
-                    "id": k.id,
-                    "name": name,
-                    "tagline": marque_project::brand::localized(&k.data.tagline, lang, d),
-                    "dates": k.periods.iter().map(|(a, b)| date_range(project, lang, *a, *b)).collect::<Vec<_>>(),
-                    "start": k.periods.first().map(|(a, _)| a.to_string()),
-                    "places": k.data.places.iter().map(|p| format!("{}, {}", p.name, p.city)).collect::<Vec<_>>(),
-                    "hashtag": k.data.hashtag,
-                    "rights": marque_project::brand::localized(&k.data.rights, lang, d),
-                    "placeholder": k.mark.is_none(),
-                    "available": shown == lang,
-                    "shown_lang": shown,
-                    "languages": langs,
-                    "files": view.get("files").cloned().unwrap_or(Value::Null),
-                    "zip": view.get("zip").cloned().unwrap_or(Value::Null),
-                })
-            })
-            .collect();
-        let v = Value::Array(list);
-        hasher.update(v.to_string().as_bytes());
-        context.push(v);
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    let hashed = files
-        .par_iter()
-        .map(|(p, b)| crate::OutputFile::new(p.clone(), b.clone()))
+            .map(|k| kit_view(project, k, lang, views))
+            .collect(),
+    )
+}
+
+/// One kit as the pages of `lang` show it: in that language when the kit is made in
+/// it, else in the kit's first language.
+fn kit_view(
+    project: &Project,
+    k: &Kit,
+    lang: &str,
+    views: &BTreeMap<(String, String), Value>,
+) -> Value {
+    let d = &project.default_language;
+    let shown = if k.languages.iter().any(|x| x == lang) {
+        lang.to_string()
+    } else {
+        k.languages.first().cloned().unwrap_or_default()
+    };
+    let langs: Vec<Value> = k
+        .languages
+        .iter()
+        .map(|c| {
+            let name = project
+                .language(c)
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            json!({"code": c, "name": name,
+                   "zip": views.get(&(k.id.clone(), c.clone())).map(|v| v["zip"].clone())})
+        })
         .collect();
-    Ok(KitSet {
-        hashed,
-        files,
-        context,
-        hash: *hasher.finalize().as_bytes(),
+    let view = views
+        .get(&(k.id.clone(), shown.clone()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let name = marque_project::brand::localized(&k.data.name, lang, d);
+    json!({
+        "id": k.id,
+        "name": name,
+        "tagline": marque_project::brand::localized(&k.data.tagline, lang, d),
+        "dates": k.periods.iter().map(|(a, b)| date_range(project, lang, *a, *b)).collect::<Vec<_>>(),
+        "start": k.periods.first().map(|(a, _)| a.to_string()),
+        "places": k.data.places.iter().map(|p| format!("{}, {}", p.name, p.city)).collect::<Vec<_>>(),
+        "hashtag": k.data.hashtag,
+        "rights": marque_project::brand::localized(&k.data.rights, lang, d),
+        "placeholder": k.mark.is_none(),
+        "available": shown == lang,
+        "shown_lang": shown,
+        "languages": langs,
+        "files": view.get("files").cloned().unwrap_or(Value::Null),
+        "zip": view.get("zip").cloned().unwrap_or(Value::Null),
     })
 }
 
@@ -229,36 +272,60 @@ pub struct KitRequest<'a> {
 /// is replaced whole, in one step, by one that keeps the languages not built this time
 /// and holds the new ones (`<lang>/` and `<id>-<lang>.zip`).
 pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
-    let KitRequest {
-        root,
-        id,
-        lang,
-        partner_name,
-        partner_logo,
-        output,
-        force,
-        on_wait,
-    } = *req;
-    let mut warnings_early = Diagnostics::new();
-    if let Some(c) = partner_name.and_then(marque_project::yaml::control_char) {
-        let mut d = Diagnostics::new();
-        d.push(marque_project::Diagnostic::error(
-            "--partner-name",
+    let KitRequest { root, id, .. } = *req;
+    if let Some(c) = req
+        .partner_name
+        .and_then(marque_project::yaml::control_char)
+    {
+        return Err(single_error(
+            Path::new("--partner-name"),
             marque_project::yaml::control_char_message("the partner's name", c),
         ));
-        return Err(d);
     }
-    use marque_project::{Diagnostic, LoadOptions, load_project};
-    let one = |path: &std::path::Path, msg: String| {
-        let mut d = Diagnostics::new();
-        d.push(Diagnostic::error(path, msg));
-        d
-    };
     let project = load_project(root, LoadOptions::default())?;
-    let Some(kit) = project.kits.iter().find(|k| k.id == id) else {
+    let kit = find_kit(&project, id)?;
+    let langs = requested_languages(kit, id, req.lang)?;
+    let out = output_folder(req)?;
+    let _lock = crate::lock::ProjectLock::acquire(root, "kit", req.on_wait)
+        .map_err(|e| single_error(root, e))?;
+    let mut warnings = Diagnostics::new();
+    for note in crate::output::clean_debris(&out) {
+        warnings.push(Diagnostic::warning(&out, note));
+    }
+    let cache_dir = crate::lock::cache_dir(root).map_err(|e| single_error(root, e))?;
+    let cache = DerivedCache::on_disk(cache_dir.join("derived"));
+    let brand = crate::brand::derive(&project, &cache)?;
+    warnings.extend(brand.warnings.clone());
+    let partner = partner(req, &brand, &mut warnings)?;
+    let mut built = Vec::new();
+    for l in &langs {
+        built.push((
+            l.clone(),
+            build_one(&project, &brand, &cache, kit, l, partner.as_ref())?,
+        ));
+    }
+    let (zips, files) = write_kits(&out, id, &built)?;
+    Ok(KitCliReport {
+        output: out,
+        zips,
+        files,
+        warnings,
+    })
+}
+
+/// One error on `path`, as the diagnostics of a failed step.
+fn single_error(path: &Path, msg: String) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.push(Diagnostic::error(path, msg));
+    d
+}
+
+/// The kit `id` of the project; an error lists the kits there are.
+fn find_kit<'p>(project: &'p Project, id: &str) -> Result<&'p Kit, Diagnostics> {
+    project.kits.iter().find(|k| k.id == id).ok_or_else(|| {
         let ids: Vec<&str> = project.kits.iter().map(|k| k.id.as_str()).collect();
-        return Err(one(
-            std::path::Path::new("kits"),
+        single_error(
+            Path::new("kits"),
             format!(
                 "no kit '{id}'{} (kits: {})",
                 marque_project::diag::hint(id, &ids),
@@ -268,13 +335,22 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
                     ids.join(", ")
                 }
             ),
-        ));
-    };
-    let langs: Vec<String> = match lang {
+        )
+    })
+}
+
+/// The languages to build: `lang` when the kit is made in it (else an error), or all
+/// of the kit's.
+fn requested_languages(
+    kit: &Kit,
+    id: &str,
+    lang: Option<&str>,
+) -> Result<Vec<String>, Diagnostics> {
+    Ok(match lang {
         Some(l) if kit.languages.iter().any(|x| x == l) => vec![l.to_string()],
         Some(l) => {
-            return Err(one(
-                std::path::Path::new(&kit.path),
+            return Err(single_error(
+                Path::new(&kit.path),
                 format!(
                     "kit '{id}' is not made in '{l}' (its languages: {})",
                     kit.languages.join(", ")
@@ -282,112 +358,125 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
             ));
         }
         None => kit.languages.clone(),
-    };
-    let out = output
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| root.join("output-kits").join(id));
+    })
+}
+
+/// The folder to write: `--output`, else `<root>/output-kits/<id>`, once checked as a
+/// place marque may write.
+fn output_folder(req: &KitRequest) -> Result<PathBuf, Diagnostics> {
+    let out = req
+        .output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| req.root.join("output-kits").join(req.id));
     let request = crate::output::OutputRequest {
-        root,
+        root: req.root,
         output: &out,
         default: "output-kits/<id>/",
-        inside: output.is_none(),
-        force,
+        inside: req.output.is_none(),
+        force: req.force,
     };
-    let out = crate::output::check_output(&request, &|_| false).map_err(|e| {
-        let flag = if output.is_some() {
+    crate::output::check_output(&request, &|_| false).map_err(|e| {
+        let flag = if req.output.is_some() {
             "--output"
         } else {
             "output-kits"
         };
-        one(std::path::Path::new(flag), e)
-    })?;
-    let _lock =
-        crate::lock::ProjectLock::acquire(root, "kit", on_wait).map_err(|e| one(root, e))?;
-    for note in crate::output::clean_debris(&out) {
-        warnings_early.push(Diagnostic::warning(&out, note));
+        single_error(Path::new(flag), e)
+    })
+}
+
+/// The partner, when a name or a logo is given: its name defaults to the logo file's
+/// stem; what sanitising removed from its logo goes to `warnings`.
+fn partner(
+    req: &KitRequest,
+    brand: &BrandSet,
+    warnings: &mut Diagnostics,
+) -> Result<Option<Partner>, Diagnostics> {
+    if req.partner_name.is_none() && req.partner_logo.is_none() {
+        return Ok(None);
     }
-    let cache_dir = crate::lock::cache_dir(root).map_err(|e| one(root, e))?;
-    let cache = DerivedCache::on_disk(cache_dir.join("derived"));
-    let brand = crate::brand::derive(&project, &cache)?;
-    let mut warnings = warnings_early;
-    warnings.extend(brand.warnings.clone());
-    let partner = match (partner_name, partner_logo) {
-        (None, None) => None,
-        (name, logo) => {
-            let logo = match logo {
-                None => None,
-                Some(p) => {
-                    let limit = if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")) {
-                        marque_project::limits::RASTER
-                    } else {
-                        marque_project::limits::SVG
-                    };
-                    let bytes = marque_project::source::read_limited(p, limit)
-                        .map_err(|e| one(p, format!("partner logo: {}", e.message())))?;
-                    let name = p
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let Some(fonts) = &brand.fonts else {
-                        return Err(one(
-                            p,
-                            "the brand has no fonts to draw the partner logo with".into(),
-                        ));
-                    };
-                    let (d, removed) = marque_kit::load_logo(&name, &bytes, fonts)
-                        .map_err(|e| one(p, format!("partner logo: {e}")))?;
-                    for r in removed {
-                        warnings.push(Diagnostic::warning(
-                            p,
-                            format!("partner logo: removed {r}: SVG is sanitised (no scripts, event handlers or external references)"),
-                        ));
-                    }
-                    Some(d)
-                }
-            };
-            let name = name
-                .map(str::to_string)
-                .or_else(|| {
-                    partner_logo
-                        .and_then(|p| p.file_stem())
-                        .map(|s| s.to_string_lossy().into_owned())
-                })
-                .unwrap_or_default();
-            Some(Partner { name, logo })
-        }
+    let logo = match req.partner_logo {
+        None => None,
+        Some(p) => Some(partner_logo(p, brand, warnings)?),
     };
-    let mut built = Vec::new();
-    for l in &langs {
-        built.push((
-            l.clone(),
-            build_one(&project, &brand, &cache, kit, l, partner.as_ref())?,
+    let name = req
+        .partner_name
+        .map(str::to_string)
+        .or_else(|| {
+            req.partner_logo
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    Ok(Some(Partner { name, logo }))
+}
+
+/// The partner's logo file at `p` (SVG or PNG, within the size limits), sanitised and
+/// drawn with the brand fonts.
+fn partner_logo(
+    p: &Path,
+    brand: &BrandSet,
+    warnings: &mut Diagnostics,
+) -> Result<marque_assets::svg::Drawing, Diagnostics> {
+    let limit = if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")) {
+        marque_project::limits::RASTER
+    } else {
+        marque_project::limits::SVG
+    };
+    let bytes = marque_project::source::read_limited(p, limit)
+        .map_err(|e| single_error(p, format!("partner logo: {}", e.message())))?;
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(fonts) = &brand.fonts else {
+        return Err(single_error(
+            p,
+            "the brand has no fonts to draw the partner logo with".into(),
+        ));
+    };
+    let (d, removed) = marque_kit::load_logo(&name, &bytes, fonts)
+        .map_err(|e| single_error(p, format!("partner logo: {e}")))?;
+    for r in removed {
+        warnings.push(Diagnostic::warning(
+            p,
+            format!("partner logo: removed {r}: SVG is sanitised (no scripts, event handlers or external references)"),
         ));
     }
-    let staging = crate::output::Staging::create(&out).map_err(|e| one(&out, e))?;
-    // Everything of the previous folder stays but what this run makes again: the
-    // languages not asked for are kept.
+    Ok(d)
+}
+
+/// Replaces the folder `out` in one step by one that keeps what this run does not make
+/// again (the languages not asked for) and holds `built`; gives the zips written and
+/// the number of files.
+fn write_kits(
+    out: &Path,
+    id: &str,
+    built: &[(String, KitBuild)],
+) -> Result<(Vec<PathBuf>, usize), Diagnostics> {
+    let staging = crate::output::Staging::create(out).map_err(|e| single_error(out, e))?;
     let replaced = |rel: &str| {
-        langs
+        built
             .iter()
-            .any(|l| rel == format!("{id}-{l}.zip") || rel.starts_with(&format!("{l}/")))
+            .any(|(l, _)| rel == format!("{id}-{l}.zip") || rel.starts_with(&format!("{l}/")))
             || rel == crate::output::MARKER
     };
-    for e in walkdir::WalkDir::new(&out).sort_by_file_name() {
+    for e in walkdir::WalkDir::new(out).sort_by_file_name() {
         let Ok(e) = e else { continue };
         if !e.file_type().is_file() {
             continue;
         }
-        if let Ok(rel) = e.path().strip_prefix(&out) {
+        if let Ok(rel) = e.path().strip_prefix(out) {
             let rel = rel.to_string_lossy().replace('\\', "/");
             if !replaced(&rel) {
                 staging.keep(&rel);
             }
         }
     }
-    let write = || -> std::io::Result<(Vec<std::path::PathBuf>, usize)> {
+    let write = || -> std::io::Result<(Vec<PathBuf>, usize)> {
         let mut zips = Vec::new();
         let mut count = 0;
-        for (l, b) in &built {
+        for (l, b) in built {
             for f in &b.files {
                 staging.write(&format!("{l}/{}", f.path), &f.bytes)?;
                 count += 1;
@@ -398,22 +487,17 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
         }
         Ok((zips, count))
     };
-    let (zips, files) = match write() {
+    let written = match write() {
         Ok(r) => r,
         Err(e) => {
             staging.discard();
-            return Err(one(&out, format!("cannot write: {e}")));
+            return Err(single_error(out, format!("cannot write: {e}")));
         }
     };
     staging
         .commit(true)
-        .map_err(|e| one(&out, format!("cannot replace: {e}")))?;
-    Ok(KitCliReport {
-        output: out,
-        zips,
-        files,
-        warnings,
-    })
+        .map_err(|e| single_error(out, format!("cannot replace: {e}")))?;
+    Ok(written)
 }
 
 /// The event kits as a feature: every kit in each of its languages and the `kits`
