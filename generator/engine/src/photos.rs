@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use marque_assets::cache::{DerivedCache, key};
 use marque_project::brand::localized;
+use marque_project::photos::Photo;
 use marque_project::{Date, Diagnostic, Diagnostics, Project};
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -187,6 +188,33 @@ pub fn check_references(project: &Project, left_out: &BTreeSet<String>) -> Diagn
     d
 }
 
+/// What became of one photo of the library.
+enum Outcome<'p> {
+    /// Past its rights: left out, with this warning.
+    LeftOut(Diagnostic),
+    /// Not among the media files (the project's load reports it).
+    Missing,
+    /// Cannot be read or resized.
+    Failed(Diagnostic),
+    /// Resized, with its files.
+    Kept(Kept<'p>, Vec<OutputFile>),
+}
+
+/// One file of a photo: width, extension (`jpg`, `webp`) and address.
+type Variant = (u32, &'static str, String);
+
+/// A photo within its rights, resized.
+struct Kept<'p> {
+    photo: &'p Photo,
+    variants: Vec<Variant>,
+    /// The widths made, smallest first.
+    widths: Vec<u32>,
+    /// The height at the largest width.
+    height: u32,
+    /// The original's width, height and size in bytes.
+    original: (u32, u32, usize),
+}
+
 /// Resizes the photos and describes them for templates.
 pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagnostics> {
     let today = today();
@@ -197,86 +225,21 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
     let mut kept = Vec::new();
     let mut diags = Diagnostics::new();
     // Each photo on its own thread; results are gathered in the library's order.
-    enum Outcome<'p> {
-        LeftOut(Diagnostic),
-        Missing,
-        Failed(Diagnostic),
-        Kept(Kept<'p>),
-    }
-    type Kept<'p> = (
-        &'p marque_project::photos::Photo,
-        Vec<(u32, &'static str, String)>,
-        Vec<OutputFile>,
-        Vec<u32>,
-        u32,
-        (u32, u32, usize),
-    );
     let outcomes: Vec<Outcome> = project
         .photos
         .par_iter()
-        .map(|p| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if let Some(end) = p.expires
-                && end < today
-            {
-                return Outcome::LeftOut(
-                    Diagnostic::warning(
-                        "narrative/media/photos.yaml",
-                        format!(
-                            "'{}': its rights ended on {end}: left out of the site and of every zip",
-                            p.file
-                        ),
-                    )
-                    .at_line(p.line.max(1)),
-                );
-            }
-            let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
-                return Outcome::Missing;
-            };
-            // The size from the file's header, without decoding the picture; a cut
-            // file or a decompression bomb is refused here.
-            let (ow, oh) = match marque_assets::raster::inspect(&m.bytes) {
-                Ok(i) => (i.width, i.height),
-                Err(e) => {
-                    return Outcome::Failed(Diagnostic::error(
-                        format!("narrative/media/{}", p.file),
-                        e,
-                    ));
-                }
-            };
-            let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
-            if widths.last() != Some(&ow) && ow < WIDTHS[2] {
-                widths.push(ow);
-            }
-            let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
-            let resizer = Resizer::new(&m.bytes, &widths);
-            let mut variants = Vec::new();
-            let mut files = Vec::new();
-            for w in &widths {
-                for (ext, webp) in [("jpg", false), ("webp", true)] {
-                    let settings = format!("w={w} {ext} jpeg-q82 webp-lossy-q80 chained");
-                    let made = cache.get_or_make(
-                        "photo",
-                        &key("photo", &[&m.bytes, settings.as_bytes()]),
-                        || resizer.encode(*w, webp),
-                    );
-                    let bytes = match made {
-                        Ok(b) => b,
-                        Err(e) => {
-                            return Outcome::Failed(Diagnostic::error(
-                                format!("narrative/media/{}", p.file),
-                                format!("cannot resize: {e}"),
-                            ));
-                        }
-                    };
-                    let path = format!("media/photos/{stem}-{w}.{ext}");
-                    variants.push((*w, ext, format!("{base}/{path}")));
-                    files.push(OutputFile::new(path, bytes));
-                }
-            }
-            let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
-            let height = h(*widths.last().unwrap_or(&ow));
-            Outcome::Kept((p, variants, files, widths, height, (ow, oh, m.bytes.len())))
-        })).unwrap_or_else(|e| Outcome::Failed(crate::panic_diagnostic(format!("narrative/media/{}", p.file), "making this photo's sizes", &*e))))
+        .map(|p| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                photo_outcome(project, cache, p, today, &base)
+            }))
+            .unwrap_or_else(|e| {
+                Outcome::Failed(crate::panic_diagnostic(
+                    format!("narrative/media/{}", p.file),
+                    "making this photo's sizes",
+                    &*e,
+                ))
+            })
+        })
         .collect();
     for (o, p) in outcomes.into_iter().zip(&project.photos) {
         match o {
@@ -286,9 +249,9 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
             }
             Outcome::Missing => {}
             Outcome::Failed(d) => diags.push(d),
-            Outcome::Kept((p, variants, fs, widths, height, original)) => {
+            Outcome::Kept(k, fs) => {
                 files.extend(fs);
-                kept.push((p, variants, widths, height, original));
+                kept.push(k);
             }
         }
     }
@@ -296,39 +259,13 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         return Err(diags);
     }
     let mut hasher = blake3::Hasher::new();
-    let d = &project.default_language;
     let context: Vec<Value> = project
         .languages
         .iter()
         .map(|l| {
             let list: Vec<Value> = kept
                 .iter()
-                .map(|(p, variants, widths, height, (ow, oh, bytes))| {
-                    let set = |ext: &str| {
-                        variants
-                            .iter()
-                            .filter(|v| v.1 == ext)
-                            .map(|v| format!("{} {}w", v.2, v.0))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
-                    let largest = *widths.last().unwrap_or(&0);
-                    let middle = widths.iter().copied().find(|w| *w >= 960).unwrap_or(largest);
-                    json!({
-                        "file": p.file,
-                        "alt": localized(&p.alt, &l.code, d),
-                        "caption": localized(&p.caption, &l.code, d),
-                        "credit": p.credit, "licence": localized(&p.licence, &l.code, d),
-                        "expires": p.expires.map(|e| e.to_string()),
-                        "srcset_jpeg": set("jpg"), "srcset_webp": set("webp"),
-                        "src": format!("{base}/media/photos/{}-{middle}.jpg", p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file)),
-                        "width": largest, "height": height,
-                        "original": format!("{base}/media/{}", p.file),
-                        "original_format": if p.file.to_ascii_lowercase().ends_with(".png") { "PNG" } else { "JPEG" },
-                        "original_width": ow, "original_height": oh,
-                        "original_kb": format!("{:.0}", *bytes as f64 / 1024.0),
-                    })
-                })
+                .map(|k| photo_view(k, &l.code, &project.default_language, &base))
                 .collect();
             let v = Value::Array(list);
             hasher.update(v.to_string().as_bytes());
@@ -342,6 +279,138 @@ pub fn derive(project: &Project, cache: &DerivedCache) -> Result<PhotoSet, Diagn
         context,
         hash: *hasher.finalize().as_bytes(),
         warnings,
+    })
+}
+
+/// One photo: left out when its rights ended before `today`, else resized in each of
+/// its widths (those of `WIDTHS` it reaches, and its own below the largest).
+fn photo_outcome<'p>(
+    project: &Project,
+    cache: &DerivedCache,
+    p: &'p Photo,
+    today: Date,
+    base: &str,
+) -> Outcome<'p> {
+    if let Some(end) = p.expires
+        && end < today
+    {
+        return Outcome::LeftOut(
+            Diagnostic::warning(
+                "narrative/media/photos.yaml",
+                format!(
+                    "'{}': its rights ended on {end}: left out of the site and of every zip",
+                    p.file
+                ),
+            )
+            .at_line(p.line.max(1)),
+        );
+    }
+    let Some(m) = project.media.iter().find(|m| m.name == p.file) else {
+        return Outcome::Missing;
+    };
+    // The size from the file's header, without decoding the picture; a cut file or a
+    // decompression bomb is refused here.
+    let (ow, oh) = match marque_assets::raster::inspect(&m.bytes) {
+        Ok(i) => (i.width, i.height),
+        Err(e) => {
+            return Outcome::Failed(Diagnostic::error(format!("narrative/media/{}", p.file), e));
+        }
+    };
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
+    if widths.last() != Some(&ow) && ow < WIDTHS[2] {
+        widths.push(ow);
+    }
+    let (variants, files) = match resize_all(cache, p, &m.bytes, &widths, base) {
+        Ok(r) => r,
+        Err(d) => return Outcome::Failed(d),
+    };
+    let h = |w: u32| ((oh as f64) * w as f64 / ow as f64).round() as u32;
+    let height = h(*widths.last().unwrap_or(&ow));
+    Outcome::Kept(
+        Kept {
+            photo: p,
+            variants,
+            widths,
+            height,
+            original: (ow, oh, m.bytes.len()),
+        },
+        files,
+    )
+}
+
+/// A photo's file in each width, as JPEG and WebP (cached), and each one's width,
+/// extension and address.
+fn resize_all(
+    cache: &DerivedCache,
+    p: &Photo,
+    bytes: &[u8],
+    widths: &[u32],
+    base: &str,
+) -> Result<(Vec<Variant>, Vec<OutputFile>), Diagnostic> {
+    let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
+    let resizer = Resizer::new(bytes, widths);
+    let mut variants = Vec::new();
+    let mut files = Vec::new();
+    for w in widths {
+        for (ext, webp) in [("jpg", false), ("webp", true)] {
+            let settings = format!("w={w} {ext} jpeg-q82 webp-lossy-q80 chained");
+            let made = cache
+                .get_or_make(
+                    "photo",
+                    &key("photo", &[bytes, settings.as_bytes()]),
+                    || resizer.encode(*w, webp),
+                )
+                .map_err(|e| {
+                    Diagnostic::error(
+                        format!("narrative/media/{}", p.file),
+                        format!("cannot resize: {e}"),
+                    )
+                })?;
+            let path = format!("media/photos/{stem}-{w}.{ext}");
+            variants.push((*w, ext, format!("{base}/{path}")));
+            files.push(OutputFile::new(path, made));
+        }
+    }
+    Ok((variants, files))
+}
+
+/// A photo as templates of language `lang` see it: srcsets, alt text, caption,
+/// credit, licence, sizes and the original.
+fn photo_view(k: &Kept, lang: &str, d: &str, base: &str) -> Value {
+    let Kept {
+        photo: p,
+        variants,
+        widths,
+        height,
+        original: (ow, oh, bytes),
+    } = k;
+    let set = |ext: &str| {
+        variants
+            .iter()
+            .filter(|v| v.1 == ext)
+            .map(|v| format!("{} {}w", v.2, v.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let largest = *widths.last().unwrap_or(&0);
+    let middle = widths
+        .iter()
+        .copied()
+        .find(|w| *w >= 960)
+        .unwrap_or(largest);
+    json!({
+        "file": p.file,
+        "alt": localized(&p.alt, lang, d),
+        "caption": localized(&p.caption, lang, d),
+        "credit": p.credit, "licence": localized(&p.licence, lang, d),
+        "expires": p.expires.map(|e| e.to_string()),
+        "srcset_jpeg": set("jpg"), "srcset_webp": set("webp"),
+        "src": format!("{base}/media/photos/{}-{middle}.jpg", p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file)),
+        "width": largest, "height": height,
+        "original": format!("{base}/media/{}", p.file),
+        "original_format": if p.file.to_ascii_lowercase().ends_with(".png") { "PNG" } else { "JPEG" },
+        "original_width": ow, "original_height": oh,
+        "original_kb": format!("{:.0}", *bytes as f64 / 1024.0),
     })
 }
 
