@@ -3,17 +3,18 @@
 //! Markdown text), the fact sheet (the press room's own text), the photos within their
 //! rights with a credits file, and the logo pack; reproducible, with a manifest.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use marque_assets::archive::{self, Entry};
 use marque_assets::cache::{DerivedCache, key};
-use marque_project::{Diagnostic, Diagnostics, Project};
+use marque_project::{Diagnostic, Diagnostics, Project, SourcePage};
 use serde_json::Value;
 
 use crate::OutputFile;
 
 /// The press rooms: sections whose page says `extra.photos: true`.
-fn rooms(project: &Project) -> impl Iterator<Item = &marque_project::SourcePage> {
+fn rooms(project: &Project) -> impl Iterator<Item = &SourcePage> {
     project.pages.iter().map(|p| p.as_ref()).filter(|p| {
         p.rel.ends_with("_index.md") && p.front.extra.get("photos") == Some(&Value::Bool(true))
     })
@@ -35,18 +36,60 @@ pub fn paths(project: &Project) -> Vec<String> {
 pub fn derive(
     project: &Project,
     site: &marque_site::Site,
-    left_out: &std::collections::BTreeSet<String>,
+    left_out: &BTreeSet<String>,
     logo_pack: Option<&(String, Arc<Vec<u8>>)>,
     cache: &DerivedCache,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
+    let press = Press {
+        project,
+        site,
+        index: marque_site::links::source_index(project),
+        licence: project
+            .brand
+            .licence
+            .clone()
+            .unwrap_or_else(|| project.brand.name.clone()),
+    };
     let mut out = Vec::new();
-    let licence = project
-        .brand
-        .licence
-        .clone()
-        .unwrap_or_else(|| project.brand.name.clone());
-    let index = marque_site::links::source_index(project);
     for room in rooms(project) {
+        let lang = &room.lang;
+        let mut entries = press.texts(room);
+        entries.extend(press.photos(lang, left_out));
+        if let Some((path, bytes)) = logo_pack {
+            entries.push(Entry {
+                path: path.rsplit('/').next().unwrap_or(path).to_string(),
+                bytes: bytes.clone(),
+                licence: press.licence.clone(),
+            });
+        }
+        let zip = zip(lang, &entries, cache).map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.push(Diagnostic::error(
+                &room.path,
+                format!("cannot write the press kit: {e}"),
+            ));
+            d
+        })?;
+        out.push(OutputFile::new(kit_path(lang), zip));
+    }
+    Ok(out)
+}
+
+/// What every press kit draws on.
+struct Press<'a> {
+    project: &'a Project,
+    site: &'a marque_site::Site,
+    /// Pages by (language, path), to resolve links.
+    index: HashMap<(&'a str, &'a str), usize>,
+    /// The brand's licence, on all but the photos.
+    licence: String,
+}
+
+impl Press<'_> {
+    /// The fact sheet (the press room's own text) and the releases (the room's pages,
+    /// newest first), as Markdown with full addresses.
+    fn texts(&self, room: &SourcePage) -> Vec<Entry> {
+        let project = self.project;
         let lang = &room.lang;
         let dir = room.rel.trim_end_matches("_index.md");
         let lang_index = project
@@ -54,11 +97,11 @@ pub fn derive(
             .iter()
             .position(|l| l.code == *lang)
             .unwrap_or(0);
-        let body = |p: &marque_project::SourcePage| {
+        let body = |p: &SourcePage| {
             absolute_links(
                 project,
-                site,
-                &index,
+                self.site,
+                &self.index,
                 lang_index,
                 p.body.trim_start_matches('\n'),
             )
@@ -66,7 +109,7 @@ pub fn derive(
         let mut entries = vec![Entry {
             path: "fact-sheet.md".into(),
             bytes: Arc::new(format!("# {}\n\n{}", room.title(), body(room)).into_bytes()),
-            licence: licence.clone(),
+            licence: self.licence.clone(),
         }];
         let mut releases: Vec<_> = project
             .pages
@@ -89,9 +132,16 @@ pub fn derive(
             entries.push(Entry {
                 path: format!("releases/{date}{stem}.md"),
                 bytes: Arc::new(format!("# {}\n\n{}", p.title(), body(p)).into_bytes()),
-                licence: licence.clone(),
+                licence: self.licence.clone(),
             });
         }
+        entries
+    }
+
+    /// The photos within their rights, each under its own licence, and their credits.
+    fn photos(&self, lang: &str, left_out: &BTreeSet<String>) -> Vec<Entry> {
+        let project = self.project;
+        let mut entries = Vec::new();
         let mut credits = format!(
             "{}\n\n",
             project
@@ -117,35 +167,22 @@ pub fn derive(
         entries.push(Entry {
             path: "photos/CREDITS.txt".into(),
             bytes: Arc::new(credits.into_bytes()),
-            licence: licence.clone(),
+            licence: self.licence.clone(),
         });
-        if let Some((path, bytes)) = logo_pack {
-            entries.push(Entry {
-                path: path.rsplit('/').next().unwrap_or(path).to_string(),
-                bytes: bytes.clone(),
-                licence: licence.clone(),
-            });
-        }
-        let mut parts: Vec<Vec<u8>> = vec![lang.as_bytes().to_vec()];
-        for e in &entries {
-            parts.push(e.path.as_bytes().to_vec());
-            parts.push(blake3::hash(&e.bytes).as_bytes().to_vec());
-            parts.push(e.licence.as_bytes().to_vec());
-        }
-        let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
-        let zip = cache
-            .get_or_make("zip", &key("zip", &refs), || archive::zip(&entries))
-            .map_err(|e| {
-                let mut d = Diagnostics::new();
-                d.push(Diagnostic::error(
-                    &room.path,
-                    format!("cannot write the press kit: {e}"),
-                ));
-                d
-            })?;
-        out.push(OutputFile::new(kit_path(lang), zip));
+        entries
     }
-    Ok(out)
+}
+
+/// The zip of a press kit (cached by its language and its entries).
+fn zip(lang: &str, entries: &[Entry], cache: &DerivedCache) -> Result<Arc<Vec<u8>>, String> {
+    let mut parts: Vec<Vec<u8>> = vec![lang.as_bytes().to_vec()];
+    for e in entries {
+        parts.push(e.path.as_bytes().to_vec());
+        parts.push(blake3::hash(&e.bytes).as_bytes().to_vec());
+        parts.push(e.licence.as_bytes().to_vec());
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+    cache.get_or_make("zip", &key("zip", &refs), || archive::zip(entries))
 }
 
 /// `text` with its links to pages (`](@/path.md#anchor)`) and to the site's root
