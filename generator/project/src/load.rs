@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::brand::{Brand, BrandFile, Located, is_css_ident, parse_hex};
-use crate::config::{Config, Language, MissingTranslation};
+use crate::config::{Config, Language, LanguageConfig, MissingTranslation};
 use crate::diag::{Diagnostic, Diagnostics, hint};
 use crate::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::limits;
@@ -139,6 +139,8 @@ fn valid_lang_code(code: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// The languages of `marque.yaml`, the default one first, and the checks of what
+/// goes with them (default and fallback languages, taxonomies, base URL).
 fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> {
     let path = Path::new("marque.yaml");
     let mut out = Vec::new();
@@ -166,50 +168,79 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             continue;
         }
         let is_default = l.code == config.default_language;
-        let prefix = match &l.prefix {
-            Some(p) => {
-                let p = p.trim_matches('/');
-                if p.is_empty() {
-                    String::new()
-                } else {
-                    format!("/{p}")
-                }
-            }
-            None if is_default => String::new(),
-            None => format!("/{}", l.code),
-        };
-        if prefix.contains(['?', '#', ' ', '\\']) || prefix.contains("..") {
-            diags.push(Diagnostic::error(
-                path,
-                format!("language '{}': prefix '{prefix}' is not a URL path", l.code),
-            ));
-        }
-        if !seen_prefixes.insert(prefix.clone()) {
-            diags.push(Diagnostic::error(
-                path,
-                format!(
-                    "language '{}': prefix '{}' is already used by another language",
-                    l.code,
-                    if prefix.is_empty() { "/" } else { &prefix }
-                ),
-            ));
-        }
-        let lang = Language {
-            code: l.code.clone(),
-            name: l.name.clone(),
-            prefix,
-            dir: l.dir,
-            date_format: l.date_format.clone().unwrap_or_else(|| "%Y-%m-%d".into()),
-            french_typography: l
-                .french_typography
-                .unwrap_or(l.code == "fr" || l.code.starts_with("fr-")),
-        };
+        let lang = resolve_language(l, is_default, &mut seen_prefixes, diags);
         if is_default {
             out.insert(0, lang);
         } else {
             out.push(lang);
         }
     }
+    check_language_choices(config, &seen_codes, diags);
+    check_taxonomies(config, diags);
+    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
+        diags.push(Diagnostic::error(
+            path,
+            format!(
+                "base_url '{}' must start with http:// or https://",
+                config.base_url
+            ),
+        ));
+    }
+    out
+}
+
+/// One language as configured: its URL prefix (none for the default language unless
+/// given), checked as a path no other language uses, and its defaults.
+fn resolve_language(
+    l: &LanguageConfig,
+    is_default: bool,
+    seen_prefixes: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Language {
+    let path = Path::new("marque.yaml");
+    let prefix = match &l.prefix {
+        Some(p) => {
+            let p = p.trim_matches('/');
+            if p.is_empty() {
+                String::new()
+            } else {
+                format!("/{p}")
+            }
+        }
+        None if is_default => String::new(),
+        None => format!("/{}", l.code),
+    };
+    if prefix.contains(['?', '#', ' ', '\\']) || prefix.contains("..") {
+        diags.push(Diagnostic::error(
+            path,
+            format!("language '{}': prefix '{prefix}' is not a URL path", l.code),
+        ));
+    }
+    if !seen_prefixes.insert(prefix.clone()) {
+        diags.push(Diagnostic::error(
+            path,
+            format!(
+                "language '{}': prefix '{}' is already used by another language",
+                l.code,
+                if prefix.is_empty() { "/" } else { &prefix }
+            ),
+        ));
+    }
+    Language {
+        code: l.code.clone(),
+        name: l.name.clone(),
+        prefix,
+        dir: l.dir,
+        date_format: l.date_format.clone().unwrap_or_else(|| "%Y-%m-%d".into()),
+        french_typography: l
+            .french_typography
+            .unwrap_or(l.code == "fr" || l.code.starts_with("fr-")),
+    }
+}
+
+/// The default and fallback languages must be among the declared ones.
+fn check_language_choices(config: &Config, seen_codes: &BTreeSet<String>, diags: &mut Diagnostics) {
+    let path = Path::new("marque.yaml");
     if !seen_codes.contains(&config.default_language) {
         let codes: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
         diags.push(Diagnostic::error(
@@ -229,6 +260,11 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             format!("fallback_language '{f}' is not one of the languages"),
         ));
     }
+}
+
+/// Taxonomy names: CSS identifiers, no front-matter field name, each once.
+fn check_taxonomies(config: &Config, diags: &mut Diagnostics) {
+    let path = Path::new("marque.yaml");
     let mut tax_seen = BTreeSet::new();
     for t in &config.taxonomies {
         if !is_css_ident(&t.name) || crate::front_matter::KNOWN_FIELDS.contains(&t.name.as_str()) {
@@ -244,16 +280,6 @@ fn resolve_languages(config: &Config, diags: &mut Diagnostics) -> Vec<Language> 
             ));
         }
     }
-    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
-        diags.push(Diagnostic::error(
-            path,
-            format!(
-                "base_url '{}' must start with http:// or https://",
-                config.base_url
-            ),
-        ));
-    }
-    out
 }
 
 fn load_brand(src: &Sources, diags: &mut Diagnostics) -> Brand {
@@ -329,14 +355,55 @@ fn load_brand(src: &Sources, diags: &mut Diagnostics) -> Brand {
 /// Reads the files brand.yaml names (logos, fonts, illustrations), refusing paths that
 /// leave the project and naming the field of every problem.
 fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Diagnostics) {
-    let root = src.root();
-    let base = root.join("brand");
-    let read = |field: &str, f: &Located, exts: &[&str], diags: &mut Diagnostics| {
+    let reader = BrandReader {
+        src,
+        rel,
+        base: src.root().join("brand"),
+    };
+    brand.logo_files = load_logo_files(&reader, brand, diags);
+    let mut fonts = load_font_files(&reader, brand, diags);
+    // The licence texts beside the font files travel with them.
+    let licences = licence_texts(src, &fonts, diags);
+    fonts.extend(licences);
+    brand.font_files = fonts;
+    let mut rule_files = Vec::new();
+    for (i, u) in brand.rules.usage.iter().enumerate() {
+        if let Some(f) = reader.read(
+            &format!("rules.usage[{i}].image"),
+            &u.image,
+            &["svg"],
+            diags,
+        ) {
+            rule_files.push(f);
+        }
+    }
+    brand.rule_files = rule_files;
+    check_rules(brand, rel, diags);
+}
+
+/// Reads the files that `brand/brand.yaml` (`rel`) names, relative to `brand/`.
+struct BrandReader<'a> {
+    src: &'a Sources,
+    rel: &'a Path,
+    base: PathBuf,
+}
+
+impl BrandReader<'_> {
+    /// The file `f` of `field`, which must have one of the extensions `exts` and stay
+    /// inside the project; a problem is an error at the field's line.
+    fn read(
+        &self,
+        field: &str,
+        f: &Located,
+        exts: &[&str],
+        diags: &mut Diagnostics,
+    ) -> Option<BrandFile> {
+        let root = self.src.root();
         let err = |msg: String| {
-            let d = Diagnostic::error(rel, format!("{field}: {msg}"));
+            let d = Diagnostic::error(self.rel, format!("{field}: {msg}"));
             if f.line > 0 { d.at_line(f.line) } else { d }
         };
-        let path = match resolve_inside(root, &base, &f.value) {
+        let path = match resolve_inside(root, &self.base, &f.value) {
             Ok(p) => p,
             Err(e) => {
                 diags.push(err(e));
@@ -368,7 +435,7 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
         } else {
             limits::FONT
         };
-        match src.read(&rel_path, limit) {
+        match self.src.read(&rel_path, limit) {
             Ok(bytes) => {
                 let name = path
                     .file_name()
@@ -380,20 +447,25 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
                     bytes: Arc::new(bytes),
                 })
             }
-            Err(ReadError::Missing) => {
-                diags.push(err(format!("file 'brand/{}' is missing", f.value)));
-                None
-            }
-            Err(e @ ReadError::Outside { .. }) => {
-                diags.push(err(e.message()));
-                None
-            }
             Err(e) => {
-                diags.push(err(format!("'brand/{}': {}", f.value, e.message())));
+                diags.push(err(match e {
+                    ReadError::Missing => format!("file 'brand/{}' is missing", f.value),
+                    e @ ReadError::Outside { .. } => e.message(),
+                    e => format!("'brand/{}': {}", f.value, e.message()),
+                }));
                 None
             }
         }
-    };
+    }
+}
+
+/// Each logo's master SVG by id; ids must be CSS identifiers, each used once.
+fn load_logo_files(
+    reader: &BrandReader,
+    brand: &Brand,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, BrandFile> {
+    let rel = reader.rel;
     let mut ids = BTreeSet::new();
     let mut files = BTreeMap::new();
     for (i, logo) in brand.logos.iter().enumerate() {
@@ -419,17 +491,21 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
                 format!("logos[{i}].id: '{}' is used twice", logo.id),
             )));
         }
-        if let Some(f) = read(&format!("logos[{i}].file"), &logo.file, &["svg"], diags) {
+        if let Some(f) = reader.read(&format!("logos[{i}].file"), &logo.file, &["svg"], diags) {
             files.insert(logo.id.clone(), f);
         }
     }
-    brand.logo_files = files;
+    files
+}
+
+/// The font files of every typeface, each once; only OFL fonts may ship.
+fn load_font_files(reader: &BrandReader, brand: &Brand, diags: &mut Diagnostics) -> Vec<BrandFile> {
     let mut fonts: Vec<BrandFile> = Vec::new();
     for (i, t) in brand.typography.iter().enumerate() {
         let licence = t.licence.as_deref().unwrap_or("");
         if !t.files.is_empty() && !licence.to_ascii_uppercase().starts_with("OFL") {
             let d = Diagnostic::error(
-                rel,
+                reader.rel,
                 format!(
                     "typography[{i}].licence: '{}' ships font files under '{licence}', but only OFL fonts can be shipped (write licence: OFL-1.1)",
                     t.family
@@ -442,7 +518,7 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
             continue;
         }
         for (j, f) in t.files.iter().enumerate() {
-            if let Some(file) = read(
+            if let Some(file) = reader.read(
                 &format!("typography[{i}].files[{j}]"),
                 f,
                 &["otf", "ttf"],
@@ -453,7 +529,12 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
             }
         }
     }
-    // The licence texts beside the font files travel with them.
+    fonts
+}
+
+/// The `.txt` files (licences) in the folders of the font files.
+fn licence_texts(src: &Sources, fonts: &[BrandFile], diags: &mut Diagnostics) -> Vec<BrandFile> {
+    let mut texts = Vec::new();
     let mut dirs: Vec<String> = fonts
         .iter()
         .filter_map(|f| f.rel.rsplit_once('/').map(|(d, _)| d.to_string()))
@@ -470,7 +551,7 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
         for name in names.into_iter().filter(|n| n.ends_with(".txt")) {
             let file = format!("{d}/{name}");
             match src.read(&file, limits::TEXT) {
-                Ok(bytes) => fonts.push(BrandFile {
+                Ok(bytes) => texts.push(BrandFile {
                     rel: file,
                     name,
                     bytes: Arc::new(bytes),
@@ -480,19 +561,11 @@ fn load_brand_files(src: &Sources, rel: &Path, brand: &mut Brand, diags: &mut Di
             }
         }
     }
-    brand.font_files = fonts;
-    let mut rule_files = Vec::new();
-    for (i, u) in brand.rules.usage.iter().enumerate() {
-        if let Some(f) = read(
-            &format!("rules.usage[{i}].image"),
-            &u.image,
-            &["svg"],
-            diags,
-        ) {
-            rule_files.push(f);
-        }
-    }
-    brand.rule_files = rule_files;
+    texts
+}
+
+/// The clear space is a fraction of the logo's height; minimum sizes are positive.
+fn check_rules(brand: &Brand, rel: &Path, diags: &mut Diagnostics) {
     let cs = brand.rules.clear_space;
     if !(0.0..=2.0).contains(&cs) {
         diags.push(Diagnostic::error(
@@ -724,44 +797,8 @@ pub fn reload_project(
 /// (warnings included); on success the warnings are in [`Project::warnings`].
 pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnostics> {
     let mut diags = Diagnostics::new();
-    let no_project = |diags: &mut Diagnostics| {
-        diags.push(Diagnostic::error(
-            root.join("marque.yaml"),
-            format!(
-                "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
-                root.display()
-            ),
-        ));
-    };
-    let src = match Sources::new(root) {
-        Ok(s) => s,
-        Err(_) => {
-            no_project(&mut diags);
-            return Err(diags);
-        }
-    };
-    let config_text = match src.read_text("marque.yaml", limits::YAML) {
-        Ok(t) => t,
-        Err(ReadError::Missing) => {
-            no_project(&mut diags);
-            return Err(diags);
-        }
-        Err(e) => {
-            diags.push(e.diagnostic("marque.yaml"));
-            return Err(diags);
-        }
-    };
-    diags.0.extend(yaml::check_control_chars(
-        &config_text,
-        Path::new("marque.yaml"),
-        0,
-    ));
-    let config: Config = match yaml::parse(&config_text, Path::new("marque.yaml"), 0) {
-        Ok(c) => c,
-        Err(d) => {
-            diags.push(d);
-            return Err(diags);
-        }
+    let Some((src, config_text, config)) = read_config(root, &mut diags) else {
+        return Err(diags);
     };
     let languages = resolve_languages(&config, &mut diags);
     if config.theme.is_empty()
@@ -792,75 +829,10 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         brand_loaded.then_some(colors.as_slice()),
         &mut diags,
     );
-
-    // Find the Markdown sources (and the shared media files).
-    let mut media = Vec::new();
-    let mut indicators = Vec::new();
-    let mut base_maps = Vec::new();
-    let narrative = Path::new("narrative");
-    let mut files: Vec<(String, Entry)> = Vec::new();
-    if src.is_dir(narrative) || matches!(src.locate(narrative), Err(ReadError::Outside { .. })) {
-        let names = match src.list(narrative) {
-            Ok(n) => n,
-            Err(e) => {
-                diags.push(e.diagnostic(narrative));
-                Vec::new()
-            }
-        };
-        for name in names {
-            let rel_dir = narrative.join(&name);
-            match src.locate(&rel_dir) {
-                Ok(p) if p.is_dir() => {}
-                Ok(_) => {
-                    diags.push(Diagnostic::error(
-                        &rel_dir,
-                        "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    diags.push(e.diagnostic(&rel_dir));
-                    continue;
-                }
-            }
-            if name == "media" {
-                media = load_media(&src, &rel_dir, &mut diags);
-                continue;
-            }
-            if name == "data" {
-                indicators = crate::indicators::load(&src, &rel_dir, &mut diags);
-                base_maps = crate::geo::load(&src, &rel_dir, &mut diags);
-                continue;
-            }
-            if !codes.contains(&name) {
-                let cands: Vec<&str> = codes.iter().map(String::as_str).collect();
-                diags.push(Diagnostic::error(
-                    &rel_dir,
-                    format!(
-                        "language '{name}' is not in marque.yaml (languages: {}){}",
-                        cands.join(", "),
-                        hint(&name, &cands)
-                    ),
-                ));
-                continue;
-            }
-            for e in src.walk(&rel_dir) {
-                match e {
-                    Ok(e) if e.name.ends_with(".md") => files.push((name.clone(), e)),
-                    Ok(_) => {}
-                    Err(d) => diags.push(d),
-                }
-            }
-        }
-    } else {
-        diags.push(Diagnostic::warning(
-            "narrative",
-            "no narrative/ folder: the site has no pages",
-        ));
-    }
-
+    let narrative = read_narrative(&src, &codes, &mut diags);
     let tax_names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
-    let results: Vec<(Option<SourcePage>, Diagnostics)> = files
+    let results: Vec<(Option<SourcePage>, Diagnostics)> = narrative
+        .sources
         .par_iter()
         .map(|(lang, e)| load_source(&src, lang, &e.name, &e.rel, Some(e), &tax_names))
         .collect();
@@ -870,22 +842,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         pages.extend(published(p, opts));
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
-    let photos = {
-        let names: Vec<String> = media.iter().map(|m| m.name.clone()).collect();
-        match media.iter().find(|m| m.name == "photos.yaml") {
-            Some(m) => match crate::source::utf8(m.bytes.to_vec()) {
-                Ok(text) => {
-                    crate::photos::load(&text, &names, &config.default_language, &mut diags)
-                }
-                Err(e) => {
-                    diags.push(e.diagnostic("narrative/media/photos.yaml"));
-                    Vec::new()
-                }
-            },
-            None => Vec::new(),
-        }
-    };
-
+    let photos = load_photos(&narrative.media, &config.default_language, &mut diags);
     diags.sort();
     if diags.has_errors() {
         return Err(diags);
@@ -907,9 +864,144 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         brand,
         kits,
         photos,
-        media,
-        indicators,
-        base_maps,
+        media: narrative.media,
+        indicators: narrative.indicators,
+        base_maps: narrative.base_maps,
         warnings: diags,
     })
+}
+
+/// The project's reader and its `marque.yaml`, as text and parsed; `None` when there is
+/// no project at `root` or its configuration does not parse (the errors are in
+/// `diags`).
+fn read_config(root: &Path, diags: &mut Diagnostics) -> Option<(Sources, String, Config)> {
+    let no_project = |diags: &mut Diagnostics| {
+        diags.push(Diagnostic::error(
+            root.join("marque.yaml"),
+            format!(
+                "no marque.yaml in {}: is this a marque project? (marque new DIR creates one)",
+                root.display()
+            ),
+        ));
+    };
+    let Ok(src) = Sources::new(root) else {
+        no_project(diags);
+        return None;
+    };
+    let config_text = match src.read_text("marque.yaml", limits::YAML) {
+        Ok(t) => t,
+        Err(ReadError::Missing) => {
+            no_project(diags);
+            return None;
+        }
+        Err(e) => {
+            diags.push(e.diagnostic("marque.yaml"));
+            return None;
+        }
+    };
+    diags.0.extend(yaml::check_control_chars(
+        &config_text,
+        Path::new("marque.yaml"),
+        0,
+    ));
+    match yaml::parse(&config_text, Path::new("marque.yaml"), 0) {
+        Ok(config) => Some((src, config_text, config)),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// What `narrative/` holds: the Markdown sources of each language, the media files,
+/// the indicators and base maps of `data/`.
+#[derive(Default)]
+struct Narrative {
+    /// Language code and file of every Markdown source.
+    sources: Vec<(String, Entry)>,
+    media: Vec<MediaFile>,
+    indicators: Vec<crate::indicators::Indicator>,
+    base_maps: Vec<crate::geo::BaseMap>,
+}
+
+/// Finds the Markdown sources of `narrative/<lang>/` and reads the shared folders
+/// (`media/`, `data/`); anything else there is an error.
+fn read_narrative(src: &Sources, codes: &[String], diags: &mut Diagnostics) -> Narrative {
+    let mut found = Narrative::default();
+    let narrative = Path::new("narrative");
+    if !(src.is_dir(narrative) || matches!(src.locate(narrative), Err(ReadError::Outside { .. }))) {
+        diags.push(Diagnostic::warning(
+            "narrative",
+            "no narrative/ folder: the site has no pages",
+        ));
+        return found;
+    }
+    let names = match src.list(narrative) {
+        Ok(n) => n,
+        Err(e) => {
+            diags.push(e.diagnostic(narrative));
+            Vec::new()
+        }
+    };
+    for name in names {
+        let rel_dir = narrative.join(&name);
+        match src.locate(&rel_dir) {
+            Ok(p) if p.is_dir() => {}
+            Ok(_) => {
+                diags.push(Diagnostic::error(
+                    &rel_dir,
+                    "files directly in narrative/ belong to no language: move it to narrative/<lang>/",
+                ));
+                continue;
+            }
+            Err(e) => {
+                diags.push(e.diagnostic(&rel_dir));
+                continue;
+            }
+        }
+        if name == "media" {
+            found.media = load_media(src, &rel_dir, diags);
+        } else if name == "data" {
+            found.indicators = crate::indicators::load(src, &rel_dir, diags);
+            found.base_maps = crate::geo::load(src, &rel_dir, diags);
+        } else if !codes.contains(&name) {
+            let cands: Vec<&str> = codes.iter().map(String::as_str).collect();
+            diags.push(Diagnostic::error(
+                &rel_dir,
+                format!(
+                    "language '{name}' is not in marque.yaml (languages: {}){}",
+                    cands.join(", "),
+                    hint(&name, &cands)
+                ),
+            ));
+        } else {
+            for e in src.walk(&rel_dir) {
+                match e {
+                    Ok(e) if e.name.ends_with(".md") => found.sources.push((name.clone(), e)),
+                    Ok(_) => {}
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The photo library of `narrative/media/photos.yaml`, when there is one.
+fn load_photos(
+    media: &[MediaFile],
+    default_language: &str,
+    diags: &mut Diagnostics,
+) -> Vec<crate::photos::Photo> {
+    let names: Vec<String> = media.iter().map(|m| m.name.clone()).collect();
+    match media.iter().find(|m| m.name == "photos.yaml") {
+        Some(m) => match crate::source::utf8(m.bytes.to_vec()) {
+            Ok(text) => crate::photos::load(&text, &names, default_language, diags),
+            Err(e) => {
+                diags.push(e.diagnostic("narrative/media/photos.yaml"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    }
 }
