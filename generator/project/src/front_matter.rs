@@ -199,169 +199,214 @@ pub fn parse_front_matter(
     let mut all_names: Vec<&str> = KNOWN_FIELDS.to_vec();
     all_names.extend_from_slice(taxonomies);
     for f in fields {
-        let pos = f.value_pos;
-        let v = &f.value;
-        fm.positions.insert(f.key.clone(), pos);
-        if may_hold_control && let Some(c) = json_control_char(v) {
-            diags.push(
-                Diagnostic::error(path, crate::yaml::control_char_message(&f.key, c))
-                    .at(pos.line, pos.column),
-            );
-        }
-        let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
-            match as_string(v) {
-                Some(s) => Some(s),
-                None => {
-                    diags.push(type_error(path, pos, name, "a string", v));
-                    None
-                }
-            }
+        let v = FieldValue {
+            path,
+            pos: f.value_pos,
+            v: &f.value,
         };
+        fm.positions.insert(f.key.clone(), v.pos);
+        if may_hold_control && let Some(c) = json_control_char(v.v) {
+            diags.push(v.error(crate::yaml::control_char_message(&f.key, c)));
+        }
         match f.key.as_str() {
-            "title" => fm.title = string("title", diags),
-            "description" => fm.description = string("description", diags),
-            "slug" => {
-                fm.slug = string("slug", diags);
-                if let Some(s) = &fm.slug
-                    && (s.is_empty() || s.contains(['/', '\\', '?', '#']) || s == "." || s == "..")
-                {
-                    diags.push(
-                        Diagnostic::error(
-                            path,
-                            format!(
-                                "slug '{s}' must be one URL segment (no '/', '?', '#', not empty)"
-                            ),
-                        )
-                        .at(pos.line, pos.column),
-                    );
-                    fm.slug = None;
-                }
-            }
-            "template" => fm.template = string("template", diags),
-            "page_template" => fm.page_template = string("page_template", diags),
-            "translation_key" => fm.translation_key = string("translation_key", diags),
+            "title" => fm.title = v.string("title", diags),
+            "description" => fm.description = v.string("description", diags),
+            "slug" => fm.slug = v.slug(diags),
+            "template" => fm.template = v.string("template", diags),
+            "page_template" => fm.page_template = v.string("page_template", diags),
+            "translation_key" => fm.translation_key = v.string("translation_key", diags),
             "date" | "updated" => {
-                if let Some(s) = string(&f.key, diags) {
-                    match Date::parse(&s) {
-                        Ok(d) if f.key == "date" => fm.date = Some(d),
-                        Ok(d) => fm.updated = Some(d),
-                        Err(e) => diags.push(
-                            Diagnostic::error(path, format!("field '{}': {e}", f.key))
-                                .at(pos.line, pos.column),
-                        ),
+                if let Some(d) = v.date(&f.key, diags) {
+                    if f.key == "date" {
+                        fm.date = Some(d);
+                    } else {
+                        fm.updated = Some(d);
                     }
                 }
             }
-            "draft" => match v {
+            "draft" => match v.v {
                 serde_json::Value::Bool(b) => fm.draft = *b,
-                _ => diags.push(type_error(path, pos, "draft", "true or false", v)),
+                _ => diags.push(v.type_error("draft", "true or false")),
             },
-            "weight" => match v.as_i64() {
+            "weight" => match v.v.as_i64() {
                 Some(w) => fm.weight = Some(w),
-                None => diags.push(type_error(path, pos, "weight", "a whole number", v)),
+                None => diags.push(v.type_error("weight", "a whole number")),
             },
-            "sort_by" => match v.as_str() {
-                Some("date") => fm.sort_by = Some(SortBy::Date),
-                Some("weight") => fm.sort_by = Some(SortBy::Weight),
-                Some("title") => fm.sort_by = Some(SortBy::Title),
-                _ => diags.push(
-                    Diagnostic::error(path, "field 'sort_by' must be one of: date, weight, title")
-                        .at(pos.line, pos.column),
-                ),
-            },
-            "extra" => match v {
+            "sort_by" => {
+                if let Some(order) = v.sort_by(diags) {
+                    fm.sort_by = Some(order);
+                }
+            }
+            "extra" => match v.v {
                 serde_json::Value::Object(m) => {
                     fm.extra = m.clone();
-                    // Where each key of `extra` is written (`extra.photo`), for
-                    // messages about them: the first indented `key:` line from here.
-                    let lines: Vec<&str> = yaml.lines().collect();
-                    for k in m.keys() {
-                        let from = pos.line.saturating_sub(line_offset + 1);
-                        let at = (from..lines.len()).find(|&i| {
-                            let l = lines[i];
-                            let t = l.trim_start();
-                            (l.len() > t.len() || i == from)
-                                && t.strip_prefix(k.as_str())
-                                    .is_some_and(|r| r.trim_start().starts_with(':'))
-                        });
-                        if let Some(i) = at {
-                            let col = lines[i].len() - lines[i].trim_start().len() + 1;
-                            fm.positions.insert(
-                                format!("extra.{k}"),
-                                Pos {
-                                    line: i + line_offset + 1,
-                                    column: col,
-                                },
-                            );
-                        }
-                    }
+                    extra_positions(m, yaml, line_offset, v.pos, &mut fm.positions);
                 }
                 serde_json::Value::Null => {}
-                _ => diags.push(type_error(path, pos, "extra", "a mapping", v)),
+                _ => diags.push(v.type_error("extra", "a mapping")),
             },
             name if taxonomies.contains(&name) => {
-                let terms = match v {
-                    serde_json::Value::Array(items) => {
-                        let mut terms = Vec::new();
-                        for item in items {
-                            match as_string(item) {
-                                Some(t) if !t.trim().is_empty() => terms.push(t.trim().to_string()),
-                                _ => {
-                                    diags.push(type_error(
-                                        path,
-                                        pos,
-                                        name,
-                                        "a list of words",
-                                        item,
-                                    ));
-                                }
-                            }
-                        }
-                        terms
-                    }
-                    serde_json::Value::String(text) => {
-                        let items: Vec<&str> = text
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|t| !t.is_empty())
-                            .collect();
-                        diags.push(
-                            Diagnostic::error(
-                                path,
-                                format!(
-                                    "{name}: '{text}' is one string, not a list: write {name}: [{}]",
-                                    items.join(", ")
-                                ),
-                            )
-                            .at(pos.line, pos.column),
-                        );
-                        vec![]
-                    }
-                    serde_json::Value::Null => vec![],
-                    _ => {
-                        diags.push(type_error(path, pos, name, "a list of words", v));
-                        vec![]
-                    }
-                };
+                let terms = v.terms(name, diags);
                 fm.taxonomies.insert(name.to_string(), terms);
             }
-            other => {
-                let k = f.key_pos;
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!(
-                            "unknown field '{other}'{}; allowed fields: {}",
-                            hint(other, &all_names),
-                            all_names.join(", ")
-                        ),
-                    )
-                    .at(k.line, k.column),
-                );
-            }
+            other => diags.push(unknown_field(path, other, f.key_pos, &all_names)),
         }
     }
     fm
+}
+
+/// A field that is neither known nor a taxonomy, at its key, with the names allowed.
+fn unknown_field(path: &Path, name: &str, k: Pos, all_names: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        format!(
+            "unknown field '{name}'{}; allowed fields: {}",
+            hint(name, all_names),
+            all_names.join(", ")
+        ),
+    )
+    .at(k.line, k.column)
+}
+
+/// The value of one front-matter field, where it stands in the file.
+struct FieldValue<'a> {
+    path: &'a Path,
+    pos: Pos,
+    v: &'a serde_json::Value,
+}
+
+impl FieldValue<'_> {
+    /// An error at the value.
+    fn error(&self, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(self.path, msg).at(self.pos.line, self.pos.column)
+    }
+
+    /// The value is not of the `expected` kind for `field`.
+    fn type_error(&self, field: &str, expected: &str) -> Diagnostic {
+        type_error(self.path, self.pos, field, expected, self.v)
+    }
+
+    /// The value as text (a number is written as text).
+    fn string(&self, field: &str, diags: &mut Diagnostics) -> Option<String> {
+        match as_string(self.v) {
+            Some(s) => Some(s),
+            None => {
+                diags.push(self.type_error(field, "a string"));
+                None
+            }
+        }
+    }
+
+    /// A slug: one URL segment.
+    fn slug(&self, diags: &mut Diagnostics) -> Option<String> {
+        let s = self.string("slug", diags)?;
+        if s.is_empty() || s.contains(['/', '\\', '?', '#']) || s == "." || s == ".." {
+            diags.push(self.error(format!(
+                "slug '{s}' must be one URL segment (no '/', '?', '#', not empty)"
+            )));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A date (`date`, `updated`).
+    fn date(&self, field: &str, diags: &mut Diagnostics) -> Option<Date> {
+        let s = self.string(field, diags)?;
+        match Date::parse(&s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                diags.push(self.error(format!("field '{field}': {e}")));
+                None
+            }
+        }
+    }
+
+    /// A section's order: `date`, `weight` or `title`.
+    fn sort_by(&self, diags: &mut Diagnostics) -> Option<SortBy> {
+        match self.v.as_str() {
+            Some("date") => Some(SortBy::Date),
+            Some("weight") => Some(SortBy::Weight),
+            Some("title") => Some(SortBy::Title),
+            _ => {
+                diags.push(self.error("field 'sort_by' must be one of: date, weight, title"));
+                None
+            }
+        }
+    }
+
+    /// The terms of taxonomy `name`: a list of words (a comma-separated string is
+    /// refused with the list to write instead).
+    fn terms(&self, name: &str, diags: &mut Diagnostics) -> Vec<String> {
+        match self.v {
+            serde_json::Value::Array(items) => {
+                let mut terms = Vec::new();
+                for item in items {
+                    match as_string(item) {
+                        Some(t) if !t.trim().is_empty() => terms.push(t.trim().to_string()),
+                        _ => {
+                            diags.push(type_error(
+                                self.path,
+                                self.pos,
+                                name,
+                                "a list of words",
+                                item,
+                            ));
+                        }
+                    }
+                }
+                terms
+            }
+            serde_json::Value::String(text) => {
+                let items: Vec<&str> = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                diags.push(self.error(format!(
+                    "{name}: '{text}' is one string, not a list: write {name}: [{}]",
+                    items.join(", ")
+                )));
+                vec![]
+            }
+            serde_json::Value::Null => vec![],
+            _ => {
+                diags.push(self.type_error(name, "a list of words"));
+                vec![]
+            }
+        }
+    }
+}
+
+/// Where each key of `extra` is written (`extra.photo`), for messages about them: the
+/// first indented `key:` line from `extra` on.
+fn extra_positions(
+    extra: &serde_json::Map<String, serde_json::Value>,
+    yaml: &str,
+    line_offset: usize,
+    pos: Pos,
+    positions: &mut BTreeMap<String, Pos>,
+) {
+    let lines: Vec<&str> = yaml.lines().collect();
+    for k in extra.keys() {
+        let from = pos.line.saturating_sub(line_offset + 1);
+        let at = (from..lines.len()).find(|&i| {
+            let l = lines[i];
+            let t = l.trim_start();
+            (l.len() > t.len() || i == from)
+                && t.strip_prefix(k.as_str())
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+        });
+        if let Some(i) = at {
+            let col = lines[i].len() - lines[i].trim_start().len() + 1;
+            positions.insert(
+                format!("extra.{k}"),
+                Pos {
+                    line: i + line_offset + 1,
+                    column: col,
+                },
+            );
+        }
+    }
 }
 
 #[cfg(test)]
