@@ -93,77 +93,7 @@ pub fn load(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator
         .iter()
         .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
     {
-        let file = rel(n);
-        let text = match src.read_text(&file, limits::YAML) {
-            Ok(t) => t,
-            Err(e) => {
-                diags.push(e.diagnostic(&file));
-                continue;
-            }
-        };
-        diags
-            .0
-            .extend(yaml::check_control_chars(&text, Path::new(&file), 0));
-        let list: Vec<Written> = match yaml::parse(&text, Path::new(&file), 0) {
-            Ok(l) => l,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        for (i, w) in list.into_iter().enumerate() {
-            let at = |d: Diagnostic| {
-                if w.id.line > 0 {
-                    d.at_line(w.id.line)
-                } else {
-                    d
-                }
-            };
-            let source = w.source.clone().unwrap_or_default();
-            if source.trim().is_empty() {
-                diags.push(at(Diagnostic::error(
-                    &file,
-                    format!(
-                        "[{i}] '{}': an indicator needs its source (source: …)",
-                        w.id.value
-                    ),
-                )));
-            }
-            for pt in &w.values {
-                if let Err(e) = check_value(pt.value) {
-                    diags.push(at(Diagnostic::error(
-                        &file,
-                        format!("[{i}] '{}', year {}: {e}", w.id.value, pt.year),
-                    )));
-                }
-            }
-            if w.values.len() > limits::CSV_ROWS {
-                diags.push(at(Diagnostic::error(
-                    &file,
-                    format!(
-                        "[{i}] '{}' has {} values, over marque's limit of {}",
-                        w.id.value,
-                        w.values.len(),
-                        limits::CSV_ROWS
-                    ),
-                )));
-            }
-            if out.iter().any(|o| o.id == w.id.value) {
-                diags.push(at(Diagnostic::error(
-                    &file,
-                    format!("[{i}] '{}' is declared twice", w.id.value),
-                )));
-            }
-            out.push(Indicator {
-                id: w.id.value.clone(),
-                name: w.name,
-                unit: w.unit,
-                source,
-                group: w.group,
-                values: w.values,
-                file: file.clone(),
-            });
-        }
+        load_declarations(src, &rel(n), &mut out, diags);
     }
     for n in names.iter().filter(|n| n.ends_with(".csv")) {
         let file = rel(n);
@@ -175,85 +105,164 @@ pub fn load(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<Indicator
             ));
             continue;
         };
-        let text = match src.read_text(&file, limits::CSV) {
-            Ok(t) => t,
-            Err(e) => {
-                diags.push(e.diagnostic(&file));
-                continue;
-            }
-        };
-        let mut lines = text.lines().enumerate();
-        match lines.next() {
-            Some((_, h)) if h.trim().replace(' ', "").to_lowercase() == "year,value" => {}
-            _ => {
-                diags.push(
-                    Diagnostic::error(&file, "the first line must be the header 'year,value'")
-                        .at_line(1),
-                );
-                continue;
-            }
-        }
-        let mut years: std::collections::HashSet<i32> = ind.values.iter().map(|p| p.year).collect();
-        let mut rows = 0usize;
-        for (i, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            rows += 1;
-            if rows > limits::CSV_ROWS {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        format!(
-                            "more than {} rows: marque reads at most {} values per indicator",
-                            limits::CSV_ROWS,
-                            limits::CSV_ROWS
-                        ),
-                    )
-                    .at_line(i + 1),
-                );
-                break;
-            }
-            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-            let parsed = match cells.as_slice() {
-                [y, v] => y.parse::<i32>().ok().zip(
-                    v.replace('\u{202f}', "")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|x| x.is_finite()),
-                ),
-                _ => None,
-            };
-            match parsed {
-                Some((year, value)) => {
-                    if let Err(e) = check_value(value) {
-                        diags.push(
-                            Diagnostic::error(&file, format!("year {year}: {e}")).at_line(i + 1),
-                        );
-                    }
-                    if !years.insert(year) {
-                        diags.push(
-                            Diagnostic::error(&file, format!("year {year} is given twice"))
-                                .at_line(i + 1),
-                        );
-                    }
-                    ind.values.push(Point { year, value });
-                }
-                None => diags.push(
-                    Diagnostic::error(
-                        &file,
-                        format!(
-                            "'{}' is not a row of two numbers: year,value (e.g. 2023,1870000)",
-                            line.chars().take(80).collect::<String>()
-                        ),
-                    )
-                    .at_line(i + 1),
-                ),
-            }
+        match src.read_text(&file, limits::CSV) {
+            Ok(text) => read_values(&text, &file, ind, diags),
+            Err(e) => diags.push(e.diagnostic(&file)),
         }
     }
     for ind in &mut out {
         ind.values.sort_by_key(|p| p.year);
     }
     out
+}
+
+/// The indicators a YAML file of `narrative/data/` declares, checked and added to
+/// `out` (an id already there is an error).
+fn load_declarations(src: &Sources, file: &str, out: &mut Vec<Indicator>, diags: &mut Diagnostics) {
+    let text = match src.read_text(file, limits::YAML) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(e.diagnostic(file));
+            return;
+        }
+    };
+    diags
+        .0
+        .extend(yaml::check_control_chars(&text, Path::new(file), 0));
+    let list: Vec<Written> = match yaml::parse(&text, Path::new(file), 0) {
+        Ok(l) => l,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    for (i, w) in list.into_iter().enumerate() {
+        let at = |d: Diagnostic| {
+            if w.id.line > 0 {
+                d.at_line(w.id.line)
+            } else {
+                d
+            }
+        };
+        let source = w.source.clone().unwrap_or_default();
+        if source.trim().is_empty() {
+            diags.push(at(Diagnostic::error(
+                file,
+                format!(
+                    "[{i}] '{}': an indicator needs its source (source: …)",
+                    w.id.value
+                ),
+            )));
+        }
+        for pt in &w.values {
+            if let Err(e) = check_value(pt.value) {
+                diags.push(at(Diagnostic::error(
+                    file,
+                    format!("[{i}] '{}', year {}: {e}", w.id.value, pt.year),
+                )));
+            }
+        }
+        if w.values.len() > limits::CSV_ROWS {
+            diags.push(at(Diagnostic::error(
+                file,
+                format!(
+                    "[{i}] '{}' has {} values, over marque's limit of {}",
+                    w.id.value,
+                    w.values.len(),
+                    limits::CSV_ROWS
+                ),
+            )));
+        }
+        if out.iter().any(|o| o.id == w.id.value) {
+            diags.push(at(Diagnostic::error(
+                file,
+                format!("[{i}] '{}' is declared twice", w.id.value),
+            )));
+        }
+        out.push(Indicator {
+            id: w.id.value.clone(),
+            name: w.name,
+            unit: w.unit,
+            source,
+            group: w.group,
+            values: w.values,
+            file: file.to_string(),
+        });
+    }
+}
+
+/// The values of `<id>.csv` (`file`, its `text`) added to the indicator: a header
+/// `year,value`, then one row a year, within the row limit.
+fn read_values(text: &str, file: &str, ind: &mut Indicator, diags: &mut Diagnostics) {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim().replace(' ', "").to_lowercase() == "year,value" => {}
+        _ => {
+            diags.push(
+                Diagnostic::error(file, "the first line must be the header 'year,value'")
+                    .at_line(1),
+            );
+            return;
+        }
+    }
+    let mut years: std::collections::HashSet<i32> = ind.values.iter().map(|p| p.year).collect();
+    let mut rows = 0usize;
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        rows += 1;
+        if rows > limits::CSV_ROWS {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!(
+                        "more than {} rows: marque reads at most {} values per indicator",
+                        limits::CSV_ROWS,
+                        limits::CSV_ROWS
+                    ),
+                )
+                .at_line(i + 1),
+            );
+            break;
+        }
+        match parse_row(line) {
+            Some((year, value)) => {
+                if let Err(e) = check_value(value) {
+                    diags.push(Diagnostic::error(file, format!("year {year}: {e}")).at_line(i + 1));
+                }
+                if !years.insert(year) {
+                    diags.push(
+                        Diagnostic::error(file, format!("year {year} is given twice"))
+                            .at_line(i + 1),
+                    );
+                }
+                ind.values.push(Point { year, value });
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    file,
+                    format!(
+                        "'{}' is not a row of two numbers: year,value (e.g. 2023,1870000)",
+                        line.chars().take(80).collect::<String>()
+                    ),
+                )
+                .at_line(i + 1),
+            ),
+        }
+    }
+}
+
+/// A `year,value` row (narrow no-break spaces in the value are thousands separators).
+fn parse_row(line: &str) -> Option<(i32, f64)> {
+    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+    match cells.as_slice() {
+        [y, v] => y.parse::<i32>().ok().zip(
+            v.replace('\u{202f}', "")
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite()),
+        ),
+        _ => None,
+    }
 }
