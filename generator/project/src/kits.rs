@@ -210,6 +210,8 @@ pub fn load_kits(
     kits
 }
 
+/// Loads `kits/<id>/kit.yaml` with its templates (its own, else the shared ones) and
+/// its mark; `None` when anything is wrong (the problems are in `diags`).
 fn load_kit(
     src: &Sources,
     id: &str,
@@ -243,89 +245,161 @@ fn load_kit(
             return None;
         }
     };
-    let err = |field: &str, at: &Located, msg: String| {
-        let d = Diagnostic::error(&rel, format!("{field}: {msg}"));
-        if at.line > 0 { d.at_line(at.line) } else { d }
-    };
-    let date = |field: &str, at: &Located, diags: &mut Diagnostics| match Date::parse(&at.value) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            diags.push(err(field, at, e));
-            None
-        }
-    };
-    let mut periods = Vec::new();
-    let mut spans = vec![("start", &data.start, "end", &data.end)];
-    for p in &data.periods {
-        spans.push(("periods.start", &p.start, "periods.end", &p.end));
-    }
-    for (sf, s, ef, e) in spans {
-        if let (Some(a), Some(b)) = (date(sf, s, diags), date(ef, e, diags)) {
-            if b < a {
-                diags.push(err(
-                    ef,
-                    e,
-                    format!(
-                        "the event ends ({}) before it starts ({})",
-                        e.value, s.value
-                    ),
-                ));
-            } else {
-                periods.push((a, b));
-            }
-        }
-    }
+    let file = KitYaml { rel: &rel };
+    let periods = file.periods(&data, diags);
     let mut sessions = Vec::new();
     for (i, s) in data.sessions.iter().enumerate() {
-        if let Some(d) = date(&format!("sessions[{i}].date"), &s.date, diags) {
+        if let Some(d) = file.date(&format!("sessions[{i}].date"), &s.date, diags) {
             sessions.push((d, s.title.clone(), s.place.clone()));
         }
     }
-    let mut langs = Vec::new();
-    for (i, l) in data.languages.iter().enumerate() {
-        if !languages.contains(&l.value) {
-            diags.push(err(
-                &format!("languages[{i}]"),
-                l,
+    let langs = file.languages(&data, languages, diags);
+    file.check_contents(&data, &langs, colors, diags);
+    let templates = kit_templates(src, id, diags);
+    let mut mark = None;
+    for m in ["mark.svg", "mark.png"] {
+        if mark.is_none() {
+            mark = read_file(src, &format!("kits/{id}/{m}"), diags);
+        }
+    }
+    if diags.len() > before {
+        return None;
+    }
+    let hash = kit_hash(&text, &templates, mark.as_ref());
+    Some(Kit {
+        id: id.to_string(),
+        path: rel,
+        data,
+        periods,
+        sessions,
+        languages: langs,
+        templates,
+        mark,
+        hash,
+    })
+}
+
+/// The checks of one `kit.yaml` (`rel`), each error at the line of its field.
+struct KitYaml<'a> {
+    rel: &'a str,
+}
+
+impl KitYaml<'_> {
+    /// An error on `field`, at the line of its value `at`.
+    fn err(&self, field: &str, at: &Located, msg: String) -> Diagnostic {
+        let d = Diagnostic::error(self.rel, format!("{field}: {msg}"));
+        if at.line > 0 { d.at_line(at.line) } else { d }
+    }
+
+    /// The date of `field`.
+    fn date(&self, field: &str, at: &Located, diags: &mut Diagnostics) -> Option<Date> {
+        match Date::parse(&at.value) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                diags.push(self.err(field, at, e));
+                None
+            }
+        }
+    }
+
+    /// The event's span and its other periods, each ending no sooner than it starts.
+    fn periods(&self, data: &KitFile, diags: &mut Diagnostics) -> Vec<(Date, Date)> {
+        let mut periods = Vec::new();
+        let mut spans = vec![("start", &data.start, "end", &data.end)];
+        for p in &data.periods {
+            spans.push(("periods.start", &p.start, "periods.end", &p.end));
+        }
+        for (sf, s, ef, e) in spans {
+            if let (Some(a), Some(b)) = (self.date(sf, s, diags), self.date(ef, e, diags)) {
+                if b < a {
+                    diags.push(self.err(
+                        ef,
+                        e,
+                        format!(
+                            "the event ends ({}) before it starts ({})",
+                            e.value, s.value
+                        ),
+                    ));
+                } else {
+                    periods.push((a, b));
+                }
+            }
+        }
+        periods
+    }
+
+    /// The kit's languages, each one of the site's.
+    fn languages(
+        &self,
+        data: &KitFile,
+        languages: &[String],
+        diags: &mut Diagnostics,
+    ) -> Vec<String> {
+        let mut langs = Vec::new();
+        for (i, l) in data.languages.iter().enumerate() {
+            if !languages.contains(&l.value) {
+                diags.push(self.err(
+                    &format!("languages[{i}]"),
+                    l,
+                    format!(
+                        "'{}' is not a language of the site (marque.yaml has {})",
+                        l.value,
+                        languages.join(", ")
+                    ),
+                ));
+            } else {
+                langs.push(l.value.clone());
+            }
+        }
+        langs
+    }
+
+    /// The accent is a brand colour (when the brand loaded), there is a place, and a
+    /// name in each of the kit's languages.
+    fn check_contents(
+        &self,
+        data: &KitFile,
+        langs: &[String],
+        colors: Option<&[&str]>,
+        diags: &mut Diagnostics,
+    ) {
+        if let Some(a) = &data.accent
+            && let Some(colors) = colors
+            && !colors.contains(&a.value.as_str())
+        {
+            diags.push(self.err(
+                "accent",
+                a,
                 format!(
-                    "'{}' is not a language of the site (marque.yaml has {})",
-                    l.value,
-                    languages.join(", ")
+                    "'{}' is not a colour of the brand (brand/brand.yaml has {}){}",
+                    a.value,
+                    colors.join(", "),
+                    crate::diag::hint(&a.value, colors)
                 ),
             ));
-        } else {
-            langs.push(l.value.clone());
+        }
+        if data.places.is_empty() {
+            diags.push(Diagnostic::error(
+                self.rel,
+                "places: name at least one place",
+            ));
+        }
+        for l in langs {
+            if !data.name.contains_key(l) {
+                diags.push(
+                    Diagnostic::error(
+                        self.rel,
+                        format!("name: no name in '{l}', a language of the kit"),
+                    )
+                    .at_line(1),
+                );
+            }
         }
     }
-    if let Some(a) = &data.accent
-        && let Some(colors) = colors
-        && !colors.contains(&a.value.as_str())
-    {
-        diags.push(err(
-            "accent",
-            a,
-            format!(
-                "'{}' is not a colour of the brand (brand/brand.yaml has {}){}",
-                a.value,
-                colors.join(", "),
-                crate::diag::hint(&a.value, colors)
-            ),
-        ));
-    }
-    if data.places.is_empty() {
-        diags.push(Diagnostic::error(&rel, "places: name at least one place"));
-    }
-    for l in &langs {
-        if !data.name.contains_key(l) {
-            diags.push(
-                Diagnostic::error(
-                    &rel,
-                    format!("name: no name in '{l}', a language of the kit"),
-                )
-                .at_line(1),
-            );
-        }
-    }
+}
+
+/// Each template of `KIT_TEMPLATES`: the kit's own, else the shared one.
+fn kit_templates(src: &Sources, id: &str, diags: &mut Diagnostics) -> BTreeMap<String, BrandFile> {
     let mut templates = BTreeMap::new();
     for t in KIT_TEMPLATES {
         let own = format!("kits/{id}/templates/{t}");
@@ -344,34 +418,24 @@ fn load_kit(
             )),
         }
     }
-    let mut mark = None;
-    for m in ["mark.svg", "mark.png"] {
-        if mark.is_none() {
-            mark = read_file(src, &format!("kits/{id}/{m}"), diags);
-        }
-    }
-    if diags.len() > before {
-        return None;
-    }
+    templates
+}
+
+/// blake3 of the kit's file, its templates and its mark.
+fn kit_hash(
+    text: &str,
+    templates: &BTreeMap<String, BrandFile>,
+    mark: Option<&BrandFile>,
+) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(text.as_bytes());
-    for (n, f) in &templates {
+    for (n, f) in templates {
         h.update(n.as_bytes());
         h.update(blake3::hash(&f.bytes).as_bytes());
     }
-    if let Some(m) = &mark {
+    if let Some(m) = mark {
         h.update(m.name.as_bytes());
         h.update(blake3::hash(&m.bytes).as_bytes());
     }
-    Some(Kit {
-        id: id.to_string(),
-        path: rel,
-        data,
-        periods,
-        sessions,
-        languages: langs,
-        templates,
-        mark,
-        hash: *h.finalize().as_bytes(),
-    })
+    *h.finalize().as_bytes()
 }
