@@ -92,82 +92,10 @@ pub fn parse(name: &str, file: &str, bytes: &[u8], diags: &mut Diagnostics) -> O
     let mut labels = Vec::new();
     let before = diags.len();
     for (i, f) in features.iter().enumerate() {
-        let geom = f.get("geometry").unwrap_or(&Value::Null);
-        let props = f.get("properties").unwrap_or(&Value::Null);
-        let kind = match props.get("kind").and_then(Value::as_str) {
-            None | Some("land") => Area::Land,
-            Some("water") => Area::Water,
-            Some(k) => {
-                err(
-                    diags,
-                    format!("features[{i}].properties.kind: '{k}' is neither land nor water"),
-                );
-                continue;
-            }
-        };
-        let coords = geom.get("coordinates").unwrap_or(&Value::Null);
-        let field = format!("features[{i}].geometry.coordinates");
-        let bad = "a longitude from -180 to 180 and a latitude from -90 to 90, as numbers";
-        match geom.get("type").and_then(Value::as_str) {
-            Some(t @ ("Polygon" | "MultiPolygon")) => {
-                // A Polygon is a MultiPolygon of one; each polygon's first ring is its
-                // outline, the others its holes (water).
-                let list = if t == "Polygon" {
-                    Some(std::slice::from_ref(coords))
-                } else {
-                    coords.as_array().map(Vec::as_slice)
-                };
-                let polys: Option<Vec<Vec<Ring>>> = list.and_then(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            p.as_array()
-                                .filter(|r| !r.is_empty())?
-                                .iter()
-                                .map(ring)
-                                .collect()
-                        })
-                        .collect()
-                });
-                match polys {
-                    Some(polys) => {
-                        for p in polys {
-                            let mut it = p.into_iter();
-                            areas.extend(it.next().map(|r| (kind, r)));
-                            areas.extend(it.map(|r| (Area::Water, r)));
-                        }
-                    }
-                    None => err(
-                        diags,
-                        format!("{field}: rings of at least 3 positions, each {bad}"),
-                    ),
-                }
-            }
-            Some("Point") => {
-                let Some((lon, lat)) = position(coords) else {
-                    err(diags, format!("{field}: {bad}"));
-                    continue;
-                };
-                match props.get("name").and_then(Value::as_str) {
-                    Some(n) if !n.trim().is_empty() => {
-                        labels.push((lon, lat, n.trim().to_string()))
-                    }
-                    _ => err(
-                        diags,
-                        format!(
-                            "features[{i}].properties.name: a point of a base map is a named place"
-                        ),
-                    ),
-                }
-            }
-            other => err(
-                diags,
-                format!(
-                    "features[{i}].geometry.type: {} (a base map holds Polygon, MultiPolygon and Point)",
-                    other
-                        .map(|t| format!("'{t}' is not drawn"))
-                        .unwrap_or_else(|| "missing".into())
-                ),
-            ),
+        match feature(i, f) {
+            Ok(Shape::Areas(a)) => areas.extend(a),
+            Ok(Shape::Label(l)) => labels.push(l),
+            Err(msg) => err(diags, msg),
         }
     }
     if diags.len() > before || attribution.is_empty() {
@@ -181,6 +109,85 @@ pub fn parse(name: &str, file: &str, bytes: &[u8], diags: &mut Diagnostics) -> O
         labels,
         hash: *blake3::hash(bytes).as_bytes(),
     })
+}
+
+/// What one feature of a base map draws.
+enum Shape {
+    /// Polygons: outlines of their kind, holes as water.
+    Areas(Vec<(Area, Ring)>),
+    /// A named point (lon, lat, name).
+    Label((f64, f64, String)),
+}
+
+/// Feature `i` of a base map, or what is wrong with it (naming its JSON field).
+fn feature(i: usize, f: &Value) -> Result<Shape, String> {
+    let geom = f.get("geometry").unwrap_or(&Value::Null);
+    let props = f.get("properties").unwrap_or(&Value::Null);
+    let kind = match props.get("kind").and_then(Value::as_str) {
+        None | Some("land") => Area::Land,
+        Some("water") => Area::Water,
+        Some(k) => {
+            return Err(format!(
+                "features[{i}].properties.kind: '{k}' is neither land nor water"
+            ));
+        }
+    };
+    let coords = geom.get("coordinates").unwrap_or(&Value::Null);
+    let field = format!("features[{i}].geometry.coordinates");
+    let bad = "a longitude from -180 to 180 and a latitude from -90 to 90, as numbers";
+    match geom.get("type").and_then(Value::as_str) {
+        Some(t @ ("Polygon" | "MultiPolygon")) => polygons(t == "Polygon", coords, kind)
+            .map(Shape::Areas)
+            .ok_or_else(|| format!("{field}: rings of at least 3 positions, each {bad}")),
+        Some("Point") => {
+            let Some((lon, lat)) = position(coords) else {
+                return Err(format!("{field}: {bad}"));
+            };
+            match props.get("name").and_then(Value::as_str) {
+                Some(n) if !n.trim().is_empty() => {
+                    Ok(Shape::Label((lon, lat, n.trim().to_string())))
+                }
+                _ => Err(format!(
+                    "features[{i}].properties.name: a point of a base map is a named place"
+                )),
+            }
+        }
+        other => Err(format!(
+            "features[{i}].geometry.type: {} (a base map holds Polygon, MultiPolygon and Point)",
+            other
+                .map(|t| format!("'{t}' is not drawn"))
+                .unwrap_or_else(|| "missing".into())
+        )),
+    }
+}
+
+/// The areas of a Polygon (`single`) or MultiPolygon's coordinates: a Polygon is a
+/// MultiPolygon of one; each polygon's first ring is its outline (of `kind`), the
+/// others its holes (water). `None` when a ring is not a ring.
+fn polygons(single: bool, coords: &Value, kind: Area) -> Option<Vec<(Area, Ring)>> {
+    let list = if single {
+        Some(std::slice::from_ref(coords))
+    } else {
+        coords.as_array().map(Vec::as_slice)
+    };
+    let polys: Vec<Vec<Ring>> = list.and_then(|ps| {
+        ps.iter()
+            .map(|p| {
+                p.as_array()
+                    .filter(|r| !r.is_empty())?
+                    .iter()
+                    .map(ring)
+                    .collect()
+            })
+            .collect()
+    })?;
+    let mut areas = Vec::new();
+    for p in polys {
+        let mut it = p.into_iter();
+        areas.extend(it.next().map(|r| (kind, r)));
+        areas.extend(it.map(|r| (Area::Water, r)));
+    }
+    Some(areas)
 }
 
 /// Reads every `*.geojson` of `dir` (`narrative/data/`).
