@@ -72,108 +72,133 @@ pub fn parse(text: &str) -> Result<Vec<Cue>, VttError> {
         });
     }
     let mut cues: Vec<Cue> = Vec::new();
-    let mut i = 1;
     // Header lines run to the first blank line.
-    while i < lines.len() && !lines[i].trim().is_empty() {
-        i += 1;
-    }
+    let mut i = block_end(&lines, 1);
     while i < lines.len() {
         if lines[i].trim().is_empty() {
             i += 1;
             continue;
         }
         // A block: NOTE, STYLE, REGION, or a cue (optional identifier, then timing).
-        let block_start = i;
         let head = lines[i];
         if head.starts_with("NOTE") || head == "STYLE" || head == "REGION" {
-            while i < lines.len() && !lines[i].trim().is_empty() {
-                i += 1;
-            }
+            i = block_end(&lines, i);
             continue;
         }
-        let timing_line = if head.contains("-->") { i } else { i + 1 };
-        let Some(timing) = lines.get(timing_line).filter(|l| l.contains("-->")) else {
-            return Err(VttError {
-                line: block_start + 1,
-                message: format!(
-                    "'{}' is neither a cue timing nor a cue identifier followed by one",
-                    head.trim()
-                ),
-            });
-        };
-        let (a, rest) = timing.split_once("-->").unwrap_or(("", ""));
-        let b = rest.split_whitespace().next().unwrap_or("");
-        let line = timing_line + 1;
-        let bad = |what: &str, v: &str| VttError {
-            line,
-            message: format!(
-                "{what} '{}' is not a timestamp (write 00:01.500 or 00:00:01.500)",
-                v.trim()
-            ),
-        };
-        let start = timestamp(a).ok_or_else(|| bad("start", a))?;
-        let end = timestamp(b).ok_or_else(|| bad("end", b))?;
-        if end <= start {
-            return Err(VttError {
-                line,
-                message: format!(
-                    "the cue ends ({}) before it starts ({})",
-                    fmt_ms(end),
-                    fmt_ms(start)
-                ),
-            });
-        }
-        if let Some(prev) = cues.last() {
-            if start < prev.start_ms {
-                return Err(VttError {
-                    line,
-                    message: format!(
-                        "cues are out of order: this one starts at {}, before the cue of line {} ({})",
-                        fmt_ms(start),
-                        prev.line,
-                        fmt_ms(prev.start_ms)
-                    ),
-                });
-            }
-            if start < prev.end_ms {
-                return Err(VttError {
-                    line,
-                    message: format!(
-                        "this cue starts at {}, while the cue of line {} runs until {}",
-                        fmt_ms(start),
-                        prev.line,
-                        fmt_ms(prev.end_ms)
-                    ),
-                });
-            }
-        }
-        i = timing_line + 1;
-        let mut body = Vec::new();
-        while i < lines.len() && !lines[i].trim().is_empty() {
-            if lines[i].contains("-->") {
-                return Err(VttError {
-                    line: i + 1,
-                    message: "a cue timing inside a cue's text: leave a blank line between cues"
-                        .into(),
-                });
-            }
-            body.push(lines[i]);
-            i += 1;
-        }
-        if body.is_empty() {
-            return Err(VttError {
-                line,
-                message: "this cue has no text".into(),
-            });
-        }
-        cues.push(Cue {
-            start_ms: start,
-            end_ms: end,
-            text: body.join("\n"),
-            line,
-        });
+        let (cue, next) = read_cue(&lines, i, cues.last())?;
+        cues.push(cue);
+        i = next;
     }
     Ok(cues)
+}
+
+/// The index of the first blank line from `i` on (or the end).
+fn block_end(lines: &[&str], mut i: usize) -> usize {
+    while i < lines.len() && !lines[i].trim().is_empty() {
+        i += 1;
+    }
+    i
+}
+
+/// The cue whose block starts at line index `i`, checked against the one before;
+/// and the index of the line after its text.
+fn read_cue(lines: &[&str], i: usize, prev: Option<&Cue>) -> Result<(Cue, usize), VttError> {
+    let head = lines[i];
+    let timing_line = if head.contains("-->") { i } else { i + 1 };
+    let Some(timing) = lines.get(timing_line).filter(|l| l.contains("-->")) else {
+        return Err(VttError {
+            line: i + 1,
+            message: format!(
+                "'{}' is neither a cue timing nor a cue identifier followed by one",
+                head.trim()
+            ),
+        });
+    };
+    let line = timing_line + 1;
+    let (start, end) = cue_timing(timing, line)?;
+    if let Some(prev) = prev {
+        check_order(start, line, prev)?;
+    }
+    let mut i = timing_line + 1;
+    let mut body = Vec::new();
+    while i < lines.len() && !lines[i].trim().is_empty() {
+        if lines[i].contains("-->") {
+            return Err(VttError {
+                line: i + 1,
+                message: "a cue timing inside a cue's text: leave a blank line between cues".into(),
+            });
+        }
+        body.push(lines[i]);
+        i += 1;
+    }
+    if body.is_empty() {
+        return Err(VttError {
+            line,
+            message: "this cue has no text".into(),
+        });
+    }
+    let cue = Cue {
+        start_ms: start,
+        end_ms: end,
+        text: body.join("\n"),
+        line,
+    };
+    Ok((cue, i))
+}
+
+/// The start and end of a timing line (file line `line`); the end must come after the
+/// start.
+fn cue_timing(timing: &str, line: usize) -> Result<(u64, u64), VttError> {
+    let (a, rest) = timing.split_once("-->").unwrap_or(("", ""));
+    let b = rest.split_whitespace().next().unwrap_or("");
+    let bad = |what: &str, v: &str| VttError {
+        line,
+        message: format!(
+            "{what} '{}' is not a timestamp (write 00:01.500 or 00:00:01.500)",
+            v.trim()
+        ),
+    };
+    let start = timestamp(a).ok_or_else(|| bad("start", a))?;
+    let end = timestamp(b).ok_or_else(|| bad("end", b))?;
+    if end <= start {
+        return Err(VttError {
+            line,
+            message: format!(
+                "the cue ends ({}) before it starts ({})",
+                fmt_ms(end),
+                fmt_ms(start)
+            ),
+        });
+    }
+    Ok((start, end))
+}
+
+/// A cue starting at `start` (file line `line`) comes after the cue `prev` and once it
+/// has ended.
+fn check_order(start: u64, line: usize, prev: &Cue) -> Result<(), VttError> {
+    if start < prev.start_ms {
+        return Err(VttError {
+            line,
+            message: format!(
+                "cues are out of order: this one starts at {}, before the cue of line {} ({})",
+                fmt_ms(start),
+                prev.line,
+                fmt_ms(prev.start_ms)
+            ),
+        });
+    }
+    if start < prev.end_ms {
+        return Err(VttError {
+            line,
+            message: format!(
+                "this cue starts at {}, while the cue of line {} runs until {}",
+                fmt_ms(start),
+                prev.line,
+                fmt_ms(prev.end_ms)
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
