@@ -201,8 +201,73 @@ fn peak_kib() -> Option<u64> {
 }
 
 fn main() -> ExitCode {
-    // A panic is a bug of marque's; the build turns it into an error naming what was
-    // being made. Say where it happened in one line, for the report.
+    set_panic_hook();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            strict,
+            drafts,
+            quiet,
+            force,
+        } => build_site(
+            BuildOptions {
+                output,
+                strict,
+                drafts,
+                force,
+                on_wait: print_wait,
+                ..BuildOptions::new(root)
+            },
+            quiet,
+        ),
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+        } => serve(root, port, bind, open, drafts),
+        Command::Check {
+            root,
+            drafts,
+            format,
+        } => check(root, drafts, format),
+        Command::Kit {
+            id,
+            root,
+            lang,
+            partner_name,
+            partner_logo,
+            output,
+            force,
+        } => kit(&marque_engine::kits::KitRequest {
+            root: &root,
+            id: &id,
+            lang: lang.as_deref(),
+            partner_name: partner_name.as_deref(),
+            partner_logo: partner_logo.as_deref(),
+            output: output.as_deref(),
+            force,
+            on_wait: &print_wait,
+        }),
+        Command::New { dir } => new_project(&dir),
+        Command::Bench {
+            brand: true,
+            runs,
+            root,
+            ..
+        } => brand_bench(&root, runs.max(1)),
+        Command::Bench {
+            pages, runs, dir, ..
+        } => bench(pages, runs.max(1), dir),
+    }
+}
+
+/// A panic is a bug of marque's; the build turns it into an error naming what was
+/// being made. Say where it happened in one line, for the report.
+fn set_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let what = info
             .payload()
@@ -219,193 +284,163 @@ fn main() -> ExitCode {
             None => eprintln!("marque: internal error: {what}"),
         }
     }));
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Build {
-            root,
-            output,
-            strict,
-            drafts,
-            quiet,
-            force,
-        } => {
-            let opts = BuildOptions {
-                output,
-                strict,
-                drafts,
-                force,
-                on_wait: print_wait,
-                ..BuildOptions::new(root)
-            };
-            match build(&opts) {
-                Ok(r) => {
-                    print_report(&r, quiet);
-                    if std::env::var_os("MARQUE_STATS").is_some() {
-                        let phases: Vec<String> = r
-                            .phases
-                            .iter()
-                            .map(|(n, s)| format!("{n}={s:.3}"))
-                            .collect();
-                        println!(
-                            "stats: seconds={:.4} peak_kib={} rendered={} {}",
-                            r.seconds,
-                            peak_kib().unwrap_or(0),
-                            r.rendered,
-                            phases.join(" ")
-                        );
+}
+
+/// `marque build`: the report (and with `MARQUE_STATS`, the figures of each phase), or
+/// every error.
+fn build_site(opts: BuildOptions, quiet: bool) -> ExitCode {
+    match build(&opts) {
+        Ok(r) => {
+            print_report(&r, quiet);
+            if std::env::var_os("MARQUE_STATS").is_some() {
+                let phases: Vec<String> = r
+                    .phases
+                    .iter()
+                    .map(|(n, s)| format!("{n}={s:.3}"))
+                    .collect();
+                println!(
+                    "stats: seconds={:.4} peak_kib={} rendered={} {}",
+                    r.seconds,
+                    peak_kib().unwrap_or(0),
+                    r.rendered,
+                    phases.join(" ")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            print_diagnostics(&d);
+            let n = d.errors().count();
+            eprintln!("build failed: {n} error(s); the output folder was left as it was");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `marque check`: every problem found, as text or JSON; fails on an error.
+fn check(root: PathBuf, drafts: bool, format: CheckFormat) -> ExitCode {
+    match marque_engine::check::check(root, drafts) {
+        Ok(r) => {
+            let errors = r.diagnostics.errors().count();
+            match format {
+                CheckFormat::Json => println!("{}", marque_engine::check::to_json(&r)),
+                CheckFormat::Text => {
+                    for x in &r.diagnostics.0 {
+                        println!("{x}");
                     }
-                    ExitCode::SUCCESS
+                    println!(
+                        "checked {} pages ({} files): {} error(s), {} warning(s)",
+                        r.pages,
+                        r.files,
+                        errors,
+                        r.diagnostics.warnings().count()
+                    );
                 }
-                Err(d) => {
-                    print_diagnostics(&d);
-                    let n = d.errors().count();
-                    eprintln!("build failed: {n} error(s); the output folder was left as it was");
-                    ExitCode::from(1)
-                }
+            }
+            if errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
             }
         }
-        Command::Serve {
-            root,
-            port,
-            bind,
-            open,
-            drafts,
-        } => serve(root, port, bind, open, drafts),
-        Command::Check {
-            root,
-            drafts,
-            format,
-        } => match marque_engine::check::check(root, drafts) {
-            Ok(r) => {
-                let errors = r.diagnostics.errors().count();
-                match format {
-                    CheckFormat::Json => println!("{}", marque_engine::check::to_json(&r)),
-                    CheckFormat::Text => {
-                        for x in &r.diagnostics.0 {
-                            println!("{x}");
-                        }
-                        println!(
-                            "checked {} pages ({} files): {} error(s), {} warning(s)",
-                            r.pages,
-                            r.files,
-                            errors,
-                            r.diagnostics.warnings().count()
-                        );
-                    }
-                }
-                if errors > 0 {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
+        Err(d) => {
+            match format {
+                CheckFormat::Json => println!(
+                    "{}",
+                    marque_engine::check::to_json(&marque_engine::check::CheckReport {
+                        diagnostics: d,
+                        ..Default::default()
+                    })
+                ),
+                CheckFormat::Text => {
+                    print_diagnostics(&d);
+                    eprintln!("check failed: the site does not build");
                 }
             }
-            Err(d) => {
-                match format {
-                    CheckFormat::Json => println!(
-                        "{}",
-                        marque_engine::check::to_json(&marque_engine::check::CheckReport {
-                            diagnostics: d,
-                            ..Default::default()
-                        })
-                    ),
-                    CheckFormat::Text => {
-                        print_diagnostics(&d);
-                        eprintln!("check failed: the site does not build");
-                    }
-                }
-                ExitCode::from(1)
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `marque kit`: the folder and the zips written, or every error.
+fn kit(req: &marque_engine::kits::KitRequest) -> ExitCode {
+    match marque_engine::kits::build_cli(req) {
+        Ok(r) => {
+            print_diagnostics(&r.warnings);
+            println!(
+                "kit '{}': {} files into {}",
+                req.id,
+                r.files,
+                r.output.display()
+            );
+            for z in &r.zips {
+                println!("  {}", z.display());
             }
-        },
-        Command::Kit {
-            id,
-            root,
-            lang,
-            partner_name,
-            partner_logo,
-            output,
-            force,
-        } => match marque_engine::kits::build_cli(&marque_engine::kits::KitRequest {
-            root: &root,
-            id: &id,
-            lang: lang.as_deref(),
-            partner_name: partner_name.as_deref(),
-            partner_logo: partner_logo.as_deref(),
-            output: output.as_deref(),
-            force,
-            on_wait: &print_wait,
-        }) {
-            Ok(r) => {
-                print_diagnostics(&r.warnings);
-                println!("kit '{id}': {} files into {}", r.files, r.output.display());
-                for z in &r.zips {
-                    println!("  {}", z.display());
-                }
-                ExitCode::SUCCESS
-            }
-            Err(d) => {
-                print_diagnostics(&d);
-                eprintln!("kit failed: {} error(s)", d.errors().count());
-                ExitCode::from(1)
-            }
-        },
-        Command::New { dir } => match marque_engine::scaffold::new_project(&dir) {
-            Ok(()) => {
-                println!(
-                    "created {}: build it with `marque build --root {}`",
-                    dir.display(),
-                    dir.display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        },
-        Command::Bench {
-            brand: true,
-            runs,
-            root,
-            ..
-        } => match marque_engine::bench::brand_bench(&root, runs.max(1)) {
-            Ok(b) => {
-                println!(
-                    "brand set of {}: {} files, {:.1} MiB",
-                    root.display(),
-                    b.files,
-                    b.bytes as f64 / 1048576.0
-                );
-                println!(
-                    "brand cold (empty cache): median {:.3} s over {} runs",
-                    median(b.cold.clone()),
-                    b.cold.len(),
-                );
-                println!(
-                    "warm (cache on disk): median {:.3} s over {} runs",
-                    median(b.warm.clone()),
-                    b.warm.len(),
-                );
-                println!(
-                    "event kits: {} files, {:.1} MiB; cold median {:.3} s, warm median {:.3} s",
-                    b.kit_files,
-                    b.kit_bytes as f64 / 1048576.0,
-                    median(b.kits_cold.clone()),
-                    median(b.kits_warm.clone())
-                );
-                println!(
-                    "brand and kits: {} derived files made cold; warm: {} made, {} from the cache",
-                    b.made, b.warm_made, b.warm_reused
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(1)
-            }
-        },
-        Command::Bench {
-            pages, runs, dir, ..
-        } => bench(pages, runs.max(1), dir),
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            print_diagnostics(&d);
+            eprintln!("kit failed: {} error(s)", d.errors().count());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `marque new DIR`.
+fn new_project(dir: &std::path::Path) -> ExitCode {
+    match marque_engine::scaffold::new_project(dir) {
+        Ok(()) => {
+            println!(
+                "created {}: build it with `marque build --root {}`",
+                dir.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `marque bench --brand`: the brand set's and the kits' timings, cold and warm.
+fn brand_bench(root: &std::path::Path, runs: usize) -> ExitCode {
+    match marque_engine::bench::brand_bench(root, runs) {
+        Ok(b) => {
+            println!(
+                "brand set of {}: {} files, {:.1} MiB",
+                root.display(),
+                b.files,
+                b.bytes as f64 / 1048576.0
+            );
+            println!(
+                "brand cold (empty cache): median {:.3} s over {} runs",
+                median(b.cold.clone()),
+                b.cold.len(),
+            );
+            println!(
+                "warm (cache on disk): median {:.3} s over {} runs",
+                median(b.warm.clone()),
+                b.warm.len(),
+            );
+            println!(
+                "event kits: {} files, {:.1} MiB; cold median {:.3} s, warm median {:.3} s",
+                b.kit_files,
+                b.kit_bytes as f64 / 1048576.0,
+                median(b.kits_cold.clone()),
+                median(b.kits_warm.clone())
+            );
+            println!(
+                "brand and kits: {} derived files made cold; warm: {} made, {} from the cache",
+                b.made, b.warm_made, b.warm_reused
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
     }
 }
 
