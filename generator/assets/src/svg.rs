@@ -942,6 +942,20 @@ fn references(text: &str) -> Vec<(usize, usize, u32)> {
 fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
     let first = pdf.windows(8).position(|w| w == b"\n1 0 obj")? + 1;
     let header = &pdf[..first];
+    let (objects, trailer_at) = read_objects(pdf, first)?;
+    let trailer = std::str::from_utf8(&pdf[trailer_at..]).ok()?;
+    let root_at = trailer.find("/Root ")? + 6;
+    let root: u32 = trailer[root_at..].split(' ').next()?.parse().ok()?;
+    let order = walk_order(&objects, root);
+    write_pdf(header, &objects, &order, root)
+}
+
+/// The indirect objects of `pdf` from byte `first` on, by number, and where the
+/// cross-reference table (`xref`) starts.
+fn read_objects(
+    pdf: &[u8],
+    first: usize,
+) -> Option<(std::collections::BTreeMap<u32, PdfObject>, usize)> {
     let mut objects: std::collections::BTreeMap<u32, PdfObject> = Default::default();
     let mut i = first;
     loop {
@@ -951,47 +965,55 @@ fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
             break;
         }
         let num: u32 = head.strip_suffix(" 0 obj")?.parse().ok()?;
-        let body = line_end + 1;
-        let end_obj = |from: usize| -> Option<usize> {
-            pdf[from..]
-                .windows(8)
-                .position(|w| w == b"\nendobj\n")
-                .map(|p| from + p)
-        };
-        let next_stream = pdf[body..].windows(8).position(|w| w == b"\nstream\n");
-        let plain_end = end_obj(body)?;
-        let (text, stream, after) = match next_stream {
-            Some(p) if body + p < plain_end => {
-                let text = std::str::from_utf8(&pdf[body..body + p]).ok()?.to_string();
-                let len = last_length(text.as_bytes())?;
-                let data_start = body + p + 8;
-                let data_end = data_start + len;
-                let rest = &pdf[data_end..];
-                if !rest.starts_with(b"\nendstream\nendobj\n") {
-                    return None;
-                }
-                (
-                    text,
-                    Some(pdf[data_start..data_end].to_vec()),
-                    data_end + 18,
-                )
-            }
-            _ => (
-                std::str::from_utf8(&pdf[body..plain_end]).ok()?.to_string(),
-                None,
-                plain_end + 8,
-            ),
-        };
-        objects.insert(num, PdfObject { text, stream });
+        let (object, after) = read_object(pdf, line_end + 1)?;
+        objects.insert(num, object);
         i = after;
         while i < pdf.len() && pdf[i] == b'\n' {
             i += 1;
         }
     }
-    let trailer = std::str::from_utf8(&pdf[i..]).ok()?;
-    let root_at = trailer.find("/Root ")? + 6;
-    let root: u32 = trailer[root_at..].split(' ').next()?.parse().ok()?;
-    // Walk from the catalog, each object's references in the order they are written.
+    Some((objects, i))
+}
+
+/// The object whose body starts at byte `body` (its dictionary, and its stream by
+/// the dictionary's `/Length`), and the byte after its `endobj`.
+fn read_object(pdf: &[u8], body: usize) -> Option<(PdfObject, usize)> {
+    let end_obj = |from: usize| -> Option<usize> {
+        pdf[from..]
+            .windows(8)
+            .position(|w| w == b"\nendobj\n")
+            .map(|p| from + p)
+    };
+    let next_stream = pdf[body..].windows(8).position(|w| w == b"\nstream\n");
+    let plain_end = end_obj(body)?;
+    let (text, stream, after) = match next_stream {
+        Some(p) if body + p < plain_end => {
+            let text = std::str::from_utf8(&pdf[body..body + p]).ok()?.to_string();
+            let len = last_length(text.as_bytes())?;
+            let data_start = body + p + 8;
+            let data_end = data_start + len;
+            let rest = &pdf[data_end..];
+            if !rest.starts_with(b"\nendstream\nendobj\n") {
+                return None;
+            }
+            (
+                text,
+                Some(pdf[data_start..data_end].to_vec()),
+                data_end + 18,
+            )
+        }
+        _ => (
+            std::str::from_utf8(&pdf[body..plain_end]).ok()?.to_string(),
+            None,
+            plain_end + 8,
+        ),
+    };
+    Some((PdfObject { text, stream }, after))
+}
+
+/// The objects' order: a walk from the catalog, each object's references in the order
+/// they are written, then the objects no reference reaches.
+fn walk_order(objects: &std::collections::BTreeMap<u32, PdfObject>, root: u32) -> Vec<u32> {
     let mut order: Vec<u32> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut queue = std::collections::VecDeque::from([root]);
@@ -1013,6 +1035,17 @@ fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
             order.push(*n);
         }
     }
+    order
+}
+
+/// The PDF again: `header`, the objects in `order` numbered from 1 (their references
+/// renumbered), the cross-reference table and the trailer.
+fn write_pdf(
+    header: &[u8],
+    objects: &std::collections::BTreeMap<u32, PdfObject>,
+    order: &[u32],
+    root: u32,
+) -> Option<Vec<u8>> {
     let new_num: std::collections::BTreeMap<u32, u32> = order
         .iter()
         .enumerate()
@@ -1020,7 +1053,7 @@ fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
         .collect();
     let mut out = header.to_vec();
     let mut offsets = Vec::new();
-    for n in &order {
+    for n in order {
         let o = objects.get(n)?;
         let mut text = String::with_capacity(o.text.len());
         let mut last = 0;
