@@ -3,7 +3,7 @@
 //! Markdown text), the fact sheet (the press room's own text), the photos within their
 //! rights with a credits file, and the logo pack; reproducible, with a manifest.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use marque_assets::archive::{self, Entry};
@@ -80,7 +80,7 @@ struct Press<'a> {
     project: &'a Project,
     site: &'a marque_site::Site,
     /// Pages by (language, path), to resolve links.
-    index: HashMap<(&'a str, &'a str), usize>,
+    index: marque_site::links::SourceIndex<'a>,
     /// The brand's licence, on all but the photos.
     licence: String,
 }
