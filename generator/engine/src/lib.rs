@@ -227,7 +227,7 @@ pub fn plan<'p>(
     }
     phases.lap("features");
     let mut prepared = Prepared::new(project, assets, md_cache, carry, globals)?;
-    phases.lap("site");
+    phases.include(&mut prepared.phases);
     for f in features() {
         f.configure(&cx, &mut prepared);
     }
@@ -519,32 +519,38 @@ fn collect_results(
     Ok((next, report))
 }
 
-/// Builds the site at `opts.root` into its output folder.
-pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    let start = Instant::now();
-    let mut phases = Phases::new();
-    let root = opts.root.clone();
+/// Where a build writes, settled before anything is read: the output folder (one
+/// marque may replace), the previous build's state (trusted only when the folder's
+/// marker and identity say it describes that folder) and the project's lock.
+struct Target {
+    output: PathBuf,
+    state_path: PathBuf,
+    previous: BuildState,
+    /// The state describes the output folder.
+    live_ok: bool,
+    warnings: Diagnostics,
+    _lock: lock::ProjectLock,
+}
+
+fn target(opts: &BuildOptions) -> Result<Target, Diagnostics> {
+    let root = &opts.root;
     let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-    // Where the build may write is settled before anything is read.
     if !root.join("marque.yaml").exists() {
-        return Err(load_project(&root, LoadOptions::default())
+        return Err(load_project(root, LoadOptions::default())
             .err()
             .unwrap_or_default());
     }
-    let state_path = state::state_path(&root, &output);
+    let state_path = state::state_path(root, &output);
     let mut previous = BuildState::load(&state_path);
     let owned = |dir: &Path| state::owns(&previous, dir);
-    let output = output::check_output(
-        &output::OutputRequest {
-            root: &root,
-            output: &output,
-            default: "output/",
-            inside: opts.output.is_none(),
-            force: opts.force,
-        },
-        &owned,
-    )
-    .map_err(|e| {
+    let request = output::OutputRequest {
+        root,
+        output: &output,
+        default: "output/",
+        inside: opts.output.is_none(),
+        force: opts.force,
+    };
+    let output = output::check_output(&request, &owned).map_err(|e| {
         let flag = if opts.output.is_some() {
             "--output"
         } else {
@@ -552,70 +558,70 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         };
         one(Path::new(flag), e)
     })?;
-    let _lock =
-        lock::ProjectLock::acquire(&root, "build", &opts.on_wait).map_err(|e| one(&root, e))?;
+    let lock =
+        lock::ProjectLock::acquire(root, "build", &opts.on_wait).map_err(|e| one(root, e))?;
     let mut warnings = Diagnostics::new();
     for note in output::clean_debris(&output) {
         warnings.push(Diagnostic::warning(&output, note));
     }
-    // The state describes the output folder only when the folder's marker says so (a
-    // build killed between its swap and its state leaves them apart): else nothing of
-    // the folder is reused.
+    // A build killed between its swap and its state leaves them apart: then nothing
+    // of the folder is reused.
     let live_ok = output::marked_digest(&output) == Some(state::digest(&previous.outputs))
         && output::folder_id(&output) == previous.output_id;
     if !live_ok {
         previous = BuildState::default();
     }
-    let project = guard("loading the project", || {
-        load_project(
-            &root,
-            LoadOptions {
-                drafts: opts.drafts,
-            },
-        )
-    })??;
-    phases.lap("load");
-    let cache = lock::cache_dir(&root).map_err(|e| one(&root, e))?;
-    let md_cache_path = cache.join("markdown.json");
-    let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
-    let derived = DerivedCache::on_disk(cache.join("derived"));
-    let plan = guard("preparing the site", || {
-        plan(
-            &project,
-            &md_cache,
-            None,
-            &derived,
-            &FeatureCache::default(),
-            opts.strict,
-        )
-    })??;
-    let md_cache_len = md_cache.len();
-    drop(md_cache);
-    let mut plan = plan;
-    phases.include(&mut plan.phases);
-    let staging = Staging::create(&output).map_err(|e| one(&output, e))?;
-    let (next, mut report) = match guard("rendering the site", || {
-        run(&project, &plan, &previous, &staging)
+    Ok(Target {
+        output,
+        state_path,
+        previous,
+        live_ok,
+        warnings,
+        _lock: lock,
+    })
+}
+
+/// Renders into a staging folder beside the output; nothing of the output changes
+/// when this fails.
+fn render_staged(
+    project: &Project,
+    plan: &Plan,
+    t: &Target,
+) -> Result<(Staging, BuildState, BuildReport), Diagnostics> {
+    let staging = Staging::create(&t.output).map_err(|e| one(&t.output, e))?;
+    match guard("rendering the site", || {
+        run(project, plan, &t.previous, &staging)
     })
     .and_then(|r| r)
     {
-        Ok(r) => r,
+        Ok((next, report)) => Ok((staging, next, report)),
         Err(e) => {
             staging.discard();
-            return Err(e);
+            Err(e)
         }
-    };
-    phases.include(&mut report.phases);
+    }
+}
+
+/// Swaps the new site in, and records in `next` the folders it left: the output and
+/// the spare copy (the site before).
+fn swap_in(
+    staging: Staging,
+    next: &mut BuildState,
+    t: &Target,
+    cache: &Path,
+) -> Result<(), Diagnostics> {
+    let previous = &t.previous;
     // What the output lacked of its records: the site it holds becomes the spare, and
     // lacks them too.
     let gaps = staging.live_gaps();
     let committed = staging
-        .commit_site(&next.outputs, live_ok.then_some(&previous.outputs), || {
-            output::Spare::find(&cache, &output, &previous.spare(), previous.spare_id)
-        })
-        .map_err(|e| one(&output, format!("cannot replace the output folder: {e}")))?;
-    let mut next = next;
-    next.output_id = output::folder_id(&output);
+        .commit_site(
+            &next.outputs,
+            t.live_ok.then_some(&previous.outputs),
+            || output::Spare::find(cache, &t.output, &previous.spare(), previous.spare_id),
+        )
+        .map_err(|e| one(&t.output, format!("cannot replace the output folder: {e}")))?;
+    next.output_id = output::folder_id(&t.output);
     match committed {
         output::Committed::Unchanged if next.outputs == previous.outputs => {
             next.spare_delta = previous.spare_delta.clone();
@@ -638,10 +644,38 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
             next.spare_id = None;
         }
     }
+    Ok(())
+}
+
+/// Builds the site at `opts.root` into its output folder.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    let start = Instant::now();
+    let mut phases = Phases::new();
+    let root = &opts.root;
+    let t = target(opts)?;
+    let load = LoadOptions {
+        drafts: opts.drafts,
+    };
+    let project = guard("loading the project", || load_project(root, load))??;
+    phases.lap("load");
+    let cache = lock::cache_dir(root).map_err(|e| one(root, e))?;
+    let md_cache_path = cache.join("markdown.json");
+    let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
+    let derived = DerivedCache::on_disk(cache.join("derived"));
+    let features = FeatureCache::default();
+    let mut plan = guard("preparing the site", || {
+        plan(&project, &md_cache, None, &derived, &features, opts.strict)
+    })??;
+    let md_cache_len = md_cache.len();
+    drop(md_cache);
+    phases.include(&mut plan.phases);
+    let (staging, mut next, mut report) = render_staged(&project, &plan, &t)?;
+    phases.include(&mut report.phases);
+    swap_in(staging, &mut next, &t, &cache)?;
     phases.lap("swap");
     output::crash_point("committed");
-    if next != previous {
-        next.save(&state_path);
+    if next != t.previous {
+        next.save(&t.state_path);
     }
     if plan.prepared.markdown_cache_changed(md_cache_len) {
         state::save_json(&md_cache_path, &plan.prepared.markdown_cache());
@@ -649,10 +683,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     derived.prune();
     phases.lap("state");
     (report.derived_made, report.derived_reused) = derived.take_counts();
+    let mut warnings = t.warnings.clone();
     warnings.extend(plan.warnings.clone());
     warnings.sort();
     report.warnings = warnings;
-    report.output = output;
+    report.output = t.output.clone();
     report.seconds = start.elapsed().as_secs_f64();
     report.phases = phases.done;
     Ok(report)

@@ -688,8 +688,6 @@ impl Staging {
         // From now on the spare is not whole: a build that dies here leaves a folder
         // the next one removes.
         mark(dir, None)?;
-        let err = |rel: &str, e: std::io::Error| format!("cannot update {rel}: {e}");
-        let mut emptied: Vec<PathBuf> = Vec::new();
         // Only what changes is touched, and never through a link found in the way.
         let seen = RwLock::new(HashSet::new());
         let touch = |rel: &str| -> Result<PathBuf, String> {
@@ -701,49 +699,31 @@ impl Staging {
                 ))
             }
         };
+        let mut emptied: Vec<PathBuf> = Vec::new();
         for rel in files.keys().filter(|k| !next.contains_key(*k)) {
             let p = touch(rel)?;
             let _ = std::fs::remove_file(&p);
             emptied.extend(p.parent().map(Path::to_path_buf));
         }
-        // What someone put at the top of the output by hand (a CNAME, a verification
-        // page) is not part of the site: it goes (a link goes as a link).
-        let tops: HashSet<&str> = next
-            .keys()
-            .map(|k| k.split('/').next().unwrap_or(k))
-            .collect();
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name == MARKER || tops.contains(name.as_str()) {
-                    continue;
-                }
-                match e.file_type() {
-                    Ok(t) if t.is_dir() => {
-                        let _ = std::fs::remove_dir_all(e.path());
-                    }
-                    _ => {
-                        let _ = std::fs::remove_file(e.path());
-                    }
-                }
-            }
-        }
+        remove_strays(dir, next);
+        self.bring_spare_up_to_date(files, next, &touch)?;
+        remove_emptied(dir, emptied);
+        mark(dir, Some(digest))
+    }
+
+    /// Puts in the spare each file of the new site it lacks or holds in another
+    /// version: moved in when written this time, else linked from the live site.
+    fn bring_spare_up_to_date(
+        &self,
+        files: &BTreeMap<String, crate::state::Hash32>,
+        next: &BTreeMap<String, OutputRecord>,
+        touch: &dyn Fn(&str) -> Result<PathBuf, String>,
+    ) -> Result<(), String> {
+        let err = |rel: &str, e: std::io::Error| format!("cannot update {rel}: {e}");
         let kept_list = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
         let kept: HashSet<&str> = kept_list.iter().map(String::as_str).collect();
         // The spare's records, walked beside the new site's (both sorted by path).
         let mut in_spare = files.iter().peekable();
-        let ensure_parent = |p: &Path| -> std::io::Result<()> {
-            match p.parent() {
-                Some(parent) if !parent.is_dir() => {
-                    // A file where a folder must be (a page became a section).
-                    if parent.exists() {
-                        std::fs::remove_file(parent)?;
-                    }
-                    std::fs::create_dir_all(parent)
-                }
-                _ => Ok(()),
-            }
-        };
         for (rel, rec) in next {
             let mut spare_has = None;
             while let Some((k, c)) = in_spare.peek() {
@@ -781,24 +761,67 @@ impl Staging {
                 self.take(rel, &to)?;
             }
         }
-        // Folders left empty by the files that are gone.
-        emptied.sort();
-        emptied.dedup();
-        for d in emptied.into_iter().rev() {
-            let mut d = Some(d);
-            while let Some(x) = d {
-                if x == dir || std::fs::remove_dir(&x).is_err() {
-                    break;
-                }
-                d = x.parent().map(Path::to_path_buf);
-            }
-        }
-        mark(dir, Some(digest))
+        Ok(())
     }
 
     /// Throws the staging folder away, leaving the output folder as it was.
     pub fn discard(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What someone put at the top of a spare by hand (a CNAME, a verification page) is
+/// not part of the site: it goes (a link goes as a link).
+fn remove_strays(dir: &Path, next: &BTreeMap<String, OutputRecord>) {
+    let tops: HashSet<&str> = next
+        .keys()
+        .map(|k| k.split('/').next().unwrap_or(k))
+        .collect();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name == MARKER || tops.contains(name.as_str()) {
+            continue;
+        }
+        match e.file_type() {
+            Ok(t) if t.is_dir() => {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+            _ => {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Makes the folder `p` goes in, replacing a file where a folder must be (a page
+/// that became a section).
+fn ensure_parent(p: &Path) -> std::io::Result<()> {
+    match p.parent() {
+        Some(parent) if !parent.is_dir() => {
+            if parent.exists() {
+                std::fs::remove_file(parent)?;
+            }
+            std::fs::create_dir_all(parent)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Removes the folders below `dir` that the files gone left empty.
+fn remove_emptied(dir: &Path, mut emptied: Vec<PathBuf>) {
+    emptied.sort();
+    emptied.dedup();
+    for d in emptied.into_iter().rev() {
+        let mut d = Some(d);
+        while let Some(x) = d {
+            if x == dir || std::fs::remove_dir(&x).is_err() {
+                break;
+            }
+            d = x.parent().map(Path::to_path_buf);
+        }
     }
 }
 

@@ -62,17 +62,39 @@ pub fn check_links(
     md: &[std::sync::Arc<MarkdownMeta>],
     index: &SourceIndex,
 ) -> Diagnostics {
-    let per_source: Vec<Diagnostics> = project
+    let _ = site;
+    check_links_of(project, md, index, &|_| true).0
+}
+
+/// The sources each link of each source goes to (the source itself for an anchor of
+/// the same page), as checked: what the next check needs to know which sources a
+/// change can break.
+pub type LinkTargets = Vec<Vec<usize>>;
+
+/// Checks the links of the sources `wanted` says (the others give no problems and no
+/// targets); returns the problems and the targets.
+pub fn check_links_of(
+    project: &Project,
+    md: &[std::sync::Arc<MarkdownMeta>],
+    index: &SourceIndex,
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+) -> (Diagnostics, LinkTargets) {
+    let per_source: Vec<(Diagnostics, Vec<usize>)> = project
         .pages
         .par_iter()
         .enumerate()
         .map(|(s, page)| {
             let mut diags = Diagnostics::new();
+            let mut targets = Vec::new();
+            if !wanted(s) {
+                return (diags, targets);
+            }
             for link in &md[s].links {
                 let target = match &link.target {
                     None => Some(s),
                     Some(t) => find_target(project, index, &page.lang, t),
                 };
+                targets.extend(target);
                 let Some(t) = target else {
                     let msg = match &link.target {
                         Some(t) if t.starts_with("../") => format!(
@@ -108,15 +130,16 @@ pub fn check_links(
                     );
                 }
             }
-            diags
+            (diags, targets)
         })
         .collect();
-    let _ = site;
     let mut diags = Diagnostics::new();
-    for d in per_source {
+    let mut all = Vec::with_capacity(per_source.len());
+    for (d, t) in per_source {
         diags.extend(d);
+        all.push(t);
     }
-    diags
+    (diags, all)
 }
 
 fn unreachable_link(written: &str) -> String {

@@ -273,14 +273,23 @@ fn link_sections(project: &Project, entries: &mut [Entry], nl: usize) -> Vec<Opt
     homes
 }
 
-/// Each language's taxonomy pages: every term with its entries, newest first.
+/// Each language's taxonomy pages: every term with its entries, newest first. The
+/// language's entries are put in that order once, then dealt to their terms (rather
+/// than each term sorting its own).
 fn taxonomies(project: &Project, entries: &[Entry]) -> Vec<TaxonomyPage> {
     let mut out = Vec::new();
+    if project.config.taxonomies.is_empty() {
+        return out;
+    }
     for li in 0..project.languages.len() {
+        let mut newest_first: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].lang == li)
+            .collect();
+        sort_pages(entries, project, &mut newest_first, SortBy::Date);
         for t in &project.config.taxonomies {
             let list_path = format!("{}/{}/", project.languages[li].prefix, t.name);
             let mut terms: BTreeMap<&str, TermPage> = BTreeMap::new();
-            for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.lang == li) {
+            for (i, e) in newest_first.iter().map(|&i| (i, &entries[i])) {
                 for (_, ts) in e.terms.iter().filter(|(tax, _)| tax == &t.name) {
                     for term in ts {
                         terms
@@ -296,10 +305,7 @@ fn taxonomies(project: &Project, entries: &[Entry]) -> Vec<TaxonomyPage> {
                     }
                 }
             }
-            let mut terms: Vec<TermPage> = terms.into_values().collect();
-            for tp in &mut terms {
-                sort_pages(entries, project, &mut tp.entries, SortBy::Date);
-            }
+            let terms: Vec<TermPage> = terms.into_values().collect();
             out.push(TaxonomyPage {
                 lang: li,
                 name: t.name.clone(),

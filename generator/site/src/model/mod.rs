@@ -186,16 +186,27 @@ pub fn page_order(
     }
 }
 
+/// A date as one number in the same order as the date (no date first), so that a
+/// sort compares one number.
+fn date_rank(d: Option<marque_project::Date>) -> u128 {
+    let Some(d) = d else { return 0 };
+    let year = (i64::from(d.year) + (1 << 31)) as u128;
+    let time = d.time.map_or(0, |(h, m, s)| {
+        (1u128 << 24) | (u128::from(h) << 16) | (u128::from(m) << 8) | u128::from(s)
+    });
+    (1 << 127) | (year << 64) | (u128::from(d.month) << 56) | (u128::from(d.day) << 48) | time
+}
+
 fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by: SortBy) {
     // The order of `page_order`, then the path (unique in a list, so the order is
     // total), with each page's fields read once: sections and terms sort thousands of
     // pages at each build.
-    let mut keyed: Vec<(Option<marque_project::Date>, i64, &str, &str, usize)> = list
+    let mut keyed: Vec<(u128, i64, &str, &str, usize)> = list
         .iter()
         .map(|&e| {
             let p = &project.pages[entries[e].source];
             let weight = p.front.weight.unwrap_or(i64::MAX);
-            (p.front.date, weight, p.title(), entries[e].path.as_str(), e)
+            (date_rank(p.front.date), weight, p.title(), entries[e].path.as_str(), e)
         })
         .collect();
     keyed.sort_unstable_by(|a, b| {

@@ -80,143 +80,157 @@ pub(super) fn key_of(path: &str, now: &Now) -> String {
         .unwrap_or_else(|| p.to_string())
 }
 
+/// A template function of marque's: what it reads, its arguments, the page's state.
+type Function = fn(&Shared, Kwargs, &State) -> tera::TeraResult<Value>;
+/// A filter of marque's: what it reads, the value filtered, its arguments, the state.
+type Filter = fn(&Shared, &str, Kwargs, &State) -> tera::TeraResult<String>;
+
+/// Gives marque's functions and filters to `tera`, each reading `shared`.
 pub(super) fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
-    let s = shared.clone();
-    tera.register_function(
-        "trans",
-        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-            let key: &str = kwargs.must_get("key")?;
-            let lang = lang_of(state, &kwargs, &s)?;
-            let (path, strings) = s.strings.get(&lang).ok_or_else(|| {
-                tera::Error::message(format!("no interface strings for language '{lang}'"))
-            })?;
-            if let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key)) {
-                return Ok(v.clone());
-            }
-            match strings.get(key) {
-                Some(v) => Ok(Value::from_serializable(v)),
-                None => Err(tera::Error::message(format!(
-                    "missing interface string '{key}' for language '{lang}' (add it to {})",
-                    path.display()
-                ))),
-            }
-        },
-    );
-    let s = shared.clone();
-    tera.register_function(
-        "get_url",
-        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-            let path: &str = kwargs.must_get("path")?;
-            let lang = lang_of(state, &kwargs, &s)?;
-            if path.starts_with("@/") || path.ends_with(".md") {
-                keys::note(Read::Url(lang.clone(), path.to_string()));
-                let now = s.now();
-                let key = key_of(path, &now);
-                return match s.entry(&now, &lang, &key) {
-                    Some(i) => Ok(Value::from(format!(
-                        "{}{}",
-                        s.base_path, now.site.entries[i].path
-                    ))),
-                    None => Err(tera::Error::message(format!(
-                        "get_url: no page '{path}' in language '{lang}'"
-                    ))),
-                };
-            }
-            if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
-                return Ok(Value::from(u.as_str()));
-            }
-            let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
-            let prefix = if absolute { &s.base_url } else { &s.base_path };
-            Ok(Value::from(format!(
-                "{prefix}/{}",
-                path.trim_start_matches('/')
-            )))
-        },
-    );
-    let s = shared.clone();
-    tera.register_function(
-        "get_page",
-        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-            let path: &str = kwargs.must_get("path")?;
-            let lang = lang_of(state, &kwargs, &s)?;
-            keys::note(Read::Page(lang.clone(), path.to_string()));
-            let now = s.now();
-            let key = key_of(path, &now);
-            s.entry(&now, &lang, &key)
-                .and_then(|i| now.tables.get().map(|t| t.by_entry[i].clone()))
-                .ok_or_else(|| {
-                    tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'"))
-                })
-        },
-    );
-    let s = shared.clone();
-    tera.register_function(
-        "get_section",
-        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<Value> {
-            let path: &str = kwargs.must_get("path")?;
-            let lang = lang_of(state, &kwargs, &s)?;
-            keys::note(Read::Section(lang.clone(), path.to_string()));
-            let now = s.now();
-            section_entry(&s, &now, &lang, path)
-                .and_then(|i| now.tables.get().map(|t| t.section(&now.site, i)))
-                .ok_or_else(|| {
-                    tera::Error::message(format!(
-                        "get_section: no section '{path}' in language '{lang}'"
-                    ))
-                })
-        },
-    );
-    let s = shared.clone();
-    tera.register_function(
-        "asset",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let path: &str = kwargs.must_get("path")?;
-            s.assets
-                .get(path.trim_start_matches('/'))
-                .map(|u| Value::from(u.as_str()))
-                .ok_or_else(|| {
-                    tera::Error::message(format!(
-                        "asset '{path}' does not exist (known assets: {})",
-                        s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                })
-        },
-    );
-    let s = shared.clone();
-    tera.register_filter(
-        "date",
-        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
-            let lang = lang_of(state, &kwargs, &s)?;
-            let date = Date::parse(value).map_err(tera::Error::message)?;
-            let pattern = match kwargs.get::<&str>("format")? {
-                Some(f) => f,
-                None => s
-                    .date_formats
-                    .get(&lang)
-                    .map(String::as_str)
-                    .unwrap_or("%Y-%m-%d"),
-            };
-            let default_names = DateNames::default();
-            let names = s.date_names.get(&lang).unwrap_or(&default_names);
-            Ok(date.format(pattern, names))
-        },
-    );
-    let s = shared.clone();
-    tera.register_filter(
-        "typography",
-        move |value: &str, kwargs: Kwargs, state: &State| -> tera::TeraResult<String> {
-            let lang = lang_of(state, &kwargs, &s)?;
-            Ok(if s.french_typography.contains(&lang) {
-                crate::markdown::french_typography(value)
-            } else {
-                value.to_string()
-            })
-        },
-    );
+    let functions: [(&str, Function); 5] = [
+        ("trans", trans),
+        ("get_url", get_url),
+        ("get_page", get_page),
+        ("get_section", get_section),
+        ("asset", asset),
+    ];
+    for (name, f) in functions {
+        let s = shared.clone();
+        tera.register_function(name, move |kwargs: Kwargs, state: &State| {
+            f(&s, kwargs, state)
+        });
+    }
+    let filters: [(&str, Filter); 2] = [("date", date), ("typography", typography)];
+    for (name, f) in filters {
+        let s = shared.clone();
+        tera.register_filter(name, move |value: &str, kwargs: Kwargs, state: &State| {
+            f(&s, value, kwargs, state)
+        });
+    }
     tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
         crate::model::slugify(value)
     });
     tera.register_filter("urlencode", |value: &str, _: Kwargs, _: &State| {
         encode_url(value)
     });
+}
+
+/// `trans(key)`: an interface string in the page's language (or `lang`).
+fn trans(s: &Shared, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let key: &str = kwargs.must_get("key")?;
+    let lang = lang_of(state, &kwargs, s)?;
+    let (path, strings) = s.strings.get(&lang).ok_or_else(|| {
+        tera::Error::message(format!("no interface strings for language '{lang}'"))
+    })?;
+    if let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key)) {
+        return Ok(v.clone());
+    }
+    match strings.get(key) {
+        Some(v) => Ok(Value::from_serializable(v)),
+        None => Err(tera::Error::message(format!(
+            "missing interface string '{key}' for language '{lang}' (add it to {})",
+            path.display()
+        ))),
+    }
+}
+
+/// `get_url(path)`: the address of a page (`@/x.md`, recorded as read), of an asset,
+/// or of any path under the site.
+fn get_url(s: &Shared, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let path: &str = kwargs.must_get("path")?;
+    let lang = lang_of(state, &kwargs, s)?;
+    if path.starts_with("@/") || path.ends_with(".md") {
+        keys::note(Read::Url(lang.clone(), path.to_string()));
+        let now = s.now();
+        let key = key_of(path, &now);
+        return match s.entry(&now, &lang, &key) {
+            Some(i) => Ok(Value::from(format!(
+                "{}{}",
+                s.base_path, now.site.entries[i].path
+            ))),
+            None => Err(tera::Error::message(format!(
+                "get_url: no page '{path}' in language '{lang}'"
+            ))),
+        };
+    }
+    if let Some(u) = s.assets.get(path.trim_start_matches('/')) {
+        return Ok(Value::from(u.as_str()));
+    }
+    let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
+    let prefix = if absolute { &s.base_url } else { &s.base_path };
+    Ok(Value::from(format!(
+        "{prefix}/{}",
+        path.trim_start_matches('/')
+    )))
+}
+
+/// `get_page(path)`: what listings show of a page (recorded as read).
+fn get_page(s: &Shared, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let path: &str = kwargs.must_get("path")?;
+    let lang = lang_of(state, &kwargs, s)?;
+    keys::note(Read::Page(lang.clone(), path.to_string()));
+    let now = s.now();
+    let key = key_of(path, &now);
+    s.entry(&now, &lang, &key)
+        .and_then(|i| now.tables.get().map(|t| t.by_entry[i].clone()))
+        .ok_or_else(|| {
+            tera::Error::message(format!("get_page: no page '{path}' in language '{lang}'"))
+        })
+}
+
+/// `get_section(path)`: a section's summary with its pages and subsections (recorded
+/// as read).
+fn get_section(s: &Shared, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
+    let path: &str = kwargs.must_get("path")?;
+    let lang = lang_of(state, &kwargs, s)?;
+    keys::note(Read::Section(lang.clone(), path.to_string()));
+    let now = s.now();
+    section_entry(s, &now, &lang, path)
+        .and_then(|i| now.tables.get().map(|t| t.section(&now.site, i)))
+        .ok_or_else(|| {
+            tera::Error::message(format!(
+                "get_section: no section '{path}' in language '{lang}'"
+            ))
+        })
+}
+
+/// `asset(path)`: the hashed address of a file the build publishes.
+fn asset(s: &Shared, kwargs: Kwargs, _: &State) -> tera::TeraResult<Value> {
+    let path: &str = kwargs.must_get("path")?;
+    s.assets
+        .get(path.trim_start_matches('/'))
+        .map(|u| Value::from(u.as_str()))
+        .ok_or_else(|| {
+            tera::Error::message(format!(
+                "asset '{path}' does not exist (known assets: {})",
+                s.assets.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+}
+
+/// `date(format?)`: a date in the page's language (month and day names included).
+fn date(s: &Shared, value: &str, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    let lang = lang_of(state, &kwargs, s)?;
+    let date = Date::parse(value).map_err(tera::Error::message)?;
+    let pattern = match kwargs.get::<&str>("format")? {
+        Some(f) => f,
+        None => s
+            .date_formats
+            .get(&lang)
+            .map(String::as_str)
+            .unwrap_or("%Y-%m-%d"),
+    };
+    let default_names = DateNames::default();
+    let names = s.date_names.get(&lang).unwrap_or(&default_names);
+    Ok(date.format(pattern, names))
+}
+
+/// `typography`: French typography (narrow no-break spaces) where the language has it.
+fn typography(s: &Shared, value: &str, kwargs: Kwargs, state: &State) -> tera::TeraResult<String> {
+    let lang = lang_of(state, &kwargs, s)?;
+    Ok(if s.french_typography.contains(&lang) {
+        crate::markdown::french_typography(value)
+    } else {
+        value.to_string()
+    })
 }

@@ -117,13 +117,22 @@ struct KeyInputs<'a> {
     menus: Vec<[u8; 32]>,
 }
 
+/// The hashes of a site's shape (see [`Prepared::shape_key`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Shape {
+    /// Pages, entries, sections and their order.
+    entries: [u8; 32],
+    /// Dates and terms.
+    rest: [u8; 32],
+}
+
 /// The keys of one build and what they were made from, kept by a session so that its
 /// next build makes again only the keys whose inputs changed.
 pub struct KeyMemo {
     /// The site model they were made for.
     site: Arc<Site>,
     /// Its shape (see [`Prepared::shape_key`]).
-    shape: [u8; 32],
+    shape: Shape,
     /// Per language: its menus' hash.
     menus: Vec<[u8; 32]>,
     /// Per language: the entries of its feed.
@@ -180,6 +189,114 @@ impl Dirty {
     }
 }
 
+/// The jobs of a build as they are listed, each with its key: the last build's
+/// (the same job at the same place in the list) unless what it shows may have changed.
+struct Jobs<'m> {
+    memo: Option<&'m KeyMemo>,
+    dirty: Option<Dirty>,
+    /// The rest of the shape is the last build's too (the same terms, dates): the jobs
+    /// after the entries are the same jobs at the same places.
+    rest_same: bool,
+    list: Vec<PageJob>,
+}
+
+impl Jobs<'_> {
+    fn push(
+        &mut self,
+        output: String,
+        kind: PageKind,
+        changed: bool,
+        make: impl FnOnce() -> [u8; 32],
+    ) {
+        let j = self.list.len();
+        let key = match self.memo {
+            Some(m) if !changed && self.rest_same => m.jobs[j],
+            _ => make(),
+        };
+        self.list.push(PageJob { output, kind, key });
+    }
+
+    /// Whether the site is new to this session, or `f` says what the job shows changed.
+    fn changed(&self, f: impl FnOnce(&Dirty) -> bool) -> bool {
+        !self.rest_same || self.dirty.as_ref().is_none_or(f)
+    }
+
+    /// Every entry's page (in parallel: a large site has tens of thousands).
+    fn entries(&mut self, p: &Prepared, project: &Project, k: &KeyInputs) {
+        let (memo, dirty) = (self.memo, self.dirty.as_ref());
+        self.list
+            .par_extend(p.site.entries.par_iter().enumerate().map(|(i, e)| {
+                let changed = dirty.is_none_or(|d| d.entry(p, i));
+                PageJob {
+                    output: format!("{}index.html", e.path.trim_start_matches('/')),
+                    kind: PageKind::Entry(i),
+                    key: match memo {
+                        Some(m) if !changed => m.jobs[i],
+                        _ => p.entry_key(project, k, i),
+                    },
+                }
+            }));
+    }
+
+    /// Each taxonomy's list page, then its term pages.
+    fn taxonomies(&mut self, p: &Prepared, k: &KeyInputs) {
+        for (ti, t) in p.site.taxonomies.iter().enumerate() {
+            let output = format!("{}index.html", t.path.trim_start_matches('/'));
+            self.push(output, PageKind::TaxonomyList(ti), false, || {
+                p.taxonomy_key(k, ti, None)
+            });
+            for (si, term) in t.terms.iter().enumerate() {
+                let changed = self.changed(|d| term.entries.iter().any(|&e| d.summary[e]));
+                let output = format!("{}index.html", term.path.trim_start_matches('/'));
+                self.push(output, PageKind::TaxonomyTerm(ti, si), changed, || {
+                    p.taxonomy_key(k, ti, Some(si))
+                });
+            }
+        }
+    }
+
+    /// Each language's feed, then each language's 404 page.
+    fn per_language(
+        &mut self,
+        p: &Prepared,
+        project: &Project,
+        k: &KeyInputs,
+        feeds: &[Vec<usize>],
+    ) {
+        let at = |l: &marque_project::Language, file: &str| {
+            let prefix = l.prefix.trim_start_matches('/');
+            if prefix.is_empty() {
+                file.to_string()
+            } else {
+                format!("{prefix}/{file}")
+            }
+        };
+        for (li, l) in p.languages.iter().enumerate() {
+            // The feed shows the newest dated pages: another list, or a change to one
+            // of them, makes it again.
+            let memo = self.memo;
+            let changed = self.changed(|d| {
+                memo.is_none_or(|m| m.feeds[li] != feeds[li])
+                    || feeds[li]
+                        .iter()
+                        .any(|&e| d.source[p.site.entries[e].source])
+            });
+            self.push(at(l, "atom.xml"), PageKind::Feed(li), changed, || {
+                p.feed_key(project, k, li)
+            });
+        }
+        for (li, l) in p.languages.iter().enumerate() {
+            self.push(at(l, "404.html"), PageKind::NotFound(li), false, || {
+                let mut h = KeyHasher::new(&k.global, "404");
+                h.part(l.code.as_bytes())
+                    .part(&p.template_hash("404.html"))
+                    .part(&k.menus[li]);
+                h.finish()
+            });
+        }
+    }
+}
+
 impl<'p> Prepared<'p> {
     /// The hash of what listings show of entry `i`: its source's front matter, the
     /// summary and length of its text, and where it is in the site.
@@ -209,11 +326,12 @@ impl<'p> Prepared<'p> {
         g.finish()
     }
 
-    /// The hash of the site's shape: which pages there are and their dates, which
-    /// entries at which addresses, in which sections and order, which terms hold
-    /// which entries. Two builds of the same shape differ only in what pages say (their
-    /// summaries, their text), which [`Dirty`] follows.
-    fn shape_key(&self) -> &[u8; 32] {
+    /// The site's shape: which pages there are, which entries at which addresses, in
+    /// which sections and order; and apart, the pages' dates and which terms hold which
+    /// entries. Two builds of the same shape differ only in what pages say (their
+    /// summaries, their text), which [`Dirty`] follows; when only the second part
+    /// differs, the entries' keys still serve.
+    fn shape_key(&self) -> &Shape {
         self.shape.get_or_init(|| {
             // The same site model as the last build's: the same shape.
             if let Some(m) = &self.previous_keys
@@ -221,15 +339,12 @@ impl<'p> Prepared<'p> {
             {
                 return m.shape;
             }
-            let mut h = KeyHasher(Vec::with_capacity(64 + self.site.entries.len() * 96));
             let ix = |h: &mut KeyHasher, i: usize| {
                 h.part(&(i as u32).to_le_bytes());
             };
+            let mut h = KeyHasher(Vec::with_capacity(64 + self.site.entries.len() * 96));
             for p in &self.project.pages {
-                h.part(p.lang.as_bytes())
-                    .part(p.rel.as_bytes())
-                    .part(&date_bytes(p.front.date))
-                    .part(&date_bytes(p.front.updated));
+                h.part(p.lang.as_bytes()).part(p.rel.as_bytes());
             }
             for e in &self.site.entries {
                 h.part(e.path.as_bytes()).part(e.key.as_bytes()).part(&[
@@ -245,6 +360,12 @@ impl<'p> Prepared<'p> {
                 }
                 ix(&mut h, e.pages.len());
             }
+            let entries = h.finish();
+            let mut h = KeyHasher(Vec::with_capacity(64 + self.project.pages.len() * 24));
+            for p in &self.project.pages {
+                h.part(&date_bytes(p.front.date))
+                    .part(&date_bytes(p.front.updated));
+            }
             for t in &self.site.taxonomies {
                 h.part(t.name.as_bytes()).part(t.path.as_bytes());
                 ix(&mut h, t.lang);
@@ -258,7 +379,10 @@ impl<'p> Prepared<'p> {
                     ix(&mut h, tp.entries.len());
                 }
             }
-            h.finish()
+            Shape {
+                entries,
+                rest: h.finish(),
+            }
         })
     }
 
@@ -273,7 +397,7 @@ impl<'p> Prepared<'p> {
     ) -> Option<&KeyMemo> {
         self.previous_keys
             .as_deref()
-            .filter(|m| m.shape == *self.shape_key() && &m.global == global)
+            .filter(|m| m.shape.entries == self.shape_key().entries && &m.global == global)
             .filter(|m| &m.templates == templates && m.sources.len() == self.project.pages.len())
             .filter(|m| m.menus == menus)
     }
@@ -286,7 +410,7 @@ impl<'p> Prepared<'p> {
             let memo = self
                 .previous_keys
                 .as_deref()
-                .filter(|m| m.shape == *self.shape_key() && m.global == global);
+                .filter(|m| m.shape.entries == self.shape_key().entries && m.global == global);
             (0..self.site.entries.len())
                 .into_par_iter()
                 .map(|i| {
@@ -342,7 +466,7 @@ impl<'p> Prepared<'p> {
 
     /// Every output this site renders, with the key of what marque puts in its context
     /// (what its templates ask for through functions is added by [`Prepared::key_with`]).
-    /// In a session whose site model did not change, only the outputs that show a
+    /// In a session whose site has the same shape, only the outputs that show a
     /// changed source get a new key; the others keep the last build's.
     pub fn jobs(&self, project: &Project) -> Vec<PageJob> {
         let k = self.key_inputs();
@@ -351,109 +475,34 @@ impl<'p> Prepared<'p> {
         let feeds: Vec<Vec<usize>> = (0..self.languages.len())
             .map(|li| self.feed_entries(li))
             .collect();
-        let dirty = memo.map(|m| Dirty::since(self, m, k.summaries));
-        // The key of the job at `j`: the last build's, unless `changed` says its inputs
-        // may differ.
-        let keep = |j: usize, changed: bool, make: &dyn Fn() -> [u8; 32]| match memo {
-            Some(m) if !changed => m.jobs[j],
-            _ => make(),
+        let mut jobs = Jobs {
+            dirty: memo.map(|m| Dirty::since(self, m, k.summaries)),
+            rest_same: memo.is_some_and(|m| m.shape.rest == self.shape_key().rest),
+            memo,
+            list: Vec::with_capacity(self.site.entries.len() + 64),
         };
-        let mut jobs = Vec::with_capacity(self.site.entries.len() + 64);
-        jobs.par_extend(
-            self.site
-                .entries
-                .par_iter()
-                .enumerate()
-                .map(|(i, e)| PageJob {
-                    output: format!("{}index.html", e.path.trim_start_matches('/')),
-                    kind: PageKind::Entry(i),
-                    key: keep(i, dirty.as_ref().is_none_or(|d| d.entry(self, i)), &|| {
-                        self.entry_key(project, &k, i)
-                    }),
-                }),
-        );
-        for (ti, t) in self.site.taxonomies.iter().enumerate() {
-            let j = jobs.len();
-            jobs.push(PageJob {
-                output: format!("{}index.html", t.path.trim_start_matches('/')),
-                kind: PageKind::TaxonomyList(ti),
-                key: keep(j, false, &|| self.taxonomy_key(&k, ti, None)),
-            });
-            for (si, term) in t.terms.iter().enumerate() {
-                let j = jobs.len();
-                let changed = dirty
-                    .as_ref()
-                    .is_none_or(|d| term.entries.iter().any(|&e| d.summary[e]));
-                jobs.push(PageJob {
-                    output: format!("{}index.html", term.path.trim_start_matches('/')),
-                    kind: PageKind::TaxonomyTerm(ti, si),
-                    key: keep(j, changed, &|| self.taxonomy_key(&k, ti, Some(si))),
-                });
-            }
-        }
-        let at = |l: &marque_project::Language, file: &str| {
-            let prefix = l.prefix.trim_start_matches('/');
-            if prefix.is_empty() {
-                file.to_string()
-            } else {
-                format!("{prefix}/{file}")
-            }
-        };
-        for (li, l) in self.languages.iter().enumerate() {
-            let j = jobs.len();
-            // The feed shows the newest dated pages: another list, or a change to one
-            // of them, makes it again.
-            let changed = dirty.as_ref().is_none_or(|d| {
-                memo.is_none_or(|m| m.feeds[li] != feeds[li])
-                    || feeds[li]
-                        .iter()
-                        .any(|&e| d.source[self.site.entries[e].source])
-            });
-            jobs.push(PageJob {
-                output: at(l, "atom.xml"),
-                kind: PageKind::Feed(li),
-                key: keep(j, changed, &|| self.feed_key(project, &k, li)),
-            });
-        }
-        for (li, l) in self.languages.iter().enumerate() {
-            let j = jobs.len();
-            let make = || {
-                let mut h = KeyHasher::new(&k.global, "404");
-                h.part(l.code.as_bytes())
-                    .part(&self.template_hash("404.html"))
-                    .part(&k.menus[li]);
-                h.finish()
-            };
-            jobs.push(PageJob {
-                output: at(l, "404.html"),
-                kind: PageKind::NotFound(li),
-                key: keep(j, false, &make),
-            });
-        }
-        let j = jobs.len();
-        jobs.push(PageJob {
-            output: "sitemap.xml".into(),
-            kind: PageKind::Sitemap,
-            key: keep(j, false, &|| self.sitemap_key(&k)),
+        jobs.entries(self, project, &k);
+        jobs.taxonomies(self, &k);
+        jobs.per_language(self, project, &k, &feeds);
+        jobs.push("sitemap.xml".into(), PageKind::Sitemap, false, || {
+            self.sitemap_key(&k)
         });
-        let j = jobs.len();
-        jobs.push(PageJob {
-            output: "robots.txt".into(),
-            kind: PageKind::Robots,
-            key: keep(j, false, &|| KeyHasher::new(&k.global, "robots").finish()),
+        jobs.push("robots.txt".into(), PageKind::Robots, false, || {
+            KeyHasher::new(&k.global, "robots").finish()
         });
+        let list = jobs.list;
         let _ = self.keys_made.set(Arc::new(KeyMemo {
             site: self.site.clone(),
             shape: *self.shape_key(),
             menus: k.menus.clone(),
-            feeds: feeds.clone(),
+            feeds,
             global: k.global,
             templates,
             sources: project.pages.iter().map(|p| p.hash).collect(),
             summaries: k.summaries.to_vec(),
-            jobs: jobs.iter().map(|j| j.key).collect(),
+            jobs: list.iter().map(|j| j.key).collect(),
         }));
-        jobs
+        list
     }
 
     /// Whether term pages are given every term of their taxonomy: only when their

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::links::{LinkContext, check_links, resolve_markers, source_index};
+use crate::links::{LinkContext, resolve_markers, source_index};
 use crate::markdown::{MarkdownMeta, MarkdownOptions, render_markdown};
 use crate::model::{EntryKind, Site};
 
@@ -137,6 +137,7 @@ pub struct Carry {
     keys: Option<Arc<keys::KeyMemo>>,
     templates: Option<Arc<prepare::Templates>>,
     sources: Arc<Vec<prepare::SourceMemo>>,
+    link_targets: Arc<crate::links::LinkTargets>,
 }
 
 struct CacheView<'a, 'p>(&'a Prepared<'p>);
@@ -202,10 +203,14 @@ pub struct Prepared<'p> {
     /// Pages (entry paths) with their social card at `<path>og.png`; empty when there
     /// are no cards.
     social_cards: std::collections::HashSet<String>,
+    /// Seconds spent in each step of preparing.
+    pub phases: Vec<(&'static str, f64)>,
+    /// Where each source's links go, for the next build's check.
+    link_targets: Arc<crate::links::LinkTargets>,
     /// Per entry: the hash of its summary, made on first use (see `keys`).
     summary_hashes: OnceLock<Vec<[u8; 32]>>,
-    /// The hash of the site's shape, made on first use (see `keys`).
-    shape: OnceLock<[u8; 32]>,
+    /// The hashes of the site's shape, made on first use (see `keys`).
+    shape: OnceLock<keys::Shape>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
@@ -301,6 +306,7 @@ impl<'p> Prepared<'p> {
                 .cloned()
                 .or_else(|| self.previous_keys.clone()),
             templates: Some(self.templates.clone()),
+            link_targets: self.link_targets.clone(),
             sources: Arc::new(prepare::source_memos(
                 self.project,
                 &self.lang_opts,

@@ -26,6 +26,28 @@ struct Markdown {
     fresh: Vec<bool>,
 }
 
+/// The time each step took, in seconds.
+struct Clock {
+    done: Vec<(&'static str, f64)>,
+    since: std::time::Instant,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            done: Vec::new(),
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock {
+    fn lap(&mut self, name: &'static str) {
+        self.done.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = std::time::Instant::now();
+    }
+}
+
 /// The site model depends on the configuration and on where every page is and what
 /// its front matter says.
 fn site_key(project: &Project) -> [u8; 32] {
@@ -84,6 +106,14 @@ fn markdown(
     let mut matched: Vec<Option<&SourceMemo>> = vec![None; project.pages.len()];
     let mut j = 0;
     for (i, p) in project.pages.iter().enumerate() {
+        // A page a reload kept is the very same (unchanged) one.
+        if let Some(m) = previous.get(i)
+            && Arc::ptr_eq(&m.page, p)
+        {
+            matched[i] = Some(m);
+            j = i + 1;
+            continue;
+        }
         let here = (order(&p.lang), p.rel.as_str());
         while j < previous.len()
             && (order(&previous[j].page.lang), previous[j].page.rel.as_str()) < here
@@ -164,6 +194,49 @@ fn html_uses(site: &Site, sources: usize) -> Vec<AtomicUsize> {
         uses[e.source] += 1;
     }
     uses.into_iter().map(AtomicUsize::new).collect()
+}
+
+/// Checks the links of the sources that changed since the last build of a session
+/// and of those that link to them (an anchor may be gone); all of them otherwise.
+fn check_changed_links(
+    project: &Project,
+    md: &[Arc<MarkdownMeta>],
+    index: &crate::links::SourceIndex,
+    previous: &[SourceMemo],
+    carry: Option<&Carry>,
+) -> (Diagnostics, Arc<crate::links::LinkTargets>) {
+    let before = carry
+        .map(|c| c.link_targets.clone())
+        .filter(|t| t.len() == project.pages.len() && previous.len() == project.pages.len());
+    let Some(before) = before else {
+        let (d, t) = crate::links::check_links_of(project, md, index, &|_| true);
+        return (d, Arc::new(t));
+    };
+    let changed: Vec<bool> = project
+        .pages
+        .iter()
+        .zip(previous)
+        .map(|(p, m)| !Arc::ptr_eq(p, &m.page))
+        .collect();
+    // A page that came or went may change where any link goes: check them all.
+    let moved = project
+        .pages
+        .iter()
+        .zip(previous)
+        .zip(&changed)
+        .any(|((p, m), c)| *c && (p.lang != m.page.lang || p.rel != m.page.rel));
+    if moved {
+        let (d, t) = crate::links::check_links_of(project, md, index, &|_| true);
+        return (d, Arc::new(t));
+    }
+    let wanted = |s: usize| changed[s] || before[s].iter().any(|&t| changed[t]);
+    let (d, mut targets) = crate::links::check_links_of(project, md, index, &wanted);
+    for (s, t) in targets.iter_mut().enumerate() {
+        if !wanted(s) {
+            t.clone_from(&before[s]);
+        }
+    }
+    (d, Arc::new(targets))
 }
 
 /// Interface strings per language; every key of the default language must exist in
@@ -446,17 +519,23 @@ impl<'p> Prepared<'p> {
             })
             .collect();
         let mut diags = Diagnostics::new();
+        let mut clock = Clock::default();
         let site_key = site_key(project);
         let carried = carry.filter(|c| c.site_key == site_key);
         let site = match carried {
             Some(c) => c.site.clone(),
             None => Arc::new(Site::build(project)?),
         };
+        clock.lap("site model");
         let lang_opts = markdown_options(project);
         let previous_sources = carry.map(|c| c.sources.as_slice()).unwrap_or_default();
         let md = markdown(project, cache, &lang_opts, previous_sources);
+        clock.lap("markdown");
         let index = source_index(project);
-        diags.extend(check_links(project, &site, &md.metas, &index));
+        let (problems, link_targets) =
+            check_changed_links(project, &md.metas, &index, previous_sources, carry);
+        diags.extend(problems);
+        clock.lap("links");
         let strings = interface_strings(project, &mut diags);
         let theme_dir = project.theme.dir.clone();
         let sources = template_sources(project, &mut diags);
@@ -485,6 +564,7 @@ impl<'p> Prepared<'p> {
         };
         check_template_names(project, &templates.names, &theme_dir, &mut diags);
         let global_hash = global_hash(project, &templates.shared);
+        clock.lap("templates");
         diags.sort();
         if diags.has_errors() {
             return Err(diags);
@@ -522,6 +602,8 @@ impl<'p> Prepared<'p> {
             global_hash,
             theme_dir,
             feed_limit: project.config.feed.limit,
+            phases: clock.done,
+            link_targets,
         })
     }
 }

@@ -42,95 +42,102 @@ impl Tables {
 }
 
 impl<'p> Prepared<'p> {
-    pub(super) fn build_tables(&self) -> Tables {
-        let project = self.project;
-        let site = &self.site;
-        let md = &self.md;
-        let base_path = &self.base_path;
-        let base_url = &self.shared.base_url;
-        let text = |p: &marque_project::SourcePage, t: &str| -> Value {
-            if self
-                .lang_opts
-                .get(&p.lang)
-                .is_some_and(|o| o.french_typography)
-            {
-                Value::from(crate::markdown::french_typography(t))
-            } else {
-                Value::from(t)
-            }
-        };
+    /// A text of page `p` as shown: with French typography where its language has it.
+    fn shown_text(&self, p: &marque_project::SourcePage, t: &str) -> Value {
+        if self
+            .lang_opts
+            .get(&p.lang)
+            .is_some_and(|o| o.french_typography)
+        {
+            Value::from(crate::markdown::french_typography(t))
+        } else {
+            Value::from(t)
+        }
+    }
+
+    /// The terms of entry `i`, per taxonomy, each with its name, slug and address.
+    fn summary_terms(&self, i: usize) -> tera::Map {
+        let e = &self.site.entries[i];
+        let lang = &self.project.languages[e.lang];
+        let mut taxonomies = tera::Map::new();
+        for (name, terms) in &e.terms {
+            let list: Vec<Value> = terms
+                .iter()
+                .map(|t| {
+                    let mut m = tera::Map::new();
+                    m.insert("name".into(), Value::from(t.name.as_str()));
+                    m.insert("slug".into(), Value::from(t.slug.as_str()));
+                    let url = format!("{}{}/{name}/{}/", self.base_path, lang.prefix, t.slug);
+                    m.insert("url".into(), Value::from(url));
+                    Value::from(m)
+                })
+                .collect();
+            taxonomies.insert(name.clone().into(), Value::from(list.as_slice()));
+        }
+        taxonomies
+    }
+
+    /// What listings and `get_page` show of entry `i`, built directly as a template
+    /// value: on a large site these are tens of thousands of maps, and every
+    /// intermediate copy costs memory.
+    fn make_summary(&self, i: usize) -> Value {
+        let e = &self.site.entries[i];
+        let p = &self.project.pages[e.source];
+        let md = &self.md[e.source];
+        let lang = &self.project.languages[e.lang];
         let opt = |v: Option<String>| v.map(Value::from).unwrap_or_else(Value::none);
-        // Built directly as template values: on a large site these are tens of
-        // thousands of maps, and every intermediate copy costs memory.
-        let summary = |i: usize| -> Value {
-            let e = &site.entries[i];
-            let p = &project.pages[e.source];
-            let lang = &project.languages[e.lang];
-            let content_dir = project
-                .language(&p.lang)
-                .map(|l| l.dir.as_str())
-                .unwrap_or("ltr");
-            let mut taxonomies = tera::Map::new();
-            for (name, terms) in &e.terms {
-                let list: Vec<Value> = terms
-                    .iter()
-                    .map(|t| {
-                        let mut m = tera::Map::new();
-                        m.insert("name".into(), Value::from(t.name.as_str()));
-                        m.insert("slug".into(), Value::from(t.slug.as_str()));
-                        m.insert(
-                            "url".into(),
-                            Value::from(format!("{base_path}{}/{name}/{}/", lang.prefix, t.slug)),
-                        );
-                        Value::from(m)
-                    })
-                    .collect();
-                taxonomies.insert(name.clone().into(), Value::from(list.as_slice()));
-            }
-            let mut m = tera::Map::new();
-            m.insert("title".into(), text(p, p.title()));
-            m.insert(
-                "description".into(),
-                p.front
-                    .description
-                    .as_deref()
-                    .map(|d| text(p, d))
-                    .unwrap_or_else(Value::none),
-            );
-            m.insert("date".into(), opt(p.front.date.map(|d| d.ymd())));
-            m.insert("updated".into(), opt(p.front.updated.map(|d| d.ymd())));
-            m.insert(
-                "weight".into(),
-                p.front.weight.map(Value::from).unwrap_or_else(Value::none),
-            );
-            m.insert("url".into(), Value::from(format!("{base_path}{}", e.path)));
-            m.insert("path".into(), Value::from(e.path.as_str()));
-            m.insert(
-                "permalink".into(),
-                Value::from(format!("{base_url}{}", e.path)),
-            );
-            m.insert("lang".into(), Value::from(lang.code.as_str()));
-            m.insert("content_lang".into(), Value::from(p.lang.as_str()));
-            m.insert("content_dir".into(), Value::from(content_dir));
-            m.insert("is_fallback".into(), Value::from(e.is_fallback));
-            m.insert(
-                "is_section".into(),
-                Value::from(e.kind == EntryKind::Section),
-            );
-            m.insert("key".into(), Value::from(e.key.as_str()));
-            m.insert(
-                "source".into(),
-                Value::from(p.path.to_string_lossy().replace('\\', "/")),
-            );
-            m.insert("taxonomies".into(), Value::from(taxonomies));
-            m.insert("extra".into(), Value::from_serializable(&p.front.extra));
-            m.insert("summary".into(), Value::from(md[e.source].summary.as_str()));
-            m.insert(
-                "reading_time".into(),
-                Value::from(md[e.source].word_count.div_ceil(200)),
-            );
-            Value::from(m)
-        };
+        let content_dir = self
+            .project
+            .language(&p.lang)
+            .map(|l| l.dir.as_str())
+            .unwrap_or("ltr");
+        let description = p.front.description.as_deref();
+        let mut m = tera::Map::new();
+        m.insert("title".into(), self.shown_text(p, p.title()));
+        m.insert(
+            "description".into(),
+            description
+                .map(|d| self.shown_text(p, d))
+                .unwrap_or_else(Value::none),
+        );
+        m.insert("date".into(), opt(p.front.date.map(|d| d.ymd())));
+        m.insert("updated".into(), opt(p.front.updated.map(|d| d.ymd())));
+        m.insert(
+            "weight".into(),
+            p.front.weight.map(Value::from).unwrap_or_else(Value::none),
+        );
+        m.insert(
+            "url".into(),
+            Value::from(format!("{}{}", self.base_path, e.path)),
+        );
+        m.insert("path".into(), Value::from(e.path.as_str()));
+        let permalink = format!("{}{}", self.shared.base_url, e.path);
+        m.insert("permalink".into(), Value::from(permalink));
+        m.insert("lang".into(), Value::from(lang.code.as_str()));
+        m.insert("content_lang".into(), Value::from(p.lang.as_str()));
+        m.insert("content_dir".into(), Value::from(content_dir));
+        m.insert("is_fallback".into(), Value::from(e.is_fallback));
+        m.insert(
+            "is_section".into(),
+            Value::from(e.kind == EntryKind::Section),
+        );
+        m.insert("key".into(), Value::from(e.key.as_str()));
+        let source = p.path.to_string_lossy().replace('\\', "/");
+        m.insert("source".into(), Value::from(source));
+        m.insert("taxonomies".into(), Value::from(self.summary_terms(i)));
+        m.insert("extra".into(), Value::from_serializable(&p.front.extra));
+        m.insert("summary".into(), Value::from(md.summary.as_str()));
+        m.insert(
+            "reading_time".into(),
+            Value::from(md.word_count.div_ceil(200)),
+        );
+        Value::from(m)
+    }
+
+    /// Every entry's summary: the last build's where its hash is the same, else made.
+    pub(super) fn build_tables(&self) -> Tables {
+        let site = &self.site;
+        let summary = |i: usize| self.make_summary(i);
         // A summary is made of its entry, its source's front matter and its Markdown
         // summary and length (their hash: see `keys`), and of the configuration.
         let keys: Vec<[u8; 32]> = self.summary_hashes().to_vec();
