@@ -398,3 +398,72 @@ impl Site {
         })
     }
 }
+
+impl Site {
+    /// The site model after an edit that changed what some pages say but not where
+    /// they are: `changed` are the sources that differ from those `previous` was
+    /// built from, each with the same language, path, kind, slug, translation key and
+    /// sort order as before (the caller checks). Their entries get their new terms,
+    /// the lists that hold them are sorted again, and the taxonomies and menus are
+    /// made again; everything else is the previous model's. Equal to
+    /// [`Site::build`] of the same project.
+    pub fn update(
+        previous: &Site,
+        project: &Project,
+        changed: &[usize],
+    ) -> Result<Site, Diagnostics> {
+        let mut site = previous.clone();
+        let is_changed = {
+            let mut v = vec![false; project.pages.len()];
+            for &s in changed {
+                v[s] = true;
+            }
+            v
+        };
+        let touched: Vec<usize> = (0..site.entries.len())
+            .filter(|&i| is_changed[site.entries[i].source])
+            .collect();
+        let fresh = make_entries(
+            project,
+            &touched
+                .iter()
+                .map(|&i| {
+                    let e = &site.entries[i];
+                    (e.lang, e.source, e.is_fallback)
+                })
+                .collect::<Vec<_>>(),
+        );
+        let mut resort: Vec<usize> = Vec::new();
+        for (&i, f) in touched.iter().zip(fresh) {
+            site.entries[i].terms = f.terms;
+            resort.extend(site.entries[i].parent);
+        }
+        resort.sort_unstable();
+        resort.dedup();
+        for s in resort {
+            let sort_by = project.pages[site.entries[s].source]
+                .front
+                .sort_by
+                .unwrap_or_default();
+            let mut pages = std::mem::take(&mut site.entries[s].pages);
+            sort_pages(&site.entries, project, &mut pages, sort_by);
+            site.entries[s].pages = pages;
+            let mut subs = std::mem::take(&mut site.entries[s].subsections);
+            sort_pages(&site.entries, project, &mut subs, SortBy::Weight);
+            site.entries[s].subsections = subs;
+        }
+        site.taxonomies = taxonomies(project, &site.entries);
+        let mut diags = Diagnostics::new();
+        (site.menus, site.footer_menus) = menus(
+            project,
+            &site.entries,
+            &site.homes,
+            &site.by_key,
+            &mut diags,
+        );
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(site)
+    }
+}

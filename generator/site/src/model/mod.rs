@@ -206,7 +206,13 @@ fn sort_pages(entries: &[Entry], project: &Project, list: &mut [usize], sort_by:
         .map(|&e| {
             let p = &project.pages[entries[e].source];
             let weight = p.front.weight.unwrap_or(i64::MAX);
-            (date_rank(p.front.date), weight, p.title(), entries[e].path.as_str(), e)
+            (
+                date_rank(p.front.date),
+                weight,
+                p.title(),
+                entries[e].path.as_str(),
+                e,
+            )
         })
         .collect();
     keyed.sort_unstable_by(|a, b| {

@@ -138,6 +138,7 @@ pub struct Carry {
     templates: Option<Arc<prepare::Templates>>,
     sources: Arc<Vec<prepare::SourceMemo>>,
     link_targets: Arc<crate::links::LinkTargets>,
+    config_hash: [u8; 32],
 }
 
 struct CacheView<'a, 'p>(&'a Prepared<'p>);
@@ -307,6 +308,7 @@ impl<'p> Prepared<'p> {
                 .or_else(|| self.previous_keys.clone()),
             templates: Some(self.templates.clone()),
             link_targets: self.link_targets.clone(),
+            config_hash: self.project.config_hash,
             sources: Arc::new(prepare::source_memos(
                 self.project,
                 &self.lang_opts,

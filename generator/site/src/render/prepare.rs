@@ -48,6 +48,35 @@ impl Clock {
     }
 }
 
+/// The sources that changed since the last build of a session, when none of them
+/// moved or changed what places it in the site (its language, path, kind, slug,
+/// translation key, the order of its pages) and the configuration is the same: then
+/// the last site model can be updated rather than built again ([`Site::update`]).
+fn updatable(project: &Project, carry: &Carry) -> Option<Vec<usize>> {
+    let previous = &carry.sources;
+    if carry.config_hash != project.config_hash || previous.len() != project.pages.len() {
+        return None;
+    }
+    let mut changed = Vec::new();
+    for (i, (p, m)) in project.pages.iter().zip(previous.iter()).enumerate() {
+        if Arc::ptr_eq(p, &m.page) {
+            continue;
+        }
+        let q = &m.page;
+        let same_place = p.lang == q.lang
+            && p.rel == q.rel
+            && p.is_section == q.is_section
+            && p.translation_key() == q.translation_key()
+            && p.front.slug == q.front.slug
+            && p.front.sort_by == q.front.sort_by;
+        if !same_place {
+            return None;
+        }
+        changed.push(i);
+    }
+    Some(changed)
+}
+
 /// The site model depends on the configuration and on where every page is and what
 /// its front matter says.
 fn site_key(project: &Project) -> [u8; 32] {
@@ -522,9 +551,13 @@ impl<'p> Prepared<'p> {
         let mut clock = Clock::default();
         let site_key = site_key(project);
         let carried = carry.filter(|c| c.site_key == site_key);
-        let site = match carried {
-            Some(c) => c.site.clone(),
-            None => Arc::new(Site::build(project)?),
+        let site = match (carried, carry) {
+            (Some(c), _) => c.site.clone(),
+            (None, Some(c)) => match updatable(project, c) {
+                Some(changed) => Arc::new(Site::update(&c.site, project, &changed)?),
+                None => Arc::new(Site::build(project)?),
+            },
+            (None, None) => Arc::new(Site::build(project)?),
         };
         clock.lap("site model");
         let lang_opts = markdown_options(project);
