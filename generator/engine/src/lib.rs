@@ -291,14 +291,37 @@ pub(crate) fn not_among(
     )
 }
 
-/// Renders what changed since `previous` into `sink`. Returns the new state and the
-/// report's counts (with the time of each step in its phases); nothing is committed.
+/// What a run changed in the build state: the records of the outputs it rendered or
+/// wrote, and the outputs of the previous build that are gone. The others keep their
+/// records: a session applies this to its state in place, without copying the records
+/// of thousands of outputs that did not change.
+#[derive(Debug, Default)]
+pub struct StateChange {
+    /// New records, by output path.
+    pub updated: Vec<(String, OutputRecord)>,
+    /// Outputs gone.
+    pub removed: Vec<String>,
+}
+
+impl StateChange {
+    /// Applies the change to `state`.
+    pub fn apply(self, state: &mut BuildState) {
+        for path in &self.removed {
+            state.outputs.remove(path);
+        }
+        state.outputs.extend(self.updated);
+    }
+}
+
+/// Renders what changed since `previous` into `sink`. Returns what changed in the
+/// state and the report's counts (with the time of each step in its phases); nothing
+/// is committed.
 pub fn run(
     project: &Project,
     plan: &Plan,
     previous: &BuildState,
     sink: &dyn Sink,
-) -> Result<(BuildState, BuildReport), Diagnostics> {
+) -> Result<(StateChange, BuildReport), Diagnostics> {
     let mut phases = Phases::new();
     let prepared = &plan.prepared;
     let jobs = prepared.jobs(project);
@@ -311,7 +334,7 @@ pub fn run(
     phases.lap("compare");
     if work
         .iter()
-        .zip(&kept)
+        .zip(&kept.kept)
         .any(|(w, k)| !k && matches!(w, Work::Page(_)))
     {
         // Listings and template functions share per-page values: build them once,
@@ -319,9 +342,9 @@ pub fn run(
         prepared.prepare_tables();
     }
     phases.lap("tables");
-    let results = render_work(project, prepared, &work, &kept, previous, sink)?;
+    let results = render_work(project, prepared, &work, &kept.kept, previous, sink)?;
     phases.lap("render");
-    let (next, mut report) = collect_results(results, previous)?;
+    let (change, mut report) = collect_results(results, &work, kept.found, previous)?;
     report.pages = prepared.site.entries.len()
         + prepared
             .site
@@ -332,7 +355,7 @@ pub fn run(
         + project.languages.len();
     report.missing = prepared.missing.clone();
     report.phases = phases.done;
-    Ok((next, report))
+    Ok((change, report))
 }
 
 /// Every output: the pages to render, then the files written as they are.
@@ -380,19 +403,39 @@ fn kept_outputs(
     work: &[Work],
     previous: &BuildState,
     sink: &dyn Sink,
-) -> Vec<bool> {
-    work.par_iter()
+) -> Kept {
+    let found = std::sync::atomic::AtomicUsize::new(0);
+    let kept = work
+        .par_iter()
         .map(|w| {
-            previous.outputs.get(w.output()).is_some_and(|o| {
-                o.key == key_now(prepared, w, &o.reads) && sink.reuse(w.output(), o.size)
-            })
+            let Some(o) = previous.outputs.get(w.output()) else {
+                return false;
+            };
+            found.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            o.key == key_now(prepared, w, &o.reads) && sink.reuse(w.output(), o.size)
         })
-        .collect()
+        .collect();
+    Kept {
+        kept,
+        found: found.into_inner(),
+    }
 }
 
-/// What became of one output: its path, its record, whether it was rendered and
-/// whether its bytes were written.
-type Outcome = Result<(String, OutputRecord, bool, bool), Diagnostic>;
+/// Which outputs stay as the previous build left them, and how many of them the
+/// previous build had (all of its outputs, when none is gone).
+struct Kept {
+    kept: Vec<bool>,
+    found: usize,
+}
+
+/// What became of one output: kept as it was, or its path, its new record, whether it
+/// was rendered and whether its bytes were written.
+enum Done {
+    Kept,
+    Made(String, OutputRecord, bool, bool),
+}
+
+type Outcome = Result<Done, Diagnostic>;
 
 /// Renders (or takes as they are) the outputs not kept, and writes those whose bytes
 /// changed into `sink`.
@@ -418,12 +461,11 @@ fn render_work(
         work.par_iter()
             .zip(kept)
             .map(|(w, kept)| {
-                let out = w.output().to_string();
-                let old = previous.outputs.get(&out);
-                if *kept && let Some(o) = old {
-                    return Ok((out, o.clone(), false, false));
+                if *kept {
+                    return Ok(Done::Kept);
                 }
-                render_one(project, prepared, w, out, old, sink)
+                let old = previous.outputs.get(w.output());
+                render_one(project, prepared, w, w.output().to_string(), old, sink)
             })
             .collect()
     }))
@@ -465,25 +507,30 @@ fn render_one(
         && o.content == content
         && sink.reuse(&out, o.size)
     {
-        return Ok((out, record, rendered, false));
+        return Ok(Done::Made(out, record, rendered, false));
     }
     sink.write(&out, &bytes)
         .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
-    Ok((out, record, rendered, true))
+    Ok(Done::Made(out, record, rendered, true))
 }
 
-/// The new state and the report's counts, from every output's outcome.
+/// What changed in the state and the report's counts, from every output's outcome.
 fn collect_results(
     results: Vec<Outcome>,
+    work: &[Work],
+    carried_over: usize,
     previous: &BuildState,
-) -> Result<(BuildState, BuildReport), Diagnostics> {
+) -> Result<(StateChange, BuildReport), Diagnostics> {
     let mut errors = Diagnostics::new();
-    let mut next = BuildState::default();
-    let mut report = BuildReport::default();
-    let mut records = Vec::with_capacity(results.len());
+    let mut change = StateChange::default();
+    let mut report = BuildReport {
+        outputs: work.len(),
+        ..BuildReport::default()
+    };
     for r in results {
         match r {
-            Ok((out, rec, rendered, written)) => {
+            Ok(Done::Kept) => report.reused += 1,
+            Ok(Done::Made(out, rec, rendered, written)) => {
                 if rendered {
                     report.rendered += 1;
                     report.rendered_paths.push(out.clone());
@@ -494,7 +541,7 @@ fn collect_results(
                     report.written += 1;
                     report.changed_paths.push(out.clone());
                 }
-                records.push((out, rec));
+                change.updated.push((out, rec));
             }
             Err(d) => errors.push(d),
         }
@@ -503,20 +550,20 @@ fn collect_results(
         errors.sort();
         return Err(errors);
     }
-    // Built at once from the sorted list rather than one insertion at a time (the
-    // outputs come in a few sorted runs).
-    records.sort_by(|a, b| a.0.cmp(&b.0));
-    next.outputs = records.into_iter().collect();
     report.rendered_paths.sort();
     report.changed_paths.sort();
-    report.removed_paths = previous
-        .outputs
-        .keys()
-        .filter(|k| !next.outputs.contains_key(*k))
-        .cloned()
-        .collect();
-    report.outputs = next.outputs.len();
-    Ok((next, report))
+    // Outputs are unique: when each previous one is among them, none is gone.
+    if carried_over != previous.outputs.len() {
+        let now: rustc_hash::FxHashSet<&str> = work.iter().map(|w| w.output()).collect();
+        change.removed = previous
+            .outputs
+            .keys()
+            .filter(|k| !now.contains(k.as_str()))
+            .cloned()
+            .collect();
+    }
+    report.removed_paths = change.removed.clone();
+    Ok((change, report))
 }
 
 /// Where a build writes, settled before anything is read: the output folder (one
@@ -587,7 +634,7 @@ fn render_staged(
     project: &Project,
     plan: &Plan,
     t: &Target,
-) -> Result<(Staging, BuildState, BuildReport), Diagnostics> {
+) -> Result<(Staging, StateChange, BuildReport), Diagnostics> {
     let staging = Staging::create(&t.output).map_err(|e| one(&t.output, e))?;
     match guard("rendering the site", || {
         run(project, plan, &t.previous, &staging)
@@ -669,7 +716,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let md_cache_len = md_cache.len();
     drop(md_cache);
     phases.include(&mut plan.phases);
-    let (staging, mut next, mut report) = render_staged(&project, &plan, &t)?;
+    let (staging, change, mut report) = render_staged(&project, &plan, &t)?;
+    let mut next = BuildState {
+        outputs: t.previous.outputs.clone(),
+        ..BuildState::default()
+    };
+    change.apply(&mut next);
     phases.include(&mut report.phases);
     swap_in(staging, &mut next, &t, &cache)?;
     phases.lap("swap");

@@ -106,21 +106,21 @@ impl Session {
         )?;
         phases.include(&mut plan.phases);
         let sink = MemorySink::new(&self.site);
-        let (next, mut report) = run(project, &plan, &self.state, &sink)?;
+        let (change, mut report) = run(project, &plan, &self.state, &sink)?;
         phases.include(&mut report.phases);
         sink.commit(&report.removed_paths);
         phases.lap("commit");
-        // What the last build kept is dropped on another thread: freeing tens of
-        // thousands of values must not delay the reload.
-        let old_state = std::mem::replace(&mut self.state, next);
+        change.apply(&mut self.state);
         // The sources rendered this time join the cache (an edit undone is then taken
         // from it); the cache is made again from the site when it has grown too large.
         self.md_cache.extend(plan.prepared.fresh_markdown());
         if self.md_cache.len() > 2 * project.pages.len() + 64 {
             self.md_cache = plan.prepared.markdown_metas();
         }
+        // What the last build kept is dropped on another thread: freeing tens of
+        // thousands of values must not delay the reload.
         let old_carry = self.carry.replace(plan.prepared.carry());
-        std::thread::spawn(move || drop((old_state, old_carry)));
+        std::thread::spawn(move || drop(old_carry));
         report.warnings = plan.warnings.clone();
         self.derived.prune();
         (report.derived_made, report.derived_reused) = self.derived.take_counts();

@@ -31,14 +31,21 @@ pub type MemorySite = HashMap<String, Arc<Vec<u8>>>;
 /// in one step, so that a server never sees half a rebuild.
 pub struct MemorySink<'a> {
     site: &'a RwLock<Arc<MemorySite>>,
+    /// The site as it was when the rebuild began (read without the lock).
+    before: Arc<MemorySite>,
     staged: Mutex<Vec<(String, Arc<Vec<u8>>)>>,
 }
 
 impl<'a> MemorySink<'a> {
     /// A sink over `site`.
     pub fn new(site: &'a RwLock<Arc<MemorySite>>) -> Self {
+        let before = match site.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
         MemorySink {
             site,
+            before,
             staged: Mutex::new(Vec::new()),
         }
     }
@@ -46,6 +53,8 @@ impl<'a> MemorySink<'a> {
     /// Applies the staged outputs and removes `gone`.
     pub fn commit(self, gone: &[String]) {
         let staged = self.staged.into_inner().unwrap_or_default();
+        // Let go of the view of the site before, so that it can change in place.
+        drop(self.before);
         let mut guard = match self.site.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -64,11 +73,7 @@ impl<'a> MemorySink<'a> {
 
 impl Sink for MemorySink<'_> {
     fn reuse(&self, rel: &str, size: u64) -> bool {
-        let site = match self.site.read() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        site.get(rel).is_some_and(|b| b.len() as u64 == size)
+        self.before.get(rel).is_some_and(|b| b.len() as u64 == size)
     }
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         if let Ok(mut s) = self.staged.lock() {
