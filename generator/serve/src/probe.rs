@@ -181,8 +181,11 @@ pub fn measure_edits(root: &Path, runs: usize) -> Result<Vec<EditTiming>, String
     let server = Server::start(&opts, on_event)?;
     let (reload_tx, reloads) = mpsc::channel();
     listen(server.addr, reload_tx)?;
-    // The stream is open once the server has answered its head; give it a moment.
-    std::thread::sleep(Duration::from_millis(300));
+    // The stream is open once the server has answered its head; give it a moment, and
+    // let the disk write back what came before (a bench's cold builds write ten
+    // thousand files: each save's fsync would wait for them).
+    let _ = std::process::Command::new("sync").status();
+    std::thread::sleep(Duration::from_millis(1000));
     let wait = Duration::from_secs(60);
     let mut out = Vec::new();
     for edit in Edit::ALL {

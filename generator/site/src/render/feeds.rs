@@ -15,7 +15,10 @@ pub fn encode_url(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
@@ -133,61 +136,75 @@ impl<'p> Prepared<'p> {
     }
 
     pub(super) fn render_sitemap(&self) -> String {
-        let base = &self.shared.base_url;
         let mut out = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
         );
-        for e in self.site.entries.iter().filter(|e| !e.is_fallback) {
-            out.push_str("  <url>\n");
-            out.push_str(&format!(
-                "    <loc>{}</loc>\n",
-                xml_escape(&encode_url(&format!("{base}{}", e.path)))
-            ));
-            if let Some(d) = self.summary(e.lang, &e.key).and_then(|s| {
-                s.get_from_path("updated")
-                    .and_then(|d| d.as_str().map(String::from))
-                    .or_else(|| {
-                        s.get_from_path("date")
-                            .and_then(|d| d.as_str().map(String::from))
-                    })
-            }) {
-                out.push_str(&format!("    <lastmod>{d}</lastmod>\n"));
-            }
-            let mut alts = Vec::new();
-            for (lj, l) in self.languages.iter().enumerate() {
-                if let Some(o) = self.site.entry_for(lj, &e.key)
-                    && !self.site.entries[o].is_fallback
-                {
-                    alts.push((l.code.clone(), self.site.entries[o].path.clone()));
-                }
-            }
-            if alts.len() > 1 {
-                for (code, p) in &alts {
-                    out.push_str(&format!(
-                        "    <xhtml:link rel=\"alternate\" hreflang=\"{code}\" href=\"{}\"/>\n",
-                        xml_escape(&encode_url(&format!("{base}{p}")))
-                    ));
-                }
-                if let Some(o) = self.site.entry_for(0, &e.key)
-                    && !self.site.entries[o].is_fallback
-                {
-                    out.push_str(&format!(
-                        "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
-                        xml_escape(&encode_url(&format!("{base}{}", self.site.entries[o].path)))
-                    ));
-                }
-            }
-            out.push_str("  </url>\n");
+        // Each page's part made in parallel (a large site has tens of thousands), then
+        // put together in order.
+        let parts: Vec<String> = self
+            .site
+            .entries
+            .par_iter()
+            .filter(|e| !e.is_fallback)
+            .map(|e| self.sitemap_url(e))
+            .collect();
+        for p in parts {
+            out.push_str(&p);
         }
+        let base = &self.shared.base_url;
         for t in &self.site.taxonomies {
             for p in std::iter::once(&t.path).chain(t.terms.iter().map(|x| &x.path)) {
-                out.push_str(&format!(
-                    "  <url>\n    <loc>{}</loc>\n  </url>\n",
-                    xml_escape(&encode_url(&format!("{base}{p}")))
-                ));
+                out.push_str("  <url>\n    <loc>");
+                out.push_str(&xml_escape(&encode_url(&format!("{base}{p}"))));
+                out.push_str("</loc>\n  </url>\n");
             }
         }
         out.push_str("</urlset>\n");
+        out
+    }
+
+    /// The sitemap's `<url>` of entry `e`: its address, its date, its translations.
+    fn sitemap_url(&self, e: &crate::model::Entry) -> String {
+        let base = &self.shared.base_url;
+        let loc = |path: &str| xml_escape(&encode_url(&format!("{base}{path}")));
+        let mut out = String::with_capacity(256);
+        out.push_str("  <url>\n    <loc>");
+        out.push_str(&loc(&e.path));
+        out.push_str("</loc>\n");
+        let front = &self.project.pages[e.source].front;
+        if let Some(d) = front.updated.or(front.date) {
+            out.push_str("    <lastmod>");
+            out.push_str(&d.ymd());
+            out.push_str("</lastmod>\n");
+        }
+        let per_lang = self.site.by_key.get(&e.key);
+        let alts: Vec<(&str, &str)> = per_lang
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(lj, o)| {
+                let o = &self.site.entries[(*o)?];
+                (!o.is_fallback).then(|| (self.languages[lj].code.as_str(), o.path.as_str()))
+            })
+            .collect();
+        if alts.len() > 1 {
+            for (code, p) in &alts {
+                out.push_str("    <xhtml:link rel=\"alternate\" hreflang=\"");
+                out.push_str(code);
+                out.push_str("\" href=\"");
+                out.push_str(&loc(p));
+                out.push_str("\"/>\n");
+            }
+            let first = per_lang.and_then(|v| v.first().copied().flatten());
+            if let Some(o) = first.map(|o| &self.site.entries[o])
+                && !o.is_fallback
+            {
+                out.push_str("    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"");
+                out.push_str(&loc(&o.path));
+                out.push_str("\"/>\n");
+            }
+        }
+        out.push_str("  </url>\n");
         out
     }
 }
