@@ -374,6 +374,61 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
     }
 }
 
+/// A page edit in a session makes no derived feature again: the photos, media, maps,
+/// indicators, brand set and static files are kept while their inputs' hash is the
+/// same (no derived file is even looked up), and made again when it is not.
+#[test]
+fn a_page_edit_makes_no_derived_feature_again() {
+    let p = fixture("basic");
+    let root = p.path();
+    let repo = repo_root();
+    std::fs::remove_dir_all(root.join("brand")).unwrap();
+    copy_dir(&repo.join("brand"), &root.join("brand"));
+    let media = root.join("narrative/media");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::copy(
+        repo.join("narrative/media/manifeste-poster.jpg"),
+        media.join("manifeste-poster.jpg"),
+    )
+    .unwrap();
+    write(
+        root,
+        "narrative/media/photos.yaml",
+        "- file: manifeste-poster.jpg\n  alt: {fr: Une affiche}\n  credit: One Provence\n  licence: Libre\n",
+    );
+    // Social cards are drawn after the site is prepared, from its titles: leave them
+    // out here (each is a lookup in the cache of derived files at every rebuild).
+    let config = std::fs::read_to_string(root.join("marque.yaml")).unwrap();
+    std::fs::write(
+        root.join("marque.yaml"),
+        format!("{config}social_cards: false\n"),
+    )
+    .unwrap();
+    let mut s = session(root);
+    let first = s.rebuild().unwrap();
+    assert!(first.derived_reused + first.derived_made.values().sum::<usize>() > 0);
+    let changed = edit(
+        root,
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Six personnes.",
+    );
+    let r = s.rebuild_after(&changed).unwrap();
+    assert_eq!(r.derived_reused, 0, "{r:?}");
+    assert!(r.derived_made.is_empty(), "{r:?}");
+    assert_equals_clean_build(root, &s);
+    // The photo library changed: the photos are looked up again.
+    let changed = edit(
+        root,
+        "narrative/media/photos.yaml",
+        "credit: One Provence",
+        "credit: One Provence (photo)",
+    );
+    let r = s.rebuild_after(&changed).unwrap();
+    assert!(r.derived_reused > 0, "{r:?}");
+    assert_equals_clean_build(root, &s);
+}
+
 fn get(addr: SocketAddr, path: &str) -> (u16, String, Vec<u8>) {
     let mut c = TcpStream::connect(addr).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

@@ -122,6 +122,11 @@ impl crate::feature::Feature for IndicatorsFeature {
         "indicators"
     }
 
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        let p = cx.project;
+        Some(crate::feature::key_of(&[&p.config_hash, &p.data_hash]))
+    }
+
     fn prepare(
         &self,
         cx: &crate::feature::Context,

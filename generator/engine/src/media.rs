@@ -127,6 +127,21 @@ impl crate::feature::Feature for MediaFeature {
         "media files"
     }
 
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        let p = cx.project;
+        let left_out = cx.left_out();
+        let left_out = left_out
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\0");
+        Some(crate::feature::key_of(&[
+            &p.config_hash,
+            &p.data_hash,
+            left_out.as_bytes(),
+        ]))
+    }
+
     fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
         let (files, value, hash) = derive(cx.project, &cx.left_out())?;
         Ok(crate::feature::Given {

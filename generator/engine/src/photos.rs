@@ -424,6 +424,19 @@ impl crate::feature::Feature for PhotosFeature {
         "photos"
     }
 
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        let p = cx.project;
+        let fronts = crate::feature::fronts_key(p);
+        // Photos leave the site the day their rights end.
+        let day = today().ymd();
+        Some(crate::feature::key_of(&[
+            &p.config_hash,
+            &p.data_hash,
+            &fronts,
+            day.as_bytes(),
+        ]))
+    }
+
     fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
         let set = derive(cx.project, cx.derived)?;
         let references = check_references(cx.project, &set.left_out);

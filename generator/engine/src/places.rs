@@ -512,6 +512,17 @@ impl crate::feature::Feature for PlacesFeature {
         "maps"
     }
 
+    fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
+        let p = cx.project;
+        let fronts = crate::feature::fronts_key(p);
+        Some(crate::feature::key_of(&[
+            &p.config_hash,
+            &p.data_hash,
+            &p.brand.hash,
+            &fronts,
+        ]))
+    }
+
     fn prepare(&self, cx: &crate::feature::Context) -> Result<crate::feature::Given, Diagnostics> {
         let problems = check(cx.project);
         if problems.has_errors() {

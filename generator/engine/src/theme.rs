@@ -57,6 +57,16 @@ impl Feature for StaticFilesFeature {
         "static files"
     }
 
+    fn key(&self, cx: &Context) -> Option<[u8; 32]> {
+        let p = cx.project;
+        let mut parts: Vec<&[u8]> = vec![&p.config_hash];
+        for f in &p.theme.statics {
+            parts.push(f.name.as_bytes());
+            parts.push(&f.bytes);
+        }
+        Some(key_of(&parts))
+    }
+
     fn prepare(&self, cx: &Context) -> Result<Given, Diagnostics> {
         let base = cx.project.config.base_path();
         let mut given = Given::default();

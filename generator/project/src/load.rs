@@ -102,6 +102,10 @@ pub struct Project {
     pub base_maps: Vec<crate::geo::BaseMap>,
     /// The photo library (`narrative/media/photos.yaml`).
     pub photos: Vec<crate::photos::Photo>,
+    /// The hash of `narrative/media/` and `narrative/data/` as loaded: what the derived
+    /// features made from them depend on (a session keeps what they made while it is
+    /// the same).
+    pub data_hash: [u8; 32],
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -863,6 +867,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         theme,
         brand,
         kits,
+        data_hash: data_hash(&narrative),
         photos,
         media: narrative.media,
         indicators: narrative.indicators,
@@ -985,6 +990,21 @@ fn read_narrative(src: &Sources, codes: &[String], diags: &mut Diagnostics) -> N
         }
     }
     found
+}
+
+/// The hash of the media files (their names and bytes) and of the data read from
+/// `narrative/data/` (the photo library is one of the media files).
+fn data_hash(n: &Narrative) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    for m in &n.media {
+        h.update(m.name.as_bytes());
+        h.update(&(m.bytes.len() as u64).to_le_bytes());
+        h.update(&m.bytes);
+    }
+    // Read from their files once per full load; their printed form holds every value.
+    h.update(format!("{:?}", n.indicators).as_bytes());
+    h.update(format!("{:?}", n.base_maps).as_bytes());
+    *h.finalize().as_bytes()
 }
 
 /// The photo library of `narrative/media/photos.yaml`, when there is one.
