@@ -117,9 +117,24 @@ pub trait Feature: Sync {
 #[derive(Default)]
 pub struct FeatureCache {
     last: Mutex<HashMap<&'static str, ([u8; 32], Given)>>,
+    /// It belongs to a session: what a build makes for the next is kept.
+    resident: bool,
 }
 
 impl FeatureCache {
+    /// The cache of a `marque serve` session, whose builds lend to the next ones.
+    pub fn resident() -> FeatureCache {
+        FeatureCache {
+            resident: true,
+            ..FeatureCache::default()
+        }
+    }
+
+    /// Whether it belongs to a session.
+    pub fn is_resident(&self) -> bool {
+        self.resident
+    }
+
     /// What `feature` gives now: from the cache while its key is the same, else made
     /// (and kept when it has a key).
     pub fn give(&self, feature: &dyn Feature, cx: &Context) -> Result<Given, Diagnostics> {

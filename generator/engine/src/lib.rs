@@ -226,7 +226,8 @@ pub fn plan<'p>(
         return Err(errors);
     }
     phases.lap("features");
-    let mut prepared = Prepared::new(project, assets, md_cache, carry, globals)?;
+    let resident = cache.is_resident();
+    let mut prepared = Prepared::new(project, assets, md_cache, carry, globals, resident)?;
     phases.include(&mut prepared.phases);
     for f in features() {
         f.configure(&cx, &mut prepared);

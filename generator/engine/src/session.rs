@@ -46,7 +46,7 @@ impl Session {
                 // A cache folder that is a link is not written to.
                 Err(_) => DerivedCache::in_memory(),
             },
-            features: crate::feature::FeatureCache::default(),
+            features: crate::feature::FeatureCache::resident(),
             root,
         }
     }

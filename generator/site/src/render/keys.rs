@@ -491,6 +491,9 @@ impl<'p> Prepared<'p> {
             KeyHasher::new(&k.global, "robots").finish()
         });
         let list = jobs.list;
+        if !self.resident {
+            return list;
+        }
         let _ = self.keys_made.set(Arc::new(KeyMemo {
             site: self.site.clone(),
             shape: *self.shape_key(),

@@ -208,6 +208,8 @@ pub struct Prepared<'p> {
     pub phases: Vec<(&'static str, f64)>,
     /// Where each source's links go, for the next build's check.
     link_targets: Arc<crate::links::LinkTargets>,
+    /// A session will build again (see [`Prepared::new`]).
+    resident: bool,
     /// Per entry: the hash of its summary, made on first use (see `keys`).
     summary_hashes: OnceLock<Vec<[u8; 32]>>,
     /// The hashes of the site's shape, made on first use (see `keys`).

@@ -531,12 +531,15 @@ fn global_hash(project: &Project, shared: &Shared) -> [u8; 32] {
 impl<'p> Prepared<'p> {
     /// Renders every Markdown source, resolves links, loads templates. Collects every
     /// problem. `assets` maps asset names (`css/site.css`) to their hashed URLs.
+    /// `resident`: a session will build again, and this build keeps what the next one
+    /// can take from it (its keys, where its links go); a single build does not.
     pub fn new(
         project: &'p Project,
         assets: BTreeMap<String, String>,
         cache: &MarkdownCache,
         carry: Option<&Carry>,
         globals: Vec<Global>,
+        resident: bool,
     ) -> Result<Prepared<'p>, Diagnostics> {
         let global_hashes: Vec<(&'static str, [u8; 32])> =
             globals.iter().map(|g| (g.name, g.hash)).collect();
@@ -565,8 +568,11 @@ impl<'p> Prepared<'p> {
         let md = markdown(project, cache, &lang_opts, previous_sources);
         clock.lap("markdown");
         let index = source_index(project);
-        let (problems, link_targets) =
+        let (problems, mut link_targets) =
             check_changed_links(project, &md.metas, &index, previous_sources, carry);
+        if !resident {
+            link_targets = Arc::default();
+        }
         diags.extend(problems);
         clock.lap("links");
         let strings = interface_strings(project, &mut diags);
@@ -637,6 +643,7 @@ impl<'p> Prepared<'p> {
             feed_limit: project.config.feed.limit,
             phases: clock.done,
             link_targets,
+            resident,
         })
     }
 }
