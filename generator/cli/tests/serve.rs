@@ -345,6 +345,8 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
         (two, "date: 2024-05-08", "date: 2023-01-02"),
         (one, "tags: [Académie, réseau]", "tags: [réseau]"),
         (two, "tags: [réseau]", "tags: [réseau, Académie, Flamme]"),
+        // The same term spelt otherwise: its page takes the newest page's spelling.
+        (one, "tags: [réseau]", "tags: [Réseau]"),
         (one, "date: 2024-01-25", "date: 2024-01-25\nweight: 3"),
         (
             "narrative/fr/news/_index.md",

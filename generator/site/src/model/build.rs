@@ -117,8 +117,9 @@ fn folder_urls<'p>(
 /// (slugs made once per name).
 fn make_entries(project: &Project, chosen: &[(usize, usize, bool)]) -> Vec<Entry> {
     let urls = folder_urls(project, chosen);
+    // The slugs of the chosen pages' terms, each made once (an update chooses a few).
     let mut slugs: FxHashMap<&str, String> = FxHashMap::default();
-    for p in project.pages.iter() {
+    for p in chosen.iter().map(|&(_, s, _)| &project.pages[s]) {
         for names in p.front.taxonomies.values() {
             for n in names {
                 slugs.entry(n.as_str()).or_insert_with(|| slugify(n));
@@ -317,6 +318,88 @@ fn taxonomies(project: &Project, entries: &[Entry]) -> Vec<TaxonomyPage> {
     out
 }
 
+/// The term pages of `site` made again for the terms the `touched` entries had
+/// (`old_terms`, in the same order) or have now; the others keep their pages. The
+/// result is what [`taxonomies`] gives: an untouched entry keeps its place relative
+/// to the others, so each term's list is its untouched entries (already newest first)
+/// with the touched ones sorted in.
+fn update_taxonomies(
+    project: &Project,
+    site: &mut Site,
+    touched: &[usize],
+    old_terms: &[Vec<(String, Vec<Term>)>],
+) {
+    let entries = &site.entries;
+    let is_touched: rustc_hash::FxHashSet<usize> = touched.iter().copied().collect();
+    for tax in &mut site.taxonomies {
+        let li = tax.lang;
+        let slugs_of = |terms: &[(String, Vec<Term>)]| -> Vec<String> {
+            terms
+                .iter()
+                .filter(|(name, _)| *name == tax.name)
+                .flat_map(|(_, ts)| ts.iter().map(|t| t.slug.clone()))
+                .collect()
+        };
+        let mut affected: Vec<String> = Vec::new();
+        for (k, &i) in touched.iter().enumerate() {
+            if entries[i].lang == li {
+                affected.extend(slugs_of(&old_terms[k]));
+                affected.extend(slugs_of(&entries[i].terms));
+            }
+        }
+        affected.sort_unstable();
+        affected.dedup();
+        for slug in affected {
+            let has = |i: usize| {
+                entries[i]
+                    .terms
+                    .iter()
+                    .filter(|(name, _)| *name == tax.name)
+                    .flat_map(|(_, ts)| ts)
+                    .find(|t| t.slug == slug)
+            };
+            let at = tax
+                .terms
+                .binary_search_by(|t| t.term.slug.as_str().cmp(slug.as_str()));
+            let mut list: Vec<usize> = match at {
+                Ok(k) => tax.terms[k]
+                    .entries
+                    .iter()
+                    .copied()
+                    .filter(|i| !is_touched.contains(i))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            list.extend(
+                touched
+                    .iter()
+                    .copied()
+                    .filter(|&i| entries[i].lang == li && has(i).is_some()),
+            );
+            sort_pages(entries, project, &mut list, SortBy::Date);
+            match (list.first().and_then(|&i| has(i)).cloned(), at) {
+                (None, Ok(k)) => {
+                    tax.terms.remove(k);
+                }
+                (None, Err(_)) => {}
+                (Some(term), Ok(k)) => {
+                    tax.terms[k].term = term;
+                    tax.terms[k].entries = list;
+                }
+                (Some(term), Err(k)) => tax.terms.insert(
+                    k,
+                    TermPage {
+                        taxonomy: tax.name.clone(),
+                        path: format!("{}{}/", tax.path, term.slug),
+                        term,
+                        entries: list,
+                    },
+                ),
+            }
+        }
+    }
+}
+
 /// Each language's main menu (from `marque.yaml`, else the home's weighted pages and
 /// sections) and footer menu.
 type Menus = (Vec<Vec<usize>>, Vec<Vec<usize>>);
@@ -434,8 +517,9 @@ impl Site {
                 .collect::<Vec<_>>(),
         );
         let mut resort: Vec<usize> = Vec::new();
+        let mut old_terms = Vec::with_capacity(touched.len());
         for (&i, f) in touched.iter().zip(fresh) {
-            site.entries[i].terms = f.terms;
+            old_terms.push(std::mem::replace(&mut site.entries[i].terms, f.terms));
             resort.extend(site.entries[i].parent);
         }
         resort.sort_unstable();
@@ -452,7 +536,7 @@ impl Site {
             sort_pages(&site.entries, project, &mut subs, SortBy::Weight);
             site.entries[s].subsections = subs;
         }
-        site.taxonomies = taxonomies(project, &site.entries);
+        update_taxonomies(project, &mut site, &touched, &old_terms);
         let mut diags = Diagnostics::new();
         (site.menus, site.footer_menus) = menus(
             project,
