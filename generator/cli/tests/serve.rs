@@ -374,6 +374,36 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
             .unwrap_or_else(|e| panic!("edit {i} ({file}): {e}"));
         assert_equals_clean_build(root, &s);
     }
+    // Pages that come and go, linked to, and a translation that takes the place of a
+    // fallback copy: the site changes shape, the keys of what did not change are kept
+    // from the last build, every other one made again.
+    let second = "---\ntitle: Second\ndate: 2023-01-02\ntags: [network]\n---\nThe second.\n";
+    let four = "---\ntitle: Quatre\ndate: 2024-09-01\ntags: [réseau]\n---\nVoir [la deuxième](@/news/two.md).\n";
+    let steps: Vec<(&str, Option<&str>)> = vec![
+        ("narrative/en/news/two.md", Some(second)),
+        ("narrative/fr/news/four.md", Some(four)),
+        ("narrative/en/news/two.md", None),
+        ("narrative/fr/news/four.md", None),
+        ("narrative/en/news/four.md", Some(four)),
+    ];
+    edit(
+        root,
+        "narrative/en/about.md",
+        "Making know-how known.",
+        "Making know-how known. See [the second](@/news/two.md).",
+    );
+    s.rebuild_after(&[root.join("narrative/en/about.md")])
+        .unwrap();
+    assert_equals_clean_build(root, &s);
+    for (i, (file, text)) in steps.into_iter().enumerate() {
+        match text {
+            Some(t) => write(root, file, t),
+            None => std::fs::remove_file(root.join(file)).unwrap(),
+        }
+        s.rebuild_after(&[root.join(file)])
+            .unwrap_or_else(|e| panic!("step {i} ({file}): {e}"));
+        assert_equals_clean_build(root, &s);
+    }
 }
 
 /// A page edit in a session makes no derived feature again: the photos, media, maps,

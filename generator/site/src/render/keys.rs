@@ -16,6 +16,8 @@
 
 use std::cell::RefCell;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use super::*;
 
 /// Something a template asked for through a function while it rendered: looked up
@@ -143,6 +145,8 @@ pub struct KeyMemo {
     templates: [u8; 32],
     /// Per source: the hash of its file.
     sources: Vec<[u8; 32]>,
+    /// The sources themselves (where each is, its translation key).
+    pages: Vec<Arc<SourcePage>>,
     /// Per entry: its summary's hash.
     summaries: Vec<[u8; 32]>,
     /// Per job, in order: its key.
@@ -193,6 +197,9 @@ impl Dirty {
 /// (the same job at the same place in the list) unless what it shows may have changed.
 struct Jobs<'m> {
     memo: Option<&'m KeyMemo>,
+    /// When the shape changed: the last build's entries found in this one, whose keys
+    /// serve when nothing they read changed.
+    remap: Option<&'m Remap>,
     dirty: Option<Dirty>,
     /// The rest of the shape is the last build's too (the same terms, dates): the jobs
     /// after the entries are the same jobs at the same places.
@@ -223,17 +230,19 @@ impl Jobs<'_> {
 
     /// Every entry's page (in parallel: a large site has tens of thousands).
     fn entries(&mut self, p: &Prepared, project: &Project, k: &KeyInputs) {
-        let (memo, dirty) = (self.memo, self.dirty.as_ref());
+        let (memo, dirty, remap) = (self.memo, self.dirty.as_ref(), self.remap);
         self.list
             .par_extend(p.site.entries.par_iter().enumerate().map(|(i, e)| {
                 let changed = dirty.is_none_or(|d| d.entry(p, i));
+                let kept = match (memo, remap) {
+                    (Some(m), _) if !changed => Some(m.jobs[i]),
+                    (None, Some(r)) => r.same_entry(p, k, i).map(|j| r.memo.jobs[j]),
+                    _ => None,
+                };
                 PageJob {
                     output: format!("{}index.html", e.path.trim_start_matches('/')),
                     kind: PageKind::Entry(i),
-                    key: match memo {
-                        Some(m) if !changed => m.jobs[i],
-                        _ => p.entry_key(project, k, i),
-                    },
+                    key: kept.unwrap_or_else(|| p.entry_key(project, k, i)),
                 }
             }));
     }
@@ -297,7 +306,140 @@ impl Jobs<'_> {
     }
 }
 
+/// When a session's site changed shape (a page came or went, a section moved): where
+/// the last build's entries are in this one, and what may read otherwise, so that the
+/// keys of the entries that read nothing that changed are taken from the last build
+/// rather than made again (the key of every other page would otherwise be made again
+/// for one new page).
+pub(super) struct Remap {
+    memo: Arc<KeyMemo>,
+    /// Per entry of this build: the last build's entry at the same address, of the same
+    /// language, kind, translation key and fallback state.
+    old_of: Vec<Option<usize>>,
+    /// Translation keys whose entries are not where they were in every language (a
+    /// page came, went or moved): the language switchers and links that show them.
+    keys: FxHashSet<String>,
+    /// Source paths a link may now go elsewhere from: a source came or went there, or
+    /// its translation key is one of `keys` (or changed).
+    rels: FxHashSet<String>,
+}
+
+impl Remap {
+    fn new(p: &Prepared, memo: Arc<KeyMemo>) -> Remap {
+        let (old, new) = (&memo.site, &p.site);
+        let same = |a: &crate::model::Entry, b: &crate::model::Entry| {
+            a.key == b.key && a.lang == b.lang && a.kind == b.kind && a.is_fallback == b.is_fallback
+        };
+        let old_of: Vec<Option<usize>> = new
+            .entries
+            .par_iter()
+            .map(|e| {
+                old.by_path
+                    .get(&e.path)
+                    .copied()
+                    .filter(|&j| same(&old.entries[j], e))
+            })
+            .collect();
+        let mut keys = FxHashSet::default();
+        let mut found = vec![false; old.entries.len()];
+        for (e, j) in new.entries.iter().zip(&old_of) {
+            match j {
+                Some(j) => found[*j] = true,
+                None => {
+                    keys.insert(e.key.clone());
+                }
+            }
+        }
+        for (o, _) in old.entries.iter().zip(&found).filter(|(_, f)| !**f) {
+            keys.insert(o.key.clone());
+        }
+        let mut rels = FxHashSet::default();
+        fn source_map(pages: &[Arc<SourcePage>]) -> FxHashMap<(&str, &str), &str> {
+            pages
+                .iter()
+                .map(|s| ((s.lang.as_str(), s.rel.as_str()), s.translation_key()))
+                .collect()
+        }
+        let (before, after) = (source_map(&memo.pages), source_map(&p.project.pages));
+        for (one, other) in [(&before, &after), (&after, &before)] {
+            for (at, key) in one {
+                if other.get(at) != Some(key) {
+                    rels.insert(at.1.to_string());
+                    keys.insert(key.to_string());
+                }
+            }
+        }
+        if !keys.is_empty() {
+            for s in memo.pages.iter().chain(&p.project.pages) {
+                if keys.contains(s.translation_key()) {
+                    rels.insert(s.rel.clone());
+                }
+            }
+        }
+        Remap {
+            memo,
+            old_of,
+            keys,
+            rels,
+        }
+    }
+
+    /// The last build's entry for entry `i` when it showed the same file at the same
+    /// place (then its summary is the same).
+    fn same_source(&self, p: &Prepared, i: usize) -> Option<usize> {
+        let j = self.old_of[i]?;
+        let (e, o) = (&p.site.entries[i], &self.memo.site.entries[j]);
+        let (page, was) = (&p.project.pages[e.source], &self.memo.pages[o.source]);
+        (page.hash == self.memo.sources[o.source] && page.rel == was.rel && page.lang == was.lang)
+            .then_some(j)
+    }
+
+    /// The last build's entry for entry `i` when everything entry `i`'s key reads is as
+    /// it was there (see [`Prepared::entry_key`]): then that entry's key is this one's.
+    fn same_entry(&self, p: &Prepared, k: &KeyInputs, i: usize) -> Option<usize> {
+        let j = self.same_source(p, i)?;
+        let m = &self.memo;
+        let (e, o) = (&p.site.entries[i], &m.site.entries[j]);
+        let same_list = |a: &[usize], b: &[usize]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(&x, &y)| k.summaries[x] == m.summaries[y])
+        };
+        let parent = match (e.parent, o.parent) {
+            (None, None) => true,
+            (Some(x), Some(y)) => k.summaries[x] == m.summaries[y],
+            _ => false,
+        };
+        let links_stay = p.md[e.source]
+            .links
+            .iter()
+            .all(|l| l.target.as_deref().is_none_or(|t| !self.rels.contains(t)));
+        (k.summaries[i] == m.summaries[j]
+            && parent
+            && !self.keys.contains(&e.key)
+            && links_stay
+            && same_list(&e.pages, &o.pages)
+            && same_list(&e.subsections, &o.subsections))
+        .then_some(j)
+    }
+}
+
 impl<'p> Prepared<'p> {
+    /// Where the last build's entries are in this one, when the site's shape changed
+    /// but what every output may read besides the pages did not.
+    fn remap(&self) -> Option<&Remap> {
+        self.remap
+            .get_or_init(|| {
+                let m = self.previous_keys.clone()?;
+                (m.shape.entries != self.shape_key().entries
+                    && m.global == self.global_key()
+                    && !m.pages.is_empty())
+                .then(|| Remap::new(self, m))
+            })
+            .as_ref()
+    }
+
     /// The hash of what listings show of entry `i`: its source's front matter, the
     /// summary and length of its text, and where it is in the site.
     fn summary_hash(&self, i: usize) -> [u8; 32] {
@@ -411,12 +553,19 @@ impl<'p> Prepared<'p> {
                 .previous_keys
                 .as_deref()
                 .filter(|m| m.shape.entries == self.shape_key().entries && m.global == global);
+            let remap = memo.is_none().then(|| self.remap()).flatten();
             (0..self.site.entries.len())
                 .into_par_iter()
                 .map(|i| {
                     let s = self.site.entries[i].source;
-                    match memo {
-                        Some(m) if m.sources[s] == self.project.pages[s].hash => m.summaries[i],
+                    match (memo, remap) {
+                        (Some(m), _) if m.sources[s] == self.project.pages[s].hash => {
+                            m.summaries[i]
+                        }
+                        (None, Some(r)) => match r.same_source(self, i) {
+                            Some(j) => r.memo.summaries[j],
+                            None => self.summary_hash(i),
+                        },
                         _ => self.summary_hash(i),
                     }
                 })
@@ -475,7 +624,13 @@ impl<'p> Prepared<'p> {
         let feeds: Vec<Vec<usize>> = (0..self.languages.len())
             .map(|li| self.feed_entries(li))
             .collect();
+        let remap = memo
+            .is_none()
+            .then(|| self.remap())
+            .flatten()
+            .filter(|r| r.memo.templates == templates && r.memo.menus == k.menus);
         let mut jobs = Jobs {
+            remap,
             dirty: memo.map(|m| Dirty::since(self, m, k.summaries)),
             rest_same: memo.is_some_and(|m| m.shape.rest == self.shape_key().rest),
             memo,
@@ -502,6 +657,7 @@ impl<'p> Prepared<'p> {
             global: k.global,
             templates,
             sources: project.pages.iter().map(|p| p.hash).collect(),
+            pages: project.pages.clone(),
             summaries: k.summaries.to_vec(),
             jobs: list.iter().map(|j| j.key).collect(),
         }));

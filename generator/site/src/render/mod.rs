@@ -214,6 +214,9 @@ pub struct Prepared<'p> {
     summary_hashes: OnceLock<Vec<[u8; 32]>>,
     /// The hashes of the site's shape, made on first use (see `keys`).
     shape: OnceLock<keys::Shape>,
+    /// Where the last build's entries are in this one, when the shape changed (see
+    /// `keys`), made on first use.
+    remap: OnceLock<Option<keys::Remap>>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {

@@ -614,6 +614,7 @@ impl<'p> Prepared<'p> {
             social_cards: Default::default(),
             summary_hashes: OnceLock::new(),
             shape: OnceLock::new(),
+            remap: OnceLock::new(),
             html_uses: html_uses(&site, project.pages.len()),
             md_keys: md.keys,
             html: md.html,
