@@ -404,6 +404,44 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
             .unwrap_or_else(|e| panic!("step {i} ({file}): {e}"));
         assert_equals_clean_build(root, &s);
     }
+    // A page others link to goes: the session finds the broken links (the pages that
+    // link to it were not edited), and builds again once it is back.
+    let two_text = std::fs::read_to_string(root.join(two)).unwrap();
+    std::fs::remove_file(root.join(two)).unwrap();
+    let err = s.rebuild_after(&[root.join(two)]).unwrap_err().to_string();
+    assert!(
+        err.contains("narrative/en/about.md") && err.contains("there is no page"),
+        "{err}"
+    );
+    assert!(err.contains("narrative/en/news/four.md"), "{err}");
+    write(root, two, &two_text);
+    s.rebuild_after(&[root.join(two)]).unwrap();
+    assert_equals_clean_build(root, &s);
+    // A link that went to the French page goes to the English one once it is
+    // written: the session follows it there, and finds its anchor gone there.
+    let four = "narrative/en/news/four.md";
+    let mut changed = edit(root, four, "(@/news/two.md)", "(@/news/two.md#suite)");
+    changed.extend(edit(
+        root,
+        two,
+        "La flamme arrive",
+        "## Suite\n\nLa flamme arrive",
+    ));
+    s.rebuild_after(&changed).unwrap();
+    write(
+        root,
+        "narrative/en/news/two.md",
+        "---\ntitle: Second\n---\n## Suite\n\nThe rest.\n",
+    );
+    s.rebuild_after(&[root.join("narrative/en/news/two.md")])
+        .unwrap();
+    assert_equals_clean_build(root, &s);
+    let changed = edit(root, "narrative/en/news/two.md", "## Suite", "## Later");
+    let err = s.rebuild_after(&changed).unwrap_err().to_string();
+    assert!(
+        err.contains("narrative/en/news/four.md") && err.contains("no anchor '#suite'"),
+        "{err}"
+    );
 }
 
 /// A page edit in a session makes no derived feature again: the photos, media, maps,
