@@ -3,6 +3,8 @@
 //! and its order, the taxonomies, the menus. A session builds it again after every
 //! front-matter edit, so each step is linear in the pages and allocates little.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use super::*;
@@ -116,7 +118,16 @@ fn folder_urls<'p>(
 /// The entries, one per chosen source and language, with their address and terms
 /// (slugs made once per name).
 fn make_entries(project: &Project, chosen: &[(usize, usize, bool)]) -> Vec<Entry> {
-    let urls = folder_urls(project, chosen);
+    make_entries_at(project, &folder_urls(project, chosen), chosen)
+}
+
+/// The entries of `chosen`, their folders' addresses being `urls` (made from every
+/// source chosen, so that a few entries can be made alone).
+fn make_entries_at(
+    project: &Project,
+    urls: &FxHashMap<(usize, &str), String>,
+    chosen: &[(usize, usize, bool)],
+) -> Vec<Entry> {
     // The slugs of the chosen pages' terms, each made once (an update chooses a few).
     let mut slugs: FxHashMap<&str, String> = FxHashMap::default();
     for p in chosen.iter().map(|&(_, s, _)| &project.pages[s]) {
@@ -131,9 +142,9 @@ fn make_entries(project: &Project, chosen: &[(usize, usize, bool)]) -> Vec<Entry
         .map(|&(li, s, fallback)| {
             let p = &project.pages[s];
             let dir = p.dir();
-            let folder = &urls[&(li, dir)];
+            let folder = urls.get(&(li, dir)).map_or("/", String::as_str);
             let path = if p.is_section {
-                folder.clone()
+                folder.to_string()
             } else {
                 let slug = p.front.slug.as_deref().unwrap_or_else(|| file_stem(&p.rel));
                 format!("{folder}{slug}/")
@@ -318,6 +329,191 @@ fn taxonomies(project: &Project, entries: &[Entry]) -> Vec<TaxonomyPage> {
     out
 }
 
+impl Site {
+    /// The site model after pages (not sections) came, went or changed in a session,
+    /// the configuration being the same: the entries of the sources that did not change
+    /// (`previous_pages` are those `previous` was built from) are `previous`'s, moved
+    /// to their new places; the others are made, put in their sections (sorted again)
+    /// and in their terms. Equal to [`Site::build`] of the same project, which it
+    /// falls back to if a section is among the new entries.
+    pub fn update_pages(
+        previous: &Site,
+        previous_pages: &[Arc<SourcePage>],
+        project: &Project,
+    ) -> Result<Site, Diagnostics> {
+        let chosen = choose_sources(project);
+        // Sources by identity (both lists are alive here, so no two differ by address
+        // alone): the same `Arc` is the same file read once.
+        let id = |p: &Arc<SourcePage>| Arc::as_ptr(p) as usize;
+        let old: FxHashMap<(usize, usize, bool), usize> = previous
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.lang, id(&previous_pages[e.source]), e.is_fallback), i))
+            .collect();
+        let mut new_of_old = vec![None; previous.entries.len()];
+        let mut old_at = vec![None; chosen.list.len()];
+        let mut fresh = Vec::new();
+        for (k, &(li, s, fallback)) in chosen.list.iter().enumerate() {
+            match old.get(&(li, id(&project.pages[s]), fallback)) {
+                Some(&j) => (new_of_old[j], old_at[k]) = (Some(k), Some(j)),
+                None => fresh.push(k),
+            }
+        }
+        if fresh
+            .iter()
+            .any(|&k| project.pages[chosen.list[k].1].is_section)
+        {
+            return Site::build(project);
+        }
+        let urls = folder_urls(project, &chosen.list);
+        let subset: Vec<_> = fresh.iter().map(|&k| chosen.list[k]).collect();
+        let mut made: Vec<Option<Entry>> = vec![None; chosen.list.len()];
+        for (&k, e) in fresh.iter().zip(make_entries_at(project, &urls, &subset)) {
+            made[k] = Some(e);
+        }
+        let moved =
+            |v: &[usize]| -> Vec<usize> { v.iter().filter_map(|&j| new_of_old[j]).collect() };
+        let mut entries = Vec::with_capacity(chosen.list.len());
+        for (k, slot) in made.into_iter().enumerate() {
+            let e = match (slot, old_at[k]) {
+                (Some(e), _) => e,
+                (None, Some(j)) => {
+                    let o = &previous.entries[j];
+                    Entry {
+                        source: chosen.list[k].1,
+                        path: o.path.clone(),
+                        key: o.key.clone(),
+                        dir: o.dir.clone(),
+                        parent: o.parent.and_then(|p| new_of_old[p]),
+                        pages: moved(&o.pages),
+                        subsections: moved(&o.subsections),
+                        terms: o.terms.clone(),
+                        ..*o
+                    }
+                }
+                (None, None) => return Site::build(project),
+            };
+            entries.push(e);
+        }
+        place_pages(project, &mut entries, &fresh);
+        let homes = previous
+            .homes
+            .iter()
+            .map(|h| h.and_then(|h| new_of_old[h]))
+            .collect();
+        let taxonomies = moved_taxonomies(&previous.taxonomies, &entries, &new_of_old);
+        Site::finish(project, entries, homes, taxonomies, chosen.missing, &fresh)
+    }
+
+    /// The rest of [`Site::update_pages`]: the addresses checked, the translations
+    /// indexed, the new entries' terms, the menus.
+    fn finish(
+        project: &Project,
+        entries: Vec<Entry>,
+        homes: Vec<Option<usize>>,
+        taxonomies: Vec<TaxonomyPage>,
+        missing: BTreeMap<String, Vec<String>>,
+        fresh: &[usize],
+    ) -> Result<Site, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let nl = project.languages.len();
+        let by_path = check_addresses(project, &entries, &mut diags);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let by_key = index_keys(&entries, nl);
+        let mut site = Site {
+            entries,
+            by_key,
+            by_path,
+            homes,
+            taxonomies,
+            menus: Vec::new(),
+            footer_menus: Vec::new(),
+            missing,
+        };
+        update_taxonomies(project, &mut site, fresh, &vec![Vec::new(); fresh.len()]);
+        site.with_menus(project, diags)
+    }
+}
+
+/// Each translation key's entry in each language.
+fn index_keys(entries: &[Entry], nl: usize) -> FxHashMap<String, Vec<Option<usize>>> {
+    let mut by_key: FxHashMap<String, Vec<Option<usize>>> = FxHashMap::default();
+    by_key.reserve(entries.len() / nl.max(1) + 1);
+    for (i, e) in entries.iter().enumerate() {
+        by_key
+            .entry(e.key.clone())
+            .or_insert_with(|| vec![None; nl])[e.lang] = Some(i);
+    }
+    by_key
+}
+
+/// Puts the new page entries `fresh` in their sections, whose pages are sorted again.
+fn place_pages(project: &Project, entries: &mut [Entry], fresh: &[usize]) {
+    let section_of: FxHashMap<(usize, String), usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EntryKind::Section)
+        .map(|(i, e)| ((e.lang, e.dir.clone()), i))
+        .collect();
+    let mut resort = Vec::new();
+    for &k in fresh {
+        let mut d = Some(entries[k].dir.clone());
+        while let Some(cur) = d {
+            if let Some(&s) = section_of.get(&(entries[k].lang, cur.clone())) {
+                entries[k].parent = Some(s);
+                entries[s].pages.push(k);
+                resort.push(s);
+                break;
+            }
+            d = parent_dir(&cur).map(str::to_string);
+        }
+    }
+    resort.sort_unstable();
+    resort.dedup();
+    for s in resort {
+        let sort_by = project.pages[entries[s].source]
+            .front
+            .sort_by
+            .unwrap_or_default();
+        let mut pages = std::mem::take(&mut entries[s].pages);
+        sort_pages(entries, project, &mut pages, sort_by);
+        entries[s].pages = pages;
+    }
+}
+
+/// The term pages of the last model with their entries moved to their new places and
+/// those gone left out (a term left with none is gone too; one whose newest page went
+/// takes the name the next one gives it).
+fn moved_taxonomies(
+    previous: &[TaxonomyPage],
+    entries: &[Entry],
+    new_of_old: &[Option<usize>],
+) -> Vec<TaxonomyPage> {
+    let mut out = previous.to_vec();
+    for tax in &mut out {
+        for tp in &mut tax.terms {
+            let first = tp.entries.first().copied();
+            tp.entries = tp.entries.iter().filter_map(|&j| new_of_old[j]).collect();
+            if first.and_then(|j| new_of_old[j]) != tp.entries.first().copied()
+                && let Some(&i) = tp.entries.first()
+                && let Some(t) = entries[i]
+                    .terms
+                    .iter()
+                    .filter(|(name, _)| *name == tax.name)
+                    .flat_map(|(_, ts)| ts)
+                    .find(|t| t.slug == tp.term.slug)
+            {
+                tp.term = t.clone();
+            }
+        }
+        tax.terms.retain(|tp| !tp.entries.is_empty());
+    }
+    out
+}
+
 /// The term pages of `site` made again for the terms the `touched` entries had
 /// (`old_terms`, in the same order) or have now; the others keep their pages. The
 /// result is what [`taxonomies`] gives: an untouched entry keeps its place relative
@@ -456,13 +652,7 @@ impl Site {
         if diags.has_errors() {
             return Err(diags);
         }
-        let mut by_key: FxHashMap<String, Vec<Option<usize>>> = FxHashMap::default();
-        by_key.reserve(entries.len() / nl.max(1) + 1);
-        for (i, e) in entries.iter().enumerate() {
-            by_key
-                .entry(e.key.clone())
-                .or_insert_with(|| vec![None; nl])[e.lang] = Some(i);
-        }
+        let by_key = index_keys(&entries, nl);
         let homes = link_sections(project, &mut entries, nl);
         let taxonomies = taxonomies(project, &entries);
         let (menus, footer_menus) = menus(project, &entries, &homes, &by_key, &mut diags);
@@ -537,17 +727,25 @@ impl Site {
             site.entries[s].subsections = subs;
         }
         update_taxonomies(project, &mut site, &touched, &old_terms);
-        let mut diags = Diagnostics::new();
-        (site.menus, site.footer_menus) = menus(
+        site.with_menus(project, Diagnostics::new())
+    }
+
+    /// The site with its menus made again (`diags` holds what was found before).
+    fn with_menus(
+        mut self,
+        project: &Project,
+        mut diags: Diagnostics,
+    ) -> Result<Site, Diagnostics> {
+        (self.menus, self.footer_menus) = menus(
             project,
-            &site.entries,
-            &site.homes,
-            &site.by_key,
+            &self.entries,
+            &self.homes,
+            &self.by_key,
             &mut diags,
         );
         if diags.has_errors() {
             return Err(diags);
         }
-        Ok(site)
+        Ok(self)
     }
 }

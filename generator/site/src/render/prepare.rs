@@ -77,6 +77,84 @@ fn updatable(project: &Project, carry: &Carry) -> Option<Vec<usize>> {
     Some(changed)
 }
 
+/// Whether the sources that came, went or changed since the last build of a session
+/// are all pages, not sections, and the configuration is the same: then the other
+/// pages' entries are where they were ([`Site::update_pages`]).
+fn no_section_changed(project: &Project, carry: &Carry) -> bool {
+    if carry.config_hash != project.config_hash {
+        return false;
+    }
+    let ids = |pages: &mut dyn Iterator<Item = &Arc<SourcePage>>| {
+        pages
+            .map(|p| (Arc::as_ptr(p) as usize, p.is_section))
+            .collect::<rustc_hash::FxHashSet<_>>()
+    };
+    let before = ids(&mut carry.sources.iter().map(|m| &m.page));
+    let after = ids(&mut project.pages.iter());
+    before
+        .symmetric_difference(&after)
+        .all(|(_, section)| !section)
+}
+
+/// The site model of this build: the last build's when its key is the same, updated
+/// from it when the edits allow, else built.
+fn site_model(
+    project: &Project,
+    carry: Option<&Carry>,
+    site_key: &[u8; 32],
+) -> Result<Arc<Site>, Diagnostics> {
+    let Some(c) = carry else {
+        return Ok(Arc::new(Site::build(project)?));
+    };
+    if &c.site_key == site_key {
+        return Ok(c.site.clone());
+    }
+    let site = match updatable(project, c) {
+        Some(changed) => Site::update(&c.site, project, &changed)?,
+        None if no_section_changed(project, c) => {
+            let pages: Vec<Arc<SourcePage>> = c.sources.iter().map(|m| m.page.clone()).collect();
+            Site::update_pages(&c.site, &pages, project)?
+        }
+        None => Site::build(project)?,
+    };
+    Ok(Arc::new(site))
+}
+
+/// A template global's name and the hash of its values.
+type GlobalHash = (&'static str, [u8; 32]);
+
+/// The compiled templates: the last build's when their key is the same (their
+/// functions then read this build, `now`), else compiled from `sources`.
+fn templates(
+    project: &Project,
+    carry: Option<&Carry>,
+    key: [u8; 32],
+    (sources, global_hashes): (&[(String, String)], &[GlobalHash]),
+    (strings, assets): (Strings, BTreeMap<String, String>),
+    now: &Arc<Now>,
+    diags: &mut Diagnostics,
+) -> Arc<Templates> {
+    match carry.and_then(|c| c.templates.clone()) {
+        Some(t) if t.key == key => {
+            if let Ok(mut n) = t.shared.now.write() {
+                *n = now.clone();
+            }
+            t
+        }
+        _ => {
+            let shared = Arc::new(shared(project, strings, assets, now.clone()));
+            let tera = compile_templates(sources, &shared, &project.theme.dir, diags);
+            Arc::new(Templates {
+                key,
+                tera: Arc::new(tera),
+                shared,
+                names: sources.iter().map(|(n, _)| n.clone()).collect(),
+                facts: Arc::new(template_closure_hashes(sources, global_hashes)),
+            })
+        }
+    }
+}
+
 /// The site model depends on the configuration and on where every page is and what
 /// its front matter says.
 fn site_key(project: &Project) -> [u8; 32] {
@@ -553,15 +631,7 @@ impl<'p> Prepared<'p> {
         let mut diags = Diagnostics::new();
         let mut clock = Clock::default();
         let site_key = site_key(project);
-        let carried = carry.filter(|c| c.site_key == site_key);
-        let site = match (carried, carry) {
-            (Some(c), _) => c.site.clone(),
-            (None, Some(c)) => match updatable(project, c) {
-                Some(changed) => Arc::new(Site::update(&c.site, project, &changed)?),
-                None => Arc::new(Site::build(project)?),
-            },
-            (None, None) => Arc::new(Site::build(project)?),
-        };
+        let site = site_model(project, carry, &site_key)?;
         clock.lap("site model");
         let lang_opts = markdown_options(project);
         let previous_sources = carry.map(|c| c.sources.as_slice()).unwrap_or_default();
@@ -580,27 +650,15 @@ impl<'p> Prepared<'p> {
         let sources = template_sources(project, &mut diags);
         let key = templates_key(project, &sources, &global_hashes, &assets);
         let now = Arc::new(now(project, &site));
-        let templates = match carry.and_then(|c| c.templates.clone()) {
-            // The same templates over the same data: compiled last time; their
-            // functions now read this build.
-            Some(t) if t.key == key => {
-                if let Ok(mut n) = t.shared.now.write() {
-                    *n = now.clone();
-                }
-                t
-            }
-            _ => {
-                let shared = Arc::new(shared(project, strings, assets, now.clone()));
-                let tera = compile_templates(&sources, &shared, &theme_dir, &mut diags);
-                Arc::new(Templates {
-                    key,
-                    tera: Arc::new(tera),
-                    shared,
-                    names: sources.iter().map(|(n, _)| n.clone()).collect(),
-                    facts: Arc::new(template_closure_hashes(&sources, &global_hashes)),
-                })
-            }
-        };
+        let templates = templates(
+            project,
+            carry,
+            key,
+            (&sources, &global_hashes),
+            (strings, assets),
+            &now,
+            &mut diags,
+        );
         check_template_names(project, &templates.names, &theme_dir, &mut diags);
         let global_hash = global_hash(project, &templates.shared);
         clock.lap("templates");
