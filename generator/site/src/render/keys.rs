@@ -126,6 +126,8 @@ pub(super) struct Shape {
     entries: [u8; 32],
     /// Dates and terms.
     rest: [u8; 32],
+    /// Dates alone.
+    dates: [u8; 32],
 }
 
 /// The keys of one build and what they were made from, kept by a session so that its
@@ -508,6 +510,9 @@ impl<'p> Prepared<'p> {
                 h.part(&date_bytes(p.front.date))
                     .part(&date_bytes(p.front.updated));
             }
+            let dates = h.finish();
+            let mut h = KeyHasher::default();
+            h.part(&dates);
             for t in &self.site.taxonomies {
                 h.part(t.name.as_bytes()).part(t.path.as_bytes());
                 ix(&mut h, t.lang);
@@ -524,6 +529,7 @@ impl<'p> Prepared<'p> {
             Shape {
                 entries,
                 rest: h.finish(),
+                dates,
             }
         })
     }
@@ -810,17 +816,12 @@ impl<'p> Prepared<'p> {
         h.finish()
     }
 
-    /// The sitemap reads every page's address, dates and translations, and the
-    /// taxonomies' addresses.
+    /// The sitemap reads every page's address, dates and translations (all of them
+    /// in the site's shape), and the taxonomies' addresses.
     fn sitemap_key(&self, k: &KeyInputs) -> [u8; 32] {
         let mut h = KeyHasher::new(&k.global, "sitemap");
-        for e in self.site.entries.iter().filter(|e| !e.is_fallback) {
-            let p = &self.project.pages[e.source];
-            h.part(e.path.as_bytes())
-                .part(&date_bytes(p.front.date))
-                .part(&date_bytes(p.front.updated));
-            self.translations(&mut h, &e.key);
-        }
+        let shape = self.shape_key();
+        h.part(&shape.entries).part(&shape.dates);
         for t in &self.site.taxonomies {
             h.part(t.path.as_bytes());
             for tp in &t.terms {
