@@ -184,17 +184,3 @@ pub fn sets_key(project: &Project) -> [u8; 32] {
     }
     *h.finalize().as_bytes()
 }
-
-/// The hash of where every page is and what its front matter says (what features that
-/// read front matter, such as maps and photo references, depend on).
-pub fn fronts_key(project: &Project) -> [u8; 32] {
-    let mut buf = Vec::with_capacity(project.pages.len() * 80);
-    for p in &project.pages {
-        buf.extend_from_slice(p.lang.as_bytes());
-        buf.push(0);
-        buf.extend_from_slice(p.rel.as_bytes());
-        buf.push(0);
-        buf.extend_from_slice(&p.front_hash);
-    }
-    *blake3::hash(&buf).as_bytes()
-}

@@ -426,7 +426,7 @@ impl crate::feature::Feature for PhotosFeature {
 
     fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
         let p = cx.project;
-        let fronts = crate::feature::fronts_key(p);
+        let fronts = p.fronts_hash();
         // Photos leave the site the day their rights end.
         let day = today().ymd();
         Some(crate::feature::key_of(&[

@@ -514,7 +514,7 @@ impl crate::feature::Feature for PlacesFeature {
 
     fn key(&self, cx: &crate::feature::Context) -> Option<[u8; 32]> {
         let p = cx.project;
-        let fronts = crate::feature::fronts_key(p);
+        let fronts = p.fronts_hash();
         Some(crate::feature::key_of(&[
             &p.config_hash,
             &p.data_hash,

@@ -111,6 +111,23 @@ pub struct Project {
 }
 
 impl Project {
+    /// The hash of where every page is and what its front matter says: what the site
+    /// model and the features that read front matter (maps, photo references) depend
+    /// on. Where each page is counts, not only what its front matter says: two pages
+    /// with the same front matter are two entries.
+    pub fn fronts_hash(&self) -> [u8; 32] {
+        // Gathered, then hashed at once: blake3 is fast on long input.
+        let mut buf = Vec::with_capacity(self.pages.len() * 80);
+        for p in &self.pages {
+            buf.extend_from_slice(p.lang.as_bytes());
+            buf.push(0);
+            buf.extend_from_slice(p.rel.as_bytes());
+            buf.push(0);
+            buf.extend_from_slice(&p.front_hash);
+        }
+        *blake3::hash(&buf).as_bytes()
+    }
+
     /// The theme's interface string `key` in `lang`, else in the default language.
     pub fn theme_string(&self, lang: &str, key: &str) -> Option<&str> {
         [lang, self.default_language.as_str()]

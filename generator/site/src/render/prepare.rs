@@ -158,19 +158,10 @@ fn templates(
 /// The site model depends on the configuration and on where every page is and what
 /// its front matter says.
 fn site_key(project: &Project) -> [u8; 32] {
-    // Gathered, then hashed at once: blake3 is fast on long input.
-    let mut buf = Vec::with_capacity(64 + project.pages.len() * 80);
-    buf.extend_from_slice(&project.config_hash);
-    for p in &project.pages {
-        // Where each page is, not only what its front matter says: two pages with the
-        // same front matter are two entries.
-        buf.extend_from_slice(p.lang.as_bytes());
-        buf.push(0);
-        buf.extend_from_slice(p.rel.as_bytes());
-        buf.push(0);
-        buf.extend_from_slice(&p.front_hash);
-    }
-    *blake3::hash(&buf).as_bytes()
+    let mut h = blake3::Hasher::new();
+    h.update(&project.config_hash)
+        .update(&project.fronts_hash());
+    *h.finalize().as_bytes()
 }
 
 /// The Markdown options of each language.
