@@ -11,6 +11,7 @@ pub mod css;
 pub mod ics;
 pub mod raster;
 pub mod svg;
+pub mod text;
 pub mod tokens;
 
 /// The first `n` hex digits of the blake3 hash of `bytes`.

@@ -375,11 +375,13 @@ fn shorten(v: &str) -> String {
     }
 }
 
-/// The brand fonts, the only fonts SVG text is drawn with.
+/// The brand fonts, the only fonts SVG text is drawn with, and the text layout that
+/// sets every text marque draws (see [`crate::text`]).
 #[derive(Clone)]
 pub struct Fonts {
     db: Arc<fontdb::Database>,
     family: String,
+    setter: crate::text::Typesetter,
     /// blake3 of every font file, for cache keys.
     pub digest: [u8; 32],
 }
@@ -413,6 +415,7 @@ impl Fonts {
             h.update(name.as_bytes());
             h.update(blake3::hash(bytes).as_bytes());
         }
+        let setter = crate::text::Typesetter::new(files)?;
         let family = if family.is_empty() {
             db.faces()
                 .next()
@@ -430,77 +433,52 @@ impl Fonts {
         Ok(Fonts {
             db: Arc::new(db),
             family,
+            setter,
             digest: *h.finalize().as_bytes(),
         })
     }
 
-    /// Width of `text` set in `family` at `weight`, for a font size of 1 (multiply by
-    /// the size). Each word is shaped with the first brand face that has all its
-    /// characters (the same choice usvg makes when it draws it), spaces with the
-    /// requested face.
+    /// Lays `text` out (see [`crate::text`]) in lines no wider than `max_width`.
+    pub fn layout(
+        &self,
+        text: &str,
+        style: &crate::text::TextStyle,
+        max_width: Option<f32>,
+    ) -> crate::text::TextBlock {
+        self.setter.layout(text, style, max_width)
+    }
+
+    /// A laid-out text as glyph outlines: one `<path>` per line, in a box whose left
+    /// edge is at `x` and top at `y`, `width` wide; `attrs` go on every path.
+    pub fn draw(
+        &self,
+        block: &crate::text::TextBlock,
+        (x, y): (f32, f32),
+        width: f32,
+        align: crate::text::Align,
+        attrs: &str,
+    ) -> String {
+        self.setter.draw(block, x, y, width, align, attrs)
+    }
+
+    /// Width of `text` on one line, set in `family` at `weight`, for a font size of 1
+    /// (multiply by the size), as [`Fonts::layout`] sets it.
     pub fn measure(&self, text: &str, family: &str, weight: u16) -> f32 {
-        let primary = self.face(family, weight);
-        let mut width = 0.0;
-        for (i, word) in text.split(' ').enumerate() {
-            if i > 0
-                && let Some(id) = primary
-            {
-                width += self.shape_width(id, " ");
-            }
-            if word.is_empty() {
-                continue;
-            }
-            let id = primary.filter(|&id| self.covers(id, word)).or_else(|| {
-                self.db
-                    .faces()
-                    .filter(|f| self.covers(f.id, word))
-                    .min_by_key(|f| (f.weight.0 as i32 - weight as i32).abs())
-                    .map(|f| f.id)
-            });
-            if let Some(id) = id {
-                width += self.shape_width(id, word);
-            }
-        }
-        width
-    }
-
-    /// `text` cut into runs of words that one brand family draws: `family` where it
-    /// can, else the family that has the characters.
-    pub fn runs(&self, text: &str, family: &str, weight: u16) -> Vec<(String, String)> {
-        let primary = self.face(family, weight);
-        let family_of = |word: &str| -> String {
-            if word.is_empty() || primary.is_some_and(|id| self.covers(id, word)) {
-                return family.to_string();
-            }
-            self.db
-                .faces()
-                .filter(|f| self.covers(f.id, word))
-                .min_by_key(|f| (f.weight.0 as i32 - weight as i32).abs())
-                .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
-                .unwrap_or_else(|| family.to_string())
+        let style = crate::text::TextStyle {
+            family,
+            weight,
+            size: 100.0,
+            line_height: 1.2,
+            direction: crate::text::Direction::Auto,
         };
-        let mut runs: Vec<(String, String)> = Vec::new();
-        for word in text.split(' ') {
-            let fam = family_of(word);
-            match runs.last_mut() {
-                Some((t, f)) if *f == fam || word.is_empty() => {
-                    t.push(' ');
-                    t.push_str(word);
-                }
-                Some((t, _)) => {
-                    t.push(' ');
-                    runs.push((word.to_string(), fam));
-                }
-                None => runs.push((word.to_string(), fam)),
-            }
-        }
-        runs
+        self.layout(text, &style, None).width / 100.0
     }
 
-    /// One line of text as SVG `<text>` elements, one per run of a single family (usvg
-    /// breaks Arabic joining when it falls back from one font to another inside one
-    /// element). `anchor` is `start`, `middle` or `end` at `x`; runs are laid out right
-    /// to left when `rtl`. `attrs` go on every element (fill, weight…).
+    /// One line of text as SVG `<text>` elements, one per run of one face and one
+    /// direction, each at the place the layout gives it (so that bidi order and
+    /// fallback are the layout's, and the text stays text in a PDF). `anchor` is
+    /// `start`, `middle` or `end` at `x`, following the direction when `rtl`. `attrs`
+    /// go on every element (fill…).
     #[allow(clippy::too_many_arguments)]
     pub fn line_markup(
         &self,
@@ -514,77 +492,34 @@ impl Fonts {
         rtl: bool,
         attrs: &str,
     ) -> String {
-        // Runs without their spaces; one space of `family` goes between two runs.
-        let runs: Vec<(String, String)> = self
-            .runs(text, family, weight)
-            .into_iter()
-            .map(|(t, f)| (t.trim().to_string(), f))
-            .filter(|(t, _)| !t.is_empty())
-            .collect();
-        let space = self.measure(" ", family, weight) * size;
-        let widths: Vec<f32> = runs
-            .iter()
-            .map(|(t, f)| self.measure(t, f, weight) * size)
-            .collect();
-        let total: f32 = widths.iter().sum::<f32>() + space * runs.len().saturating_sub(1) as f32;
-        let mut left = match anchor {
-            "middle" => x - total / 2.0,
-            "end" => x - total,
-            _ => x,
+        use crate::text::{Align, Direction, TextStyle};
+        let style = TextStyle {
+            family,
+            weight,
+            size,
+            line_height: 1.2,
+            direction: if rtl { Direction::Rtl } else { Direction::Ltr },
         };
-        let order: Vec<usize> = if rtl {
-            (0..runs.len()).rev().collect()
-        } else {
-            (0..runs.len()).collect()
-        };
+        let block = self.layout(text, &style, None);
+        let align = Align::parse(anchor);
+        // `x` is the anchor: a box of no width there.
         let mut out = String::new();
-        for i in order {
-            let (t, f) = &runs[i];
-            out.push_str(&format!(
-                r#"<text x="{left:.2}" y="{y:.2}" font-family="{}" font-weight="{weight}" font-size="{size:.2}" {attrs}>{}</text>"#,
-                escape(f, true),
-                escape(t, false)
-            ));
-            left += widths[i] + space;
+        for line in &block.lines {
+            let left = crate::text::line_x(&block, line, x, 0.0, align);
+            for run in &line.runs {
+                let t = &block.text[run.text.clone()];
+                if t.trim().is_empty() {
+                    continue;
+                }
+                out.push_str(&format!(
+                    r#"<text x="{:.2}" y="{y:.2}" font-family="{}" font-weight="{weight}" font-size="{size:.2}" xml:space="preserve" {attrs}>{}</text>"#,
+                    left + run.x,
+                    escape(self.setter.family(run.face), true),
+                    escape(t, false)
+                ));
+            }
         }
         out
-    }
-
-    /// The face of `family` closest to `weight`.
-    fn face(&self, family: &str, weight: u16) -> Option<fontdb::ID> {
-        self.db.query(&fontdb::Query {
-            families: &[fontdb::Family::Name(family)],
-            weight: fontdb::Weight(weight),
-            ..fontdb::Query::default()
-        })
-    }
-
-    fn covers(&self, id: fontdb::ID, text: &str) -> bool {
-        self.db
-            .with_face_data(id, |data, index| {
-                rustybuzz::ttf_parser::Face::parse(data, index).is_ok_and(|f| {
-                    text.chars()
-                        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '\u{200f}')
-                        .all(|c| f.glyph_index(c).is_some())
-                })
-            })
-            .unwrap_or(false)
-    }
-
-    fn shape_width(&self, id: fontdb::ID, text: &str) -> f32 {
-        self.db
-            .with_face_data(id, |data, index| {
-                let Some(face) = rustybuzz::Face::from_slice(data, index) else {
-                    return 0.0;
-                };
-                let mut buf = rustybuzz::UnicodeBuffer::new();
-                buf.push_str(text);
-                buf.guess_segment_properties();
-                let out = rustybuzz::shape(&face, &[], buf);
-                let adv: i32 = out.glyph_positions().iter().map(|p| p.x_advance).sum();
-                adv as f32 / face.units_per_em() as f32
-            })
-            .unwrap_or(0.0)
     }
 
     /// The family names available.
@@ -598,6 +533,54 @@ impl Fonts {
         v.dedup();
         v
     }
+}
+
+/// The mean relative luminance (WCAG) of a drawing's ink, weighted by its coverage,
+/// drawn 96 pixels wide; None when it has no ink.
+pub fn ink_luminance(tree: &usvg::Tree) -> Option<f64> {
+    let (w, h) = raster_size(tree, 96);
+    let mut pixmap = tiny_skia::Pixmap::new(w.clamp(1, 96), h.clamp(1, 96 * 8))?;
+    let (pw, ph) = (pixmap.width(), pixmap.height());
+    renderer_guard(|| {
+        resvg::render(
+            tree,
+            tiny_skia::Transform::from_scale(
+                pw as f32 / tree.size().width(),
+                ph as f32 / tree.size().height(),
+            ),
+            &mut pixmap.as_mut(),
+        )
+    })
+    .ok()?;
+    let (mut sum, mut weight) = (0.0f64, 0.0f64);
+    for p in pixmap.pixels() {
+        let c = p.demultiply();
+        let a = c.alpha() as f64 / 255.0;
+        if a > 0.0 {
+            sum += a * relative_luminance(c.red(), c.green(), c.blue());
+            weight += a;
+        }
+    }
+    (weight > 0.0).then(|| sum / weight)
+}
+
+/// WCAG relative luminance of an sRGB colour.
+pub fn relative_luminance(r: u8, g: u8, b: u8) -> f64 {
+    let lin = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.040_45 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two relative luminances (1 to 21).
+pub fn contrast(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    (hi + 0.05) / (lo + 0.05)
 }
 
 /// Parses a (sanitised) SVG into a render tree whose text uses only `fonts`. Pictures
@@ -853,16 +836,55 @@ pub struct PdfPage<'a> {
     pub bleed_pt: Option<(f32, f32)>,
 }
 
-/// A vector PDF of `pages`, text drawn as outlines. The same input gives the same
-/// bytes.
+/// What a PDF says about itself: its document information and its language.
+#[derive(Debug, Clone, Default)]
+pub struct PdfMeta {
+    /// Title, shown by viewers in place of the file name.
+    pub title: String,
+    /// Author.
+    pub author: String,
+    /// Subject.
+    pub subject: String,
+    /// Language of its text (BCP 47), for screen readers.
+    pub lang: String,
+}
+
+/// A vector PDF of `pages`. The same input gives the same bytes.
 pub fn pdf(pages: &[PdfPage]) -> Result<Vec<u8>, String> {
-    use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
+    pdf_with(pages, None)
+}
+
+/// A vector PDF of `pages` with its title, author, subject and language. The same
+/// input gives the same bytes.
+pub fn pdf_with(pages: &[PdfPage], meta: Option<&PdfMeta>) -> Result<Vec<u8>, String> {
+    use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
     let mut alloc = Ref::new(1);
     let catalog = alloc.bump();
     let tree_id = alloc.bump();
     let page_ids: Vec<Ref> = pages.iter().map(|_| alloc.bump()).collect();
     let mut out = Pdf::new();
-    out.catalog(catalog).pages(tree_id);
+    {
+        let mut cat = out.catalog(catalog);
+        cat.pages(tree_id);
+        if let Some(m) = meta {
+            if !m.lang.is_empty() {
+                cat.lang(TextStr(&m.lang));
+            }
+            cat.viewer_preferences().display_doc_title(true);
+        }
+    }
+    if let Some(m) = meta {
+        let info = alloc.bump();
+        let mut d = out.document_info(info);
+        d.title(TextStr(&m.title));
+        if !m.author.is_empty() {
+            d.author(TextStr(&m.author));
+        }
+        if !m.subject.is_empty() {
+            d.subject(TextStr(&m.subject));
+        }
+        d.creator(TextStr("marque"));
+    }
     out.pages(tree_id)
         .kids(page_ids.iter().copied())
         .count(pages.len() as i32);
@@ -946,8 +968,18 @@ fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
     let trailer = std::str::from_utf8(&pdf[trailer_at..]).ok()?;
     let root_at = trailer.find("/Root ")? + 6;
     let root: u32 = trailer[root_at..].split(' ').next()?.parse().ok()?;
-    let order = walk_order(&objects, root);
-    write_pdf(header, &objects, &order, root)
+    // The document information is named by the trailer only: it comes last.
+    let info: Option<u32> = trailer
+        .find("/Info ")
+        .and_then(|at| trailer[at + 6..].split(' ').next()?.parse().ok());
+    let mut order = walk_order(&objects, root);
+    if let Some(i) = info
+        && objects.contains_key(&i)
+        && !order.contains(&i)
+    {
+        order.push(i);
+    }
+    write_pdf(header, &objects, &order, root, info)
 }
 
 /// The indirect objects of `pdf` from byte `first` on, by number, and where the
@@ -1045,6 +1077,7 @@ fn write_pdf(
     objects: &std::collections::BTreeMap<u32, PdfObject>,
     order: &[u32],
     root: u32,
+    info: Option<u32>,
 ) -> Option<Vec<u8>> {
     let new_num: std::collections::BTreeMap<u32, u32> = order
         .iter()
@@ -1082,9 +1115,12 @@ fn write_pdf(
     }
     out.extend_from_slice(
         format!(
-            "trailer\n<<\n  /Size {}\n  /Root {} 0 R\n>>\nstartxref\n{xref}\n%%EOF",
+            "trailer\n<<\n  /Size {}\n  /Root {} 0 R{}\n>>\nstartxref\n{xref}\n%%EOF",
             order.len() + 1,
-            new_num[&root]
+            new_num[&root],
+            info.and_then(|i| new_num.get(&i))
+                .map(|n| format!("\n  /Info {n} 0 R"))
+                .unwrap_or_default()
         )
         .as_bytes(),
     );

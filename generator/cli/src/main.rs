@@ -104,9 +104,14 @@ enum Command {
         /// Partner name shown on the material.
         #[arg(long)]
         partner_name: Option<String>,
-        /// Partner logo (SVG or PNG).
+        /// Partner logo (SVG or PNG), for light backgrounds.
         #[arg(long)]
         partner_logo: Option<PathBuf>,
+        /// A light version of the partner logo, for the dark backgrounds (social
+        /// images, banner, white lockup); without it, a logo too dark there is put on a
+        /// white plate.
+        #[arg(long)]
+        partner_logo_light: Option<PathBuf>,
         /// Where to write (default: <root>/output-kits/<id>).
         #[arg(long)]
         output: Option<PathBuf>,
@@ -240,6 +245,7 @@ fn main() -> ExitCode {
             lang,
             partner_name,
             partner_logo,
+            partner_logo_light,
             output,
             force,
         } => kit(&marque_engine::kits::KitRequest {
@@ -248,6 +254,7 @@ fn main() -> ExitCode {
             lang: lang.as_deref(),
             partner_name: partner_name.as_deref(),
             partner_logo: partner_logo.as_deref(),
+            partner_logo_light: partner_logo_light.as_deref(),
             output: output.as_deref(),
             force,
             on_wait: &print_wait,

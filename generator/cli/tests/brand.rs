@@ -192,6 +192,34 @@ fn every_download_is_the_file_the_portal_says() {
             "brand pack lacks {want}: {names:?}"
         );
     }
+    // The guides say what they are, in their language: viewers show the title, screen
+    // readers take the language.
+    for (lang, title, subject) in [
+        (
+            "fr",
+            "One Provence — Guide d’usage de la marque",
+            "Logos, couleurs, typographie et règles d’usage.",
+        ),
+        (
+            "en",
+            "One Provence — Brand guide",
+            "Logos, colours, typography and usage rules.",
+        ),
+        (
+            "ar",
+            "One Provence — دليل استخدام العلامة",
+            "الشعارات والألوان والخطوط وقواعد الاستخدام.",
+        ),
+    ] {
+        let pdf =
+            std::fs::read(out.join(format!("downloads/one-provence-guide-{lang}.pdf"))).unwrap();
+        let pdf = String::from_utf8_lossy(&pdf);
+        assert!(pdf.contains(&format!("/Lang ({lang})")), "{lang}");
+        assert!(pdf.contains("/DisplayDocTitle true"), "{lang}");
+        assert_eq!(pdf_text(&pdf, "Title"), title);
+        assert_eq!(pdf_text(&pdf, "Subject"), subject);
+        assert_eq!(pdf_text(&pdf, "Author"), "One Provence");
+    }
     // Portal pages show what a partner needs.
     let logos_page = read(root, "marque/logos/index.html");
     assert!(logos_page.contains("on-dark") && logos_page.contains("on-light"));
@@ -413,4 +441,28 @@ fn active_svg_content_is_removed_with_a_warning() {
     );
     let out = read(root, "downloads/logos/one-provence-symbol-primary.svg");
     assert!(!out.contains("script") && !out.contains("onload") && !out.contains("tracker"));
+}
+
+/// A text entry of a PDF's document information (`/Title <FEFF…>` in UTF-16, or a
+/// literal string).
+fn pdf_text(pdf: &str, key: &str) -> String {
+    let at = pdf
+        .find(&format!("/{key} "))
+        .unwrap_or_else(|| panic!("no /{key}"))
+        + key.len()
+        + 2;
+    let rest = &pdf[at..];
+    if let Some(hex) = rest.strip_prefix('<') {
+        let hex = hex.split('>').next().unwrap();
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).unwrap()
+    } else {
+        rest[1..].split(')').next().unwrap().to_string()
+    }
 }

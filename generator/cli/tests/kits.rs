@@ -19,13 +19,22 @@ const MM: f64 = 72.0 / 25.4;
 fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
     let dir = bundled_copy();
     let root = dir.path();
-    build_ok(root, &[]);
+    let first = build_ok(root, &[]);
+    // The bundled kits carry the drawn placeholder for their event mark: each build
+    // says so, once a kit, so that no print file goes to a printer by accident.
+    for kit in ["rugby-world-cup-2023", "paris-2024", "club-france"] {
+        let said = format!("kits/{kit}/kit.yaml: warning: kit '{kit}' has no official event mark");
+        assert_eq!(first.matches(&said).count(), 1, "{first}");
+    }
+    assert!(first.contains(
+        "do not send them to a printer before the official mark is in kits/club-france/mark.svg"
+    ));
     // A second build renders no kit file again.
     let again = build_ok(root, &[]);
     assert!(again.contains("derived files: 0 made (none)"), "{again}");
     let out = root.join("output");
     for kit in ["rugby-world-cup-2023", "paris-2024", "club-france"] {
-        for lang in ["fr", "en"] {
+        for lang in ["fr", "en", "ar"] {
             let zip = std::fs::read(out.join(format!("downloads/kits/{kit}-{lang}.zip"))).unwrap();
             let files = unzip(&zip);
             let manifest: serde_json::Value =
@@ -56,10 +65,11 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
             ] {
                 let pdf = &files[&format!("{name}.pdf")];
                 assert!(pdf.starts_with(b"%PDF-"));
-                // Text stays text: the brand fonts travel inside the file.
+                // Text is drawn as glyph outlines: the file needs no font, and every
+                // printer's RIP shows what the preview shows.
                 assert!(
-                    String::from_utf8_lossy(pdf).contains("/FontFile"),
-                    "{name}: fonts embedded"
+                    !String::from_utf8_lossy(pdf).contains("/FontFile"),
+                    "{name}: no font to embed"
                 );
                 let trim = pdf_box(pdf, "TrimBox");
                 let bleed = pdf_box(pdf, "BleedBox");
@@ -113,7 +123,12 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
                 assert!(l.len() <= 75, "folded: {l}");
             }
             let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
-            assert!(readme.contains(if lang == "fr" { "Fichiers" } else { "Files" }));
+            let files_heading = match lang {
+                "fr" => "Fichiers",
+                "ar" => "الملفات",
+                _ => "Files",
+            };
+            assert!(readme.contains(files_heading), "{kit} {lang}: {readme}");
             let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
             assert!(release.contains("presse@oneprovence.fr"));
             let sig = String::from_utf8(files["email-signature.html"].clone()).unwrap();
@@ -127,6 +142,18 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
             }
         }
     }
+    // The Arabic kit's dates read in their order (the shaping and the bidi order of
+    // the drawn line are tested with the text engine).
+    let readme = read(root, "downloads/kits/club-france/ar/README.txt");
+    assert!(
+        readme.contains("27 يوليو – 11 أغسطس 2024 · 29 أغسطس – 8 سبتمبر 2024"),
+        "{readme}"
+    );
+    // The kit page says the placeholder must not be printed.
+    assert!(
+        read(root, "kits/club-france/index.html")
+            .contains("n’envoyez pas ces fichiers à l’imprimeur")
+    );
     // Club France opens twice: two periods in its calendar.
     let ics = read(root, "downloads/kits/club-france/fr/club-france.ics");
     assert!(
@@ -277,6 +304,172 @@ fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
 }
 
 #[test]
+fn a_partner_is_set_within_the_brand_rules() {
+    let dir = bundled_copy();
+    let root = dir.path();
+    let r = root.to_str().unwrap();
+    // A long name goes on two lines before anything shrinks: the lockup stays about
+    // as wide as with a short name, and every format keeps the logo's minimum size.
+    let long = "Chambre de commerce et d'industrie Provence-Alpes-Côte d'Azur";
+    let out = root.join("kit-long");
+    let o = marque(&[
+        "kit",
+        "club-france",
+        "--root",
+        r,
+        "--lang",
+        "fr",
+        "--partner-name",
+        long,
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The same name that cannot be broken (no break after a hyphen) would shrink the
+    // lockup: an error naming kit, format, partner and the size the logo would have,
+    // for each format where that happens, and nothing written.
+    let unbroken = long.replace(' ', "-");
+    let out_bad = root.join("kit-bad");
+    let o = marque(&[
+        "kit",
+        "club-france",
+        "--root",
+        r,
+        "--lang",
+        "fr",
+        "--partner-name",
+        &unbroken,
+        "--output",
+        out_bad.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!(
+            "kit 'club-france', format 'social-1080x1080', language 'fr', partner '{unbroken}': the One Provence logo would be 107.8 px wide in the lockup, under the brand's minimum of 140 px (rules.min_size in brand.yaml)"
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("kits/templates/banner.svg:16: error: kit 'club-france', format 'email-banner'"),
+        "{t}"
+    );
+    assert!(!out_bad.exists(), "nothing written");
+    let readme = std::fs::read_to_string(out.join("fr/README.txt")).unwrap();
+    assert!(
+        readme.contains(&format!("Le nom {long} est composé dans les blocs-marques")),
+        "{readme}"
+    );
+    assert!(readme.contains("sur deux lignes s’il est long"));
+    // A dark logo: on a white plate on dark backgrounds, with a warning; given a light
+    // version, that one is used there and nothing is said.
+    std::fs::write(
+        root.join("dark.svg"),
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100" width="300" height="100"><rect x="0" y="10" width="80" height="80" fill="#1A1A2E"/><rect x="100" y="30" width="180" height="40" fill="#1A1A2E"/></svg>"##,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("light.svg"),
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100" width="300" height="100"><rect x="0" y="10" width="80" height="80" fill="#F4E9D8"/><rect x="100" y="30" width="180" height="40" fill="#F4E9D8"/></svg>"##,
+    )
+    .unwrap();
+    let dark = root.join("dark.svg");
+    let out_plate = root.join("kit-plate");
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        r,
+        "--lang",
+        "en",
+        "--partner-logo",
+        dark.to_str().unwrap(),
+        "--output",
+        out_plate.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("dark.svg: warning: partner logo: its contrast against the dark backgrounds (social images, banner, lockup-white) is 1.5:1, under 3:1: it is put on a white plate there; give --partner-logo-light FILE"),
+        "{t}"
+    );
+    let white = std::fs::read_to_string(out_plate.join("en/lockup-white.svg"))
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        white.contains("#1a1a2e") && white.contains("#ffffff"),
+        "the dark logo on its plate"
+    );
+    let readme = std::fs::read_to_string(out_plate.join("en/README.txt")).unwrap();
+    assert!(
+        readme.contains("The logo of dark is in the lockups")
+            && readme.contains("it is on a white plate"),
+        "{readme}"
+    );
+    let out_light = root.join("kit-light");
+    let light = root.join("light.svg");
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        r,
+        "--lang",
+        "en",
+        "--partner-name",
+        "Maison Sombre",
+        "--partner-logo",
+        dark.to_str().unwrap(),
+        "--partner-logo-light",
+        light.to_str().unwrap(),
+        "--output",
+        out_light.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(!t.contains("contrast"), "{t}");
+    let white = std::fs::read_to_string(out_light.join("en/lockup-white.svg"))
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        white.contains("#f4e9d8") && !white.contains("#1a1a2e"),
+        "the light version on dark"
+    );
+    let primary = std::fs::read_to_string(out_light.join("en/lockup-primary.svg"))
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        primary.contains("#1a1a2e") && !primary.contains("#f4e9d8"),
+        "the logo on light"
+    );
+    let readme = std::fs::read_to_string(out_light.join("en/README.txt")).unwrap();
+    assert!(
+        readme.contains("The logo of Maison Sombre is in the lockups")
+            && readme.contains("its light version is used")
+            && readme.contains("Its name is in the press release"),
+        "{readme}"
+    );
+    // A light version that is not light enough is said.
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        r,
+        "--lang",
+        "en",
+        "--partner-logo-light",
+        dark.to_str().unwrap(),
+        "--output",
+        root.join("kit-x").to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o)
+            .contains("partner logo (light version): its contrast against the dark backgrounds"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn texts_are_fitted_or_fail_naming_kit_template_language_and_field() {
     let dir = bundled_copy();
     let root = dir.path();
@@ -316,14 +509,7 @@ fn texts_are_fitted_or_fail_naming_kit_template_language_and_field() {
         ),
         "  fr: Jeux de Paris 2024 à Marseille",
     );
-    // An Arabic kit: the title is set right to left and the kit builds.
-    edit(root, yaml, "languages: [fr, en]", "languages: [fr, en, ar]");
-    edit(
-        root,
-        yaml,
-        "  en: The Paris 2024 Games in Marseille",
-        "  en: The Paris 2024 Games in Marseille\n  ar: ألعاب باريس 2024 في مرسيليا",
-    );
+    // The Arabic kit builds with the others.
     build_ok(root, &[]);
     let zip = unzip(&std::fs::read(root.join("output/downloads/kits/paris-2024-ar.zip")).unwrap());
     let readme = String::from_utf8(zip["README.txt"].clone()).unwrap();
@@ -405,7 +591,7 @@ fn bad_kit_sources_are_located_errors() {
         "kits/club-france/mark.svg",
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100" height="100"><circle cx="50" cy="50" r="48" fill="#123456"/></svg>"##,
     );
-    build_ok(root, &[]);
+    let built = build_ok(root, &[]);
     let lockup = read(root, "downloads/kits/club-france/fr/lockup-primary.svg");
     assert!(
         lockup.contains("#123456"),
@@ -415,7 +601,16 @@ fn bad_kit_sources_are_located_errors() {
     assert!(!readme.contains("dessiné par One Provence"), "{readme}");
     let page = read(root, "kits/club-france/index.html");
     assert!(!page.contains("class=\"kit-placeholder\""));
+    assert!(
+        !built.contains("kit 'club-france' has no official event mark"),
+        "{built}"
+    );
     // A language the site does not have.
-    edit(root, yaml, "languages: [fr, en]", "languages: [fr, de]");
+    edit(
+        root,
+        yaml,
+        "languages: [fr, en, ar]",
+        "languages: [fr, de, ar]",
+    );
     fails_with(root, &["languages[1]: 'de' is not a language of the site"]);
 }

@@ -182,7 +182,12 @@ impl<'a> Painter<'a> {
             .tera
             .render(CARD_TEMPLATE, &ctx)
             .map_err(|e| marque_site::tera_error(&e, &self.project.theme.dir, CARD_TEMPLATE))?;
-        let filled = marque_kit::fit::fill(&src, texts, self.fonts, None)
+        let direction = if lang.dir.as_str() == "rtl" {
+            marque_assets::text::Direction::Rtl
+        } else {
+            marque_assets::text::Direction::Ltr
+        };
+        let filled = marque_kit::fit::fill(&src, texts, self.fonts, direction, None)
             .map_err(|e| self.fit_error(entry, e))?;
         let t = svg::parse(&filled, self.fonts).map_err(|e| {
             Diagnostic::error(out, format!("cannot draw the social card: {}", e.message))

@@ -258,6 +258,8 @@ pub struct KitRequest<'a> {
     pub partner_name: Option<&'a str>,
     /// The partner's logo (SVG or PNG), for co-branding.
     pub partner_logo: Option<&'a std::path::Path>,
+    /// A light version of the partner's logo, for dark backgrounds.
+    pub partner_logo_light: Option<&'a std::path::Path>,
     /// Where to write; `<root>/output-kits/<id>` by default.
     pub output: Option<&'a std::path::Path>,
     /// Write into a folder marque did not make.
@@ -296,7 +298,8 @@ pub fn build_cli(req: &KitRequest) -> Result<KitCliReport, Diagnostics> {
     let cache = DerivedCache::on_disk(cache_dir.join("derived"));
     let brand = crate::brand::derive(&project, &cache)?;
     warnings.extend(brand.warnings.clone());
-    let partner = partner(req, &brand, &mut warnings)?;
+    let partner = partner(req, &brand, primary_luminance(&project), &mut warnings)?;
+    warnings.extend(placeholder_warnings(&project, std::iter::once(kit)));
     let mut built = Vec::new();
     for l in &langs {
         built.push((
@@ -390,12 +393,18 @@ fn output_folder(req: &KitRequest) -> Result<PathBuf, Diagnostics> {
 fn partner(
     req: &KitRequest,
     brand: &BrandSet,
+    dark: f64,
     warnings: &mut Diagnostics,
 ) -> Result<Option<Partner>, Diagnostics> {
-    if req.partner_name.is_none() && req.partner_logo.is_none() {
+    if req.partner_name.is_none() && req.partner_logo.is_none() && req.partner_logo_light.is_none()
+    {
         return Ok(None);
     }
     let logo = match req.partner_logo {
+        None => None,
+        Some(p) => Some(partner_logo(p, brand, warnings)?),
+    };
+    let logo_light = match req.partner_logo_light {
         None => None,
         Some(p) => Some(partner_logo(p, brand, warnings)?),
     };
@@ -404,11 +413,109 @@ fn partner(
         .map(str::to_string)
         .or_else(|| {
             req.partner_logo
+                .or(req.partner_logo_light)
                 .and_then(|p| p.file_stem())
                 .map(|s| s.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
-    Ok(Some(Partner { name, logo }))
+    let needs_plate = logo_contrast(
+        req,
+        brand,
+        dark,
+        logo.as_ref(),
+        logo_light.as_ref(),
+        warnings,
+    );
+    Ok(Some(Partner {
+        name,
+        logo,
+        logo_light,
+        needs_plate,
+    }))
+}
+
+/// Below this contrast ratio (WCAG's for graphics), a logo nearly vanishes.
+const LOGO_CONTRAST: f64 = 3.0;
+
+/// Checks the partner's logos against the backgrounds they go on (light for the logo,
+/// the brand's primary colour for the light version); warns when one nearly vanishes.
+/// True when the logo must go on a light plate on dark backgrounds (no light version
+/// given and too little contrast there).
+fn logo_contrast(
+    req: &KitRequest,
+    brand: &BrandSet,
+    dark: f64,
+    logo: Option<&marque_assets::svg::Drawing>,
+    light: Option<&marque_assets::svg::Drawing>,
+    warnings: &mut Diagnostics,
+) -> bool {
+    use marque_assets::svg::{contrast, ink_luminance};
+    let Some(fonts) = &brand.fonts else {
+        return false;
+    };
+    let lum = |d: &marque_assets::svg::Drawing| {
+        marque_assets::svg::parse(&String::from_utf8_lossy(&d.svg), fonts)
+            .ok()
+            .and_then(|t| ink_luminance(&t))
+    };
+    let mut plate = false;
+    if let (Some(d), Some(p)) = (logo, req.partner_logo)
+        && let Some(l) = lum(d)
+    {
+        let on_light = contrast(l, 1.0);
+        if on_light < LOGO_CONTRAST {
+            warnings.push(Diagnostic::warning(
+                p,
+                format!(
+                    "partner logo: its contrast against the light backgrounds (posters, badge, lockup-primary) is {on_light:.1}:1, under {LOGO_CONTRAST}:1, so it nearly vanishes there: give a darker version"
+                ),
+            ));
+        }
+        let on_dark = contrast(l, dark);
+        if light.is_none() && on_dark < LOGO_CONTRAST {
+            plate = true;
+            warnings.push(Diagnostic::warning(
+                p,
+                format!(
+                    "partner logo: its contrast against the dark backgrounds (social images, banner, lockup-white) is {on_dark:.1}:1, under {LOGO_CONTRAST}:1: it is put on a white plate there; give --partner-logo-light FILE for a version drawn for dark backgrounds"
+                ),
+            ));
+        }
+    }
+    if let (Some(d), Some(p)) = (light, req.partner_logo_light)
+        && let Some(l) = lum(d)
+    {
+        let on_dark = contrast(l, dark);
+        if on_dark < LOGO_CONTRAST {
+            warnings.push(Diagnostic::warning(
+                p,
+                format!(
+                    "partner logo (light version): its contrast against the dark backgrounds (social images, banner, lockup-white) is {on_dark:.1}:1, under {LOGO_CONTRAST}:1, so it nearly vanishes there: give a lighter version"
+                ),
+            ));
+        }
+    }
+    plate
+}
+
+/// Relative luminance of the brand's primary colour (the dark backgrounds kits use).
+fn primary_luminance(project: &Project) -> f64 {
+    use marque_assets::svg::relative_luminance;
+    let hex = project
+        .brand
+        .colors
+        .iter()
+        .find(|c| c.role.as_deref() == Some("primary"))
+        .map(|c| c.hex.trim_start_matches('#').to_string())
+        .unwrap_or_default();
+    let part = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    match (part(0), part(2), part(4)) {
+        (Some(r), Some(g), Some(b)) => relative_luminance(r, g, b),
+        _ => 0.0,
+    }
 }
 
 /// The partner's logo file at `p` (SVG or PNG, within the size limits), sanitised and
@@ -522,8 +629,34 @@ impl crate::feature::Feature for KitsFeature {
             values: set.context,
             hash: set.hash,
         };
-        Ok(crate::feature::Given::published(
-            cx.project, set.hashed, global,
-        ))
+        let mut given = crate::feature::Given::published(cx.project, set.hashed, global);
+        given.warnings = placeholder_warnings(cx.project, cx.project.kits.iter());
+        Ok(given)
     }
+}
+
+/// One warning per kit that still carries the drawn placeholder for its event mark, so
+/// that its print files do not go to a printer by accident.
+pub fn placeholder_warnings<'k>(
+    project: &Project,
+    kits: impl Iterator<Item = &'k Kit>,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for k in kits.filter(|k| k.mark.is_none()) {
+        let folder = Path::new(&k.path)
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        d.push(Diagnostic::warning(
+            &k.path,
+            format!(
+                "kit '{}' has no official event mark: its posters, badge and roll-up show the placeholder (\"{}\"); do not send them to a printer before the official mark is in {folder}/mark.svg (or mark.png)",
+                k.id,
+                project
+                    .theme_string(&project.default_language, "kit_mark_placeholder")
+                    .unwrap_or("Placeholder for the official mark"),
+            ),
+        ));
+    }
+    d
 }

@@ -1,11 +1,13 @@
 //! Text fitting: a template marks each text box with a `<rect data-fit="field" …/>`;
-//! the field's text is wrapped into the box with the brand fonts' real metrics, then
-//! shrunk step by step down to the box's minimum size. The rect is replaced by one
-//! `<text>` per line. A text that does not fit even at its minimum size is an error.
+//! the field's text is laid out in the box by [`marque_assets::text`] (bidi, line
+//! breaking, shaping, the faces' real metrics), then shrunk step by step down to the
+//! box's minimum size. The rect is replaced by the glyph outlines, one path per line. A
+//! text that does not fit even at its minimum size is an error.
 
 use std::collections::BTreeMap;
 
 use marque_assets::svg::Fonts;
+use marque_assets::text::{Align, Direction, TextBlock, TextStyle, has_rtl};
 
 /// A text box read from a template.
 #[derive(Debug, Clone)]
@@ -97,80 +99,54 @@ pub fn find_boxes(svg: &str) -> Result<Vec<TextBox>, String> {
     Ok(out)
 }
 
-/// True when the text's first strong character is right-to-left.
-pub fn is_rtl(text: &str) -> bool {
-    for c in text.chars() {
-        let u = c as u32;
-        if (0x0590..=0x08FF).contains(&u) || (0xFB1D..=0xFEFC).contains(&u) {
-            return true;
-        }
-        if c.is_alphabetic() {
-            return false;
-        }
+fn style<'a>(b: &'a TextBox, size: f32, direction: Direction) -> TextStyle<'a> {
+    TextStyle {
+        family: &b.family,
+        weight: b.weight,
+        size,
+        line_height: b.line_height,
+        direction,
     }
-    false
 }
 
-/// Lines of `text` at `size`, each no wider than `width`; None when a word alone is
-/// wider.
-fn wrap(
+/// Wraps and shrinks `text` into `b`: the font size and the laid-out text. A list
+/// joined by ` · ` (the kit's dates) that needs more than one line is broken at its
+/// separators first, one item a line, when that fits.
+pub fn layout(
     text: &str,
     b: &TextBox,
-    size: f32,
     fonts: &Fonts,
-    widths: &mut BTreeMap<String, f32>,
-) -> Option<Vec<String>> {
-    let mut measure = |s: &str| -> f32 {
-        *widths
-            .entry(s.to_string())
-            .or_insert_with(|| fonts.measure(s, &b.family, b.weight))
-            * size
-    };
-    let mut lines = Vec::new();
-    for para in text.split('\n') {
-        let mut cur = String::new();
-        for word in para.split_whitespace() {
-            if measure(word) > b.w {
-                return None;
-            }
-            let candidate = if cur.is_empty() {
-                word.to_string()
-            } else {
-                format!("{cur} {word}")
-            };
-            if measure(&candidate) <= b.w {
-                cur = candidate;
-            } else {
-                lines.push(std::mem::replace(&mut cur, word.to_string()));
-            }
-        }
-        lines.push(cur);
-    }
-    Some(lines)
-}
-
-/// Wraps and shrinks `text` into `b`: the font size and the lines.
-pub fn layout(text: &str, b: &TextBox, fonts: &Fonts) -> Result<(f32, Vec<String>), FitError> {
-    let mut widths = BTreeMap::new();
+    direction: Direction,
+) -> Result<(f32, TextBlock), FitError> {
+    let listed = text.contains(" · ").then(|| text.replace(" · ", "\n"));
+    let fits = |block: &TextBlock| block.width <= b.w + 0.01 && block.height <= b.h + 0.01;
     let mut size = b.size;
     loop {
-        if let Some(lines) = wrap(text, b, size, fonts, &mut widths) {
-            let height = size * (1.0 + b.line_height * (lines.len() as f32 - 1.0));
-            if height <= b.h + 0.01 {
-                return Ok((size, lines));
+        let block = fonts.layout(text, &style(b, size, direction), Some(b.w));
+        if fits(&block) && block.lines.len() == 1 {
+            return Ok((size, block));
+        }
+        if let Some(listed) = &listed {
+            let items = fonts.layout(listed, &style(b, size, direction), Some(b.w));
+            if fits(&items) && items.lines.len() == listed.lines().count() {
+                return Ok((size, items));
             }
         }
+        if fits(&block) {
+            return Ok((size, block));
+        }
+        let wide = block.width > b.w + 0.01;
         if size <= b.min_size {
-            let lines = wrap(text, b, size, fonts, &mut widths);
-            let why = match lines {
-                None => "a word is wider than the box".to_string(),
-                Some(l) => format!(
+            let why = if wide {
+                "a word is wider than the box".to_string()
+            } else {
+                format!(
                     "{} lines at size {} need a height of {:.1}, the box has {}",
-                    l.len(),
+                    block.lines.len(),
                     b.min_size,
-                    size * (1.0 + b.line_height * (l.len() as f32 - 1.0)),
+                    block.height,
                     b.h
-                ),
+                )
             };
             return Err(FitError {
                 field: b.field.clone(),
@@ -190,12 +166,13 @@ fn esc(s: &str) -> String {
 }
 
 /// Replaces every text box of `svg` with its laid-out text (fields with no text are
-/// left out). `inside`, when given, is the area every box must stay within (the trim
-/// minus its margin, or the safe zone of a story).
+/// left out), set in `direction` (the language's). `inside`, when given, is the area
+/// every box must stay within (the trim minus its margin, or the safe zone of a story).
 pub fn fill(
     svg: &str,
     texts: &BTreeMap<String, String>,
     fonts: &Fonts,
+    direction: Direction,
     inside: Option<(f32, f32, f32, f32, &str)>,
 ) -> Result<String, FitError> {
     let boxes = find_boxes(svg).map_err(|e| FitError {
@@ -239,34 +216,30 @@ pub fn fill(
         if text.trim().is_empty() {
             continue;
         }
-        let (size, lines) = layout(&text, b, fonts)?;
-        let rtl = is_rtl(&text);
-        let (anchor, x) = match (b.align.as_str(), rtl) {
-            ("middle", _) => ("middle", b.x + b.w / 2.0),
-            ("end", false) | ("start", true) => ("end", b.x + b.w),
-            _ => ("start", b.x),
+        // A text with nothing of a right-to-left script in a right-to-left kit (a
+        // hashtag, a place's name) reads left to right, and is aligned as the page is.
+        let own = match direction {
+            Direction::Rtl if !has_rtl(&text) => Direction::Ltr,
+            d => d,
         };
-        let height = size * (1.0 + b.line_height * (lines.len() as f32 - 1.0));
+        let (_, block) = layout(&text, b, fonts, own)?;
+        let align = if own == direction {
+            Align::parse(&b.align)
+        } else {
+            Align::parse(&b.align).mirror()
+        };
         let top = match b.valign.as_str() {
-            "middle" => b.y + (b.h - height) / 2.0,
-            "bottom" => b.y + b.h - height,
+            "middle" => b.y + (b.h - block.height) / 2.0,
+            "bottom" => b.y + b.h - block.height,
             _ => b.y,
         };
-        // The first baseline sits about 0.8 of the size below the top of the line.
-        for (i, l) in lines.iter().enumerate() {
-            let y = top + size * 0.8 + i as f32 * size * b.line_height;
-            out.push_str(&fonts.line_markup(
-                l,
-                &b.family,
-                b.weight,
-                size,
-                x,
-                y,
-                anchor,
-                rtl,
-                &format!(r#"fill="{}""#, esc(&b.fill)),
-            ));
-        }
+        out.push_str(&fonts.draw(
+            &block,
+            (b.x, top),
+            b.w,
+            align,
+            &format!(r#"fill="{}""#, esc(&b.fill)),
+        ));
     }
     out.push_str(&svg[last..]);
     Ok(out)
@@ -307,18 +280,21 @@ mod tests {
         assert!(a > 3.0 && b > a * 1.8, "{a} {b}");
         let mut t = BTreeMap::new();
         t.insert("title".to_string(), "Marseille".to_string());
-        let one = fill(&page("title"), &t, &f, None).unwrap();
-        assert_eq!(one.matches("<text").count(), 1);
-        assert!(one.contains(r#"font-size="60.00""#), "{one}");
-        t.insert(
-            "title".to_string(),
-            "Olympische und Paralympische Sommerspiele in Marseille".to_string(),
-        );
-        let long = fill(&page("title"), &t, &f, None).unwrap();
-        assert!(long.matches("<text").count() >= 2, "wrapped: {long}");
-        assert!(!long.contains(r#"font-size="60.00""#), "shrunk: {long}");
+        let boxes = find_boxes(&page("title")).unwrap();
+        let (size, block) = layout("Marseille", &boxes[0], &f, Direction::Ltr).unwrap();
+        assert_eq!((size, block.lines.len()), (60.0, 1));
+        let one = fill(&page("title"), &t, &f, Direction::Ltr, None).unwrap();
+        assert_eq!(one.matches("<path").count(), 1, "{one}");
+        assert!(!one.contains("<rect") && !one.contains("<text"), "{one}");
+        let long = "Olympische und Paralympische Sommerspiele in Marseille";
+        let (size, block) = layout(long, &boxes[0], &f, Direction::Ltr).unwrap();
+        assert!(block.lines.len() >= 2 && size < 60.0, "{size} {block:?}");
+        assert!(block.width <= 360.0 && block.height <= 120.0, "{block:?}");
+        t.insert("title".to_string(), long.to_string());
+        let drawn = fill(&page("title"), &t, &f, Direction::Ltr, None).unwrap();
+        assert_eq!(drawn.matches("<path").count(), block.lines.len());
         t.insert("title".to_string(), "Sommerspiele ".repeat(30));
-        let e = fill(&page("title"), &t, &f, None).unwrap_err();
+        let e = fill(&page("title"), &t, &f, Direction::Ltr, None).unwrap_err();
         assert_eq!(e.field, "title");
         assert!(
             e.message
@@ -327,41 +303,65 @@ mod tests {
         );
     }
 
+    /// Every path's extent along x, from its coordinates.
+    fn extents(svg: &str) -> Vec<(f32, f32)> {
+        svg.split("<path d=\"")
+            .skip(1)
+            .map(|p| {
+                let d = p.split('"').next().unwrap();
+                let xs: Vec<f32> = d
+                    .split(|c: char| c.is_ascii_alphabetic())
+                    .flat_map(|seg| {
+                        let n: Vec<f32> = seg
+                            .split_whitespace()
+                            .filter_map(|v| v.parse().ok())
+                            .collect();
+                        n.chunks(2).map(|c| c[0]).collect::<Vec<_>>()
+                    })
+                    .collect();
+                (
+                    xs.iter().cloned().fold(f32::MAX, f32::min),
+                    xs.iter().cloned().fold(f32::MIN, f32::max),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn sets_arabic_right_to_left_from_the_right_edge() {
         let f = fonts();
         let mut t = BTreeMap::new();
-        t.insert(
-            "title".to_string(),
-            "ألعاب باريس 2024 في مرسيليا".to_string(),
-        );
-        let out = fill(&page("title"), &t, &f, None).unwrap();
-        // Each line ends at the right edge of the box (x = 380), its runs laid out
-        // right to left: "2024" to the right of "في مرسيليا" on the second line.
-        let attr = |e: &str, name: &str| -> String {
-            let at = e.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-            e[at..].split('"').next().unwrap().to_string()
-        };
-        let mut lines: BTreeMap<i64, Vec<(f32, f32, String)>> = BTreeMap::new();
-        for e in out.split("<text ").skip(1) {
-            let content = e.split('>').nth(1).unwrap().split('<').next().unwrap();
-            let x: f32 = attr(e, "x").parse().unwrap();
-            let size: f32 = attr(e, "font-size").parse().unwrap();
-            let w = f.measure(content, &attr(e, "font-family"), 800) * size;
-            let y: f32 = attr(e, "y").parse().unwrap();
-            lines
-                .entry((y * 100.0) as i64)
-                .or_default()
-                .push((x, x + w, content.to_string()));
+        let title = "ألعاب باريس 2024 في مرسيليا";
+        t.insert("title".to_string(), title.to_string());
+        let boxes = find_boxes(&page("title")).unwrap();
+        let (_, block) = layout(title, &boxes[0], &f, Direction::Rtl).unwrap();
+        assert!(block.rtl && block.lines.len() == 2, "{block:?}");
+        let out = fill(&page("title"), &t, &f, Direction::Rtl, None).unwrap();
+        // Each line ends at the right edge of the box (x = 380, give or take the
+        // side bearing of the last glyph) and is set right to left.
+        let ext = extents(&out);
+        assert_eq!(ext.len(), 2, "{out}");
+        for (lo, hi) in &ext {
+            assert!(*hi <= 380.5 && *hi > 374.0 && *lo >= 20.0, "{ext:?}");
         }
-        assert_eq!(lines.len(), 2, "{out}");
-        for runs in lines.values() {
-            let right = runs.iter().map(|r| r.1).fold(0.0, f32::max);
-            assert!((right - 380.0).abs() < 0.5, "{runs:?}");
-        }
-        let second = lines.values().nth(1).unwrap();
-        let x_of = |t: &str| second.iter().find(|r| r.2 == t).unwrap().0;
-        assert!(x_of("2024") > x_of("في مرسيليا"), "{second:?}");
+        // Latin text in a right-to-left language's kit is aligned like the rest.
+        t.insert("title".to_string(), "Parc de la Villette".to_string());
+        let out = fill(&page("title"), &t, &f, Direction::Rtl, None).unwrap();
+        let (_, hi) = extents(&out)[0];
+        assert!(hi > 374.0 && hi <= 380.5, "{out}");
+        // A hashtag reads left to right ("#OneProvence", not "OneProvence#"): drawn
+        // as in a left-to-right kit, aligned at the right edge.
+        t.insert("title".to_string(), "#OneProvence".to_string());
+        let rtl = fill(&page("title"), &t, &f, Direction::Rtl, None).unwrap();
+        let ltr_end = fill(
+            &page("title").replace("data-weight", r#"data-align="end" data-weight"#),
+            &t,
+            &f,
+            Direction::Ltr,
+            None,
+        )
+        .unwrap();
+        assert_eq!(rtl, ltr_end);
         // Arabic is measured with the Arabic face, not as missing glyphs.
         assert!(f.measure("مرسيليا", "Inter", 800) > 1.0);
         // The text box must stay in the allowed area.
@@ -369,6 +369,7 @@ mod tests {
             &page("title"),
             &t,
             &f,
+            Direction::Rtl,
             Some((30.0, 0.0, 400.0, 200.0, "the safe area")),
         )
         .unwrap_err();

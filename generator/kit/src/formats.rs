@@ -72,7 +72,8 @@ impl Format {
         }
     }
 
-    /// Where fitted text must stay, if the format has such a limit.
+    /// Where texts, logos and marks must stay: 4 mm inside the trim in print, the
+    /// story's safe zone, else 4 % of the shorter side inside the edges on screen.
     pub(crate) fn text_area(&self) -> Option<TextArea> {
         match self.kind {
             Kind::Print { w, h, .. } => Some((
@@ -93,7 +94,16 @@ impl Format {
                 b as f32,
                 "the story's safe zone (central 1080 × 1420)",
             )),
-            _ => None,
+            Kind::Screen { w, h, .. } => {
+                let m = 0.04 * w.min(h) as f32;
+                Some((
+                    m,
+                    m,
+                    w as f32 - m,
+                    h as f32 - m,
+                    "the safe area (4 % of the shorter side inside the edges)",
+                ))
+            }
         }
     }
 }

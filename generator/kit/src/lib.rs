@@ -41,6 +41,11 @@ pub struct Partner {
     pub name: String,
     /// Logo (sanitised, outlined), if any.
     pub logo: Option<Drawing>,
+    /// A light version of the logo for dark backgrounds (`--partner-logo-light`).
+    pub logo_light: Option<Drawing>,
+    /// The logo has too little contrast on the dark backgrounds and no light version
+    /// was given: it is put on a light plate there.
+    pub needs_plate: bool,
 }
 
 /// One file of a kit.
@@ -91,7 +96,7 @@ pub fn build_kit(
     let filled = Filling::new(inputs, kit, lang, partner, &mark, &lockups)?.fill_all()?;
     let mut files = render_visuals(inputs, kit, lang, &filled, &lockups)?;
     files.extend(texts::text_files(inputs, kit, lang, partner));
-    package::package(inputs, kit, lang, files)
+    package::package(inputs, kit, lang, partner, files)
 }
 
 /// The files of every format (from its filled template, in the order of `FORMATS`)
@@ -119,8 +124,8 @@ fn render_visuals(
     let (lists, mut diags) = collect_results(rendered);
     let mut files: Vec<KitFile> = lists.into_iter().flatten().collect();
     for (name, src) in [
-        ("lockup-primary", &lockups.primary),
-        ("lockup-white", &lockups.white),
+        ("lockup-primary", &lockups.primary.svg),
+        ("lockup-white", &lockups.white.svg),
     ] {
         match render_lockup(name, src, fonts, cache) {
             Ok(v) => files.extend(v),

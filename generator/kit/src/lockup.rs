@@ -3,31 +3,60 @@
 
 use marque_assets::cache::{DerivedCache, key};
 use marque_assets::svg::{self, Fonts, PdfPage};
+use marque_assets::text::{Align, Direction, TextStyle};
 use marque_project::{Diagnostics, Kit};
 
 use crate::formats::{LazyTree, fmt, png_file};
-use crate::locale::esc;
 use crate::logos::Mark;
 use crate::{Inputs, KitFile, Partner, single_error};
 
-/// The kit's two lockups, as SVG source.
-pub(crate) struct Lockups {
-    /// In the brand's primary colour, for light backgrounds.
-    pub(crate) primary: String,
-    /// In white, for dark backgrounds.
-    pub(crate) white: String,
+/// One lockup drawing and where its One Provence logo is in it.
+pub(crate) struct Lockup {
+    /// SVG source.
+    pub(crate) svg: String,
+    /// Its width, in its own units.
+    pub(crate) width: f64,
+    /// Width of the brand's logo in it, in the same units.
+    pub(crate) logo_width: f64,
 }
 
-/// Both lockups of a kit (an error names the kit).
+/// The kit's lockups, as SVG source: in a row, and (with a partner) stacked, the
+/// partner under the brand and the event, for boxes where the row would draw the
+/// brand's logo under its minimum size.
+pub(crate) struct Lockups {
+    /// In the brand's primary colour, for light backgrounds.
+    pub(crate) primary: Lockup,
+    /// In white, for dark backgrounds.
+    pub(crate) white: Lockup,
+    /// Stacked, in the primary colour (with a partner only).
+    pub(crate) primary_stacked: Option<Lockup>,
+    /// Stacked, in white (with a partner only).
+    pub(crate) white_stacked: Option<Lockup>,
+    /// Without the partner, in the primary colour, for templates that show the
+    /// partner elsewhere (with a partner only).
+    pub(crate) primary_alone: Option<Lockup>,
+    /// Without the partner, in white (with a partner only).
+    pub(crate) white_alone: Option<Lockup>,
+}
+
+/// Every lockup of a kit (an error names the kit).
 pub(crate) fn lockups(
     inputs: &Inputs,
     kit: &Kit,
     mark: &Mark,
     partner: Option<&Partner>,
 ) -> Result<Lockups, Diagnostics> {
+    let make = |partner: Option<&Partner>, white: bool, stacked: bool| {
+        lockup(inputs, mark, partner, white, stacked).map_err(|e| single_error(&kit.path, e))
+    };
+    let with = |white: bool, stacked: bool| partner.map(|p| make(Some(p), white, stacked));
     Ok(Lockups {
-        primary: lockup(inputs, mark, partner, false).map_err(|e| single_error(&kit.path, e))?,
-        white: lockup(inputs, mark, partner, true).map_err(|e| single_error(&kit.path, e))?,
+        primary: make(partner, false, false)?,
+        white: make(partner, true, false)?,
+        primary_stacked: with(false, true).transpose()?,
+        white_stacked: with(true, true).transpose()?,
+        primary_alone: partner.map(|_| make(None, false, false)).transpose()?,
+        white_alone: partner.map(|_| make(None, true, false)).transpose()?,
     })
 }
 
@@ -35,13 +64,15 @@ pub(crate) fn lockups(
 type Part = (f64, f64, String);
 
 /// The lockup: One Provence, the event mark and the partner, in the co-branding order,
-/// separated by the brand's clear space and a thin rule.
+/// separated by the brand's clear space and a thin rule; `stacked` puts the partner
+/// under the other two.
 fn lockup(
     inputs: &Inputs,
     mark: &Mark,
     partner: Option<&Partner>,
     white: bool,
-) -> Result<String, String> {
+    stacked: bool,
+) -> Result<Lockup, String> {
     let brand = &inputs.project.brand;
     let id = if white {
         "horizontal-white"
@@ -72,39 +103,109 @@ fn lockup(
     let mh = h * 1.3;
     let mw = mark.width * mh / mark.height.max(1e-6);
     parts.push((mw, mh, mark.fit("m-", 0.0, 0.0, mw, mh)));
-    if let Some(p) = partner {
-        parts.push(partner_part(inputs.fonts, p, h, &ink));
-    }
-    Ok(row(&parts, h, gap, &ink))
+    let partner = partner.map(|p| partner_part(inputs.fonts, p, h, lw, &ink, white));
+    let (body, width, height) = match partner {
+        Some(p) if stacked => {
+            let (top, tw, th) = row(&parts, h, gap, &ink);
+            let (pw, ph, pm) = p;
+            let width = tw.max(pw);
+            // The brand and the event centred above, a rule, the partner below.
+            let rule_y = th + gap;
+            let body = format!(
+                r#"<g transform="translate({:.2} 0)">{top}</g><rect x="{:.2}" y="{:.2}" width="{:.2}" height="2" fill="{ink}"/><g transform="translate({:.2} {:.2})">{pm}</g>"#,
+                (width - tw) / 2.0,
+                (width - tw.min(pw).max(h)) / 2.0,
+                rule_y - 1.0,
+                tw.min(pw).max(h),
+                (width - pw) / 2.0,
+                rule_y + gap,
+            );
+            (body, width, rule_y + gap + ph)
+        }
+        Some(p) => {
+            parts.push(p);
+            row(&parts, h, gap, &ink)
+        }
+        None => row(&parts, h, gap, &ink),
+    };
+    Ok(Lockup {
+        svg: format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2}" height="{height:.2}" viewBox="0 0 {width:.2} {height:.2}">{body}</svg>"#
+        ),
+        width,
+        logo_width: lw,
+    })
 }
 
-/// The partner's part: its logo, or its name set in Inter when it has none.
-fn partner_part(fonts: &Fonts, p: &Partner, h: f64, ink: &str) -> Part {
-    match &p.logo {
+/// The partner's part: its logo (the light version, or on a light plate, on dark
+/// backgrounds), or its name set in Inter when it has none, on two lines when it is
+/// longer than the brand's logo.
+fn partner_part(fonts: &Fonts, p: &Partner, h: f64, lw: f64, ink: &str, white: bool) -> Part {
+    let logo = if white {
+        p.logo_light.as_ref().or(p.logo.as_ref())
+    } else {
+        p.logo.as_ref()
+    };
+    match logo {
         Some(d) => {
             let ph = h * 1.1;
             let pw = (d.width * ph / d.height.max(1e-6)).min(h * 5.0);
-            (pw, ph, d.fit("p-", 0.0, 0.0, pw, ph))
+            let drawn = d.fit("p-", 0.0, 0.0, pw, ph);
+            if white && p.logo_light.is_none() && p.needs_plate {
+                // A dark logo on a dark background: on a light plate, with room.
+                let pad = h * 0.18;
+                (
+                    pw + 2.0 * pad,
+                    ph + 2.0 * pad,
+                    format!(
+                        r##"<rect width="{:.2}" height="{:.2}" rx="{:.2}" fill="#FFFFFF"/><g transform="translate({pad:.2} {pad:.2})">{drawn}</g>"##,
+                        pw + 2.0 * pad,
+                        ph + 2.0 * pad,
+                        pad * 0.6
+                    ),
+                )
+            } else {
+                (pw, ph, drawn)
+            }
         }
         None => {
-            let size = 44.0;
-            let w = fonts.measure(&p.name, "Inter", 700) as f64 * size;
-            (
-                w,
-                h,
-                format!(
-                    r#"<text x="0" y="{:.1}" font-family="Inter" font-weight="700" font-size="{size}" fill="{ink}">{}</text>"#,
-                    h / 2.0 + size * 0.35,
-                    esc(&p.name)
-                ),
-            )
+            let size = 44.0_f32;
+            let style = TextStyle {
+                family: "Inter",
+                weight: 700,
+                size,
+                line_height: 1.1,
+                direction: Direction::Auto,
+            };
+            let one = fonts.layout(&p.name, &style, None);
+            let mut block = one.clone();
+            if one.width as f64 > lw {
+                // Two lines of about the same length: the narrowest width that does.
+                let mut width = one.width / 2.0;
+                while width < one.width {
+                    block = fonts.layout(&p.name, &style, Some(width));
+                    if block.lines.len() <= 2 {
+                        break;
+                    }
+                    width *= 1.05;
+                }
+            }
+            let top = (h - block.height as f64) / 2.0;
+            let markup = fonts.draw(
+                &block,
+                (0.0, top as f32),
+                block.width,
+                Align::Start,
+                &format!(r#"fill="{ink}""#),
+            );
+            (block.width as f64, h, markup)
         }
     }
 }
 
 /// The parts side by side, centred on one line, a rule of height `h` in the middle of
-/// each `2 × gap` between them.
-fn row(parts: &[Part], h: f64, gap: f64, ink: &str) -> String {
+/// each `2 × gap` between them: the markup, its width and height.
+fn row(parts: &[Part], h: f64, gap: f64, ink: &str) -> (String, f64, f64) {
     let height = parts.iter().map(|p| p.1).fold(0.0, f64::max);
     let mut x = 0.0;
     let mut body = String::new();
@@ -124,9 +225,7 @@ fn row(parts: &[Part], h: f64, gap: f64, ink: &str) -> String {
         ));
         x += w;
     }
-    format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{x:.2}" height="{height:.2}" viewBox="0 0 {x:.2} {height:.2}">{body}</svg>"#
-    )
+    (body, x, height)
 }
 
 /// A lockup's files, `name.svg`, `name.png` and `name.pdf` (cached).

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use marque_assets::svg::{self, Drawing, Fonts};
+use marque_assets::text::{Align, Direction, TextStyle, has_rtl};
 use marque_project::{Diagnostics, Kit};
 
-use crate::locale::{esc, localized, text};
+use crate::locale::{localized, text};
 use crate::{Inputs, single_error};
 
 /// The event mark: the official file, or the drawn placeholder, which takes the colour
@@ -65,28 +66,43 @@ fn outlined(src: &str, fonts: &Fonts) -> Result<Drawing, String> {
     Ok(Drawing::new(Arc::new(svg::normalized(&tree).into_bytes())))
 }
 
-/// The drawn placeholder for an event mark: a dashed frame labelled as such.
+/// The drawn placeholder for an event mark: a dashed frame labelled as such, the
+/// event's name on two lines and the label set by the text engine.
 fn placeholder_mark(name: &str, label: &str, fonts: &Fonts) -> Result<Drawing, String> {
     let words: Vec<&str> = name.split_whitespace().collect();
     let mid = words.len().div_ceil(2);
     let (l1, l2) = (words[..mid].join(" "), words[mid..].join(" "));
-    let fit = |s: &str, max: f32, size: f32| -> f32 {
-        let w = fonts.measure(s, "Inter", 800);
-        if w * size > max {
-            max / w.max(1e-3)
-        } else {
-            size
+    // Each line at its size, smaller when it is wider than the frame allows.
+    let line = |s: &str, max: f32, size: f32, weight: u16, y: f32| -> String {
+        let style = |size: f32| TextStyle {
+            family: "Inter",
+            weight,
+            size,
+            line_height: 1.1,
+            direction: if has_rtl(s) {
+                Direction::Rtl
+            } else {
+                Direction::Ltr
+            },
+        };
+        let mut block = fonts.layout(s, &style(size), None);
+        if block.width > max {
+            block = fonts.layout(s, &style(size * max / block.width), None);
         }
+        let baseline = block.lines.first().map(|l| l.baseline).unwrap_or(0.0);
+        fonts.draw(
+            &block,
+            (200.0 - max / 2.0, y - baseline),
+            max,
+            Align::Middle,
+            r##"fill="#000000""##,
+        )
     };
-    let s1 = fit(&l1, 320.0, 52.0);
-    let s2 = fit(&l2, 320.0, 52.0);
-    let ls = fit(label, 330.0, 22.0);
     let src = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300" viewBox="0 0 400 300"><rect x="4" y="4" width="392" height="292" rx="28" fill="none" stroke="#000000" stroke-width="6" stroke-dasharray="18 12"/><text x="200" y="120" text-anchor="middle" font-family="Inter" font-weight="800" font-size="{s1:.1}" fill="#000000">{}</text><text x="200" y="{:.1}" text-anchor="middle" font-family="Inter" font-weight="800" font-size="{s2:.1}" fill="#000000">{}</text><text x="200" y="250" text-anchor="middle" font-family="Inter" font-weight="600" font-size="{ls:.1}" fill="#000000">{}</text></svg>"##,
-        esc(&l1),
-        120.0 + s2 * 1.1,
-        esc(&l2),
-        esc(label)
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300" viewBox="0 0 400 300"><rect x="4" y="4" width="392" height="292" rx="28" fill="none" stroke="#000000" stroke-width="6" stroke-dasharray="18 12"/>{}{}{}</svg>"##,
+        line(&l1, 320.0, 52.0, 800, 120.0),
+        line(&l2, 320.0, 52.0, 800, 120.0 + 52.0 * 1.1),
+        line(label, 330.0, 22.0, 600, 250.0),
     );
     outlined(&src, fonts)
 }

@@ -18,10 +18,11 @@ pub(crate) fn package(
     inputs: &Inputs,
     kit: &Kit,
     lang: &str,
+    partner: Option<&crate::Partner>,
     mut files: Vec<KitFile>,
 ) -> Result<KitBuild, Diagnostics> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let readme = readme(inputs, kit, lang, &files);
+    let readme = readme(inputs, kit, lang, partner, &files);
     files.push(KitFile::text("README.txt", "TXT", readme));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest_file = manifest(inputs, kit, lang, &files);

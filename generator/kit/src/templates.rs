@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use marque_assets::svg::{Drawing, Fonts};
+use marque_assets::text::Direction;
 use marque_project::{Diagnostic, Diagnostics, Kit, Project};
 use rayon::prelude::*;
 use serde_json::json;
@@ -14,7 +15,7 @@ use tera::{Context, Kwargs, State, Tera};
 use crate::fit;
 use crate::formats::{FORMATS, Format};
 use crate::locale::{Facts, facts, localized, text};
-use crate::lockup::Lockups;
+use crate::lockup::{Lockup, Lockups};
 use crate::logos::Mark;
 use crate::{Inputs, Partner, collect_results};
 
@@ -160,11 +161,12 @@ fn tera_for(
     mark: &Mark,
     partner: Option<&Partner>,
     lockups: &Lockups,
+    min: MinWidths,
 ) -> Result<Tera, Diagnostics> {
     let mut tera = drawing_tera(logos);
     register_event_mark(&mut tera, mark.clone());
     register_partner_logo(&mut tera, partner.cloned());
-    register_lockup(&mut tera, lockups);
+    register_lockup(&mut tera, lockups, min);
     let mut d = Diagnostics::new();
     for (name, f) in &kit.templates {
         let src = String::from_utf8_lossy(&f.bytes);
@@ -175,6 +177,20 @@ fn tera_for(
     if d.has_errors() { Err(d) } else { Ok(tera) }
 }
 
+/// Where a drawing fitted in the box `x, y, w, h` is drawn: `x y w h`, as the
+/// `data-box` marker of the group that holds it (checked against the safe area).
+fn drawn_box(d: &Drawing, x: f64, y: f64, w: f64, h: f64) -> String {
+    let s = (w / d.width.max(1e-6)).min(h / d.height.max(1e-6));
+    let (dw, dh) = (d.width * s, d.height * s);
+    format!(
+        "{:.2} {:.2} {:.2} {:.2}",
+        x + (w - dw) / 2.0,
+        y + (h - dh) / 2.0,
+        dw,
+        dh
+    )
+}
+
 /// `event_mark(x, y, width, height, color)`: the mark, the placeholder in `color`.
 fn register_event_mark(tera: &mut Tera, mark: Mark) {
     tera.register_function(
@@ -182,47 +198,115 @@ fn register_event_mark(tera: &mut Tera, mark: Mark) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
             let (x, y, w, h) = place(&kwargs)?;
             let color = kwargs.get::<&str>("color")?.unwrap_or("#FFFFFF");
-            Ok(tera::Value::safe_string(
-                &mark.in_color(color).fit("ev-", x, y, w, h),
-            ))
+            let d = mark.in_color(color);
+            Ok(tera::Value::safe_string(&format!(
+                r#"<g data-box="{}" data-what="the event mark">{}</g>"#,
+                drawn_box(&d, x, y, w, h),
+                d.fit("ev-", x, y, w, h)
+            )))
         },
     );
 }
 
-/// `partner_logo(x, y, width, height)`: the partner's logo, nothing without one.
+/// `partner_logo(x, y, width, height, dark=false)`: the partner's logo (its light
+/// version on a `dark` background, when given), nothing without one.
 fn register_partner_logo(tera: &mut Tera, partner: Option<Partner>) {
     tera.register_function(
         "partner_logo",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
             let (x, y, w, h) = place(&kwargs)?;
+            let dark = kwargs.get::<bool>("dark")?.unwrap_or(false);
+            let logo = partner.as_ref().and_then(|p| {
+                if dark {
+                    p.logo_light.as_ref().or(p.logo.as_ref())
+                } else {
+                    p.logo.as_ref().or(p.logo_light.as_ref())
+                }
+            });
             Ok(tera::Value::safe_string(
-                &partner
-                    .as_ref()
-                    .and_then(|p| p.logo.as_ref())
-                    .map(|d| d.fit("pt-", x, y, w, h))
+                &logo
+                    .map(|d| {
+                        format!(
+                            r#"<g data-box="{}" data-what="the partner's logo">{}</g>"#,
+                            drawn_box(d, x, y, w, h),
+                            d.fit("pt-", x, y, w, h)
+                        )
+                    })
                     .unwrap_or_default(),
             ))
         },
     );
 }
 
-/// `lockup(x, y, width, height, color)`: the primary lockup for `color="primary"`,
-/// else the white one.
-fn register_lockup(tera: &mut Tera, lockups: &Lockups) {
-    let primary = Drawing::new(Arc::new(lockups.primary.as_bytes().to_vec()));
-    let white = Drawing::new(Arc::new(lockups.white.as_bytes().to_vec()));
+/// The brand's smallest widths for its horizontal logo: (print mm, screen px).
+pub(crate) type MinWidths = (Option<f64>, Option<f64>);
+
+/// `lockup(x, y, width, height, color, partner=true)`: the primary lockup for
+/// `color="primary"`, else the white one; with a partner, in a row or stacked,
+/// whichever draws the brand's logo at its minimum size at least (else the larger,
+/// marked for the check that names the size reached); `partner=false` leaves the
+/// partner out, for a template that shows it elsewhere.
+fn register_lockup(tera: &mut Tera, lockups: &Lockups, min: MinWidths) {
+    let drawing = |l: &Lockup| {
+        (
+            Drawing::new(Arc::new(l.svg.as_bytes().to_vec())),
+            l.logo_width / l.width.max(1e-6),
+        )
+    };
+    let rows = [drawing(&lockups.primary), drawing(&lockups.white)];
+    let stacks = [
+        lockups.primary_stacked.as_ref().map(drawing),
+        lockups.white_stacked.as_ref().map(drawing),
+    ];
+    let alone = [
+        lockups.primary_alone.as_ref().map(drawing),
+        lockups.white_alone.as_ref().map(drawing),
+    ];
     tera.register_function(
         "lockup",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
+        move |kwargs: Kwargs, state: &State| -> tera::TeraResult<tera::Value> {
             let (x, y, w, h) = place(&kwargs)?;
-            let d = if kwargs.get::<&str>("color")? == Some("primary") {
-                &primary
+            let i = if kwargs.get::<&str>("color")? == Some("primary") {
+                0
             } else {
-                &white
+                1
             };
-            Ok(tera::Value::safe_string(&d.fit("lk-", x, y, w, h)))
+            let with_partner = kwargs.get::<bool>("partner")?.unwrap_or(true);
+            let min = match state.get::<String>("unit")?.as_deref() {
+                Some("mm") => min.0,
+                Some("px") => min.1,
+                _ => None,
+            }
+            .unwrap_or(0.0);
+            // The logo's width when the lockup is fitted in the box.
+            let logo = |(d, share): &(Drawing, f64)| {
+                let s = (w / d.width.max(1e-6)).min(h / d.height.max(1e-6));
+                d.width * s * share
+            };
+            let mut choice = &rows[i];
+            if let (false, Some(a)) = (with_partner, &alone[i]) {
+                choice = a;
+            } else if let Some(stack) = &stacks[i]
+                && logo(choice) < min
+                && logo(stack) > logo(choice)
+            {
+                choice = stack;
+            }
+            let (d, _) = choice;
+            Ok(tera::Value::safe_string(&format!(
+                r#"<g data-box="{}" data-what="the lockup" data-logo-width="{:.2}">{}</g>"#,
+                drawn_box(d, x, y, w, h),
+                logo(choice),
+                d.fit("lk-", x, y, w, h)
+            )))
         },
     );
+}
+
+/// A length for a message: one decimal, no trailing zero.
+fn fmt1(v: f32) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 /// A Tera error as a diagnostic on the template `file`, naming the kit and the
@@ -250,6 +334,10 @@ pub(crate) struct Filling<'a> {
     lang: &'a str,
     dir: &'a str,
     has_partner: bool,
+    has_partner_logo: bool,
+    partner_name: String,
+    brand_name: &'a str,
+    min: MinWidths,
     fonts: &'a Fonts,
     tera: Tera,
     texts: BTreeMap<String, String>,
@@ -267,8 +355,21 @@ impl<'a> Filling<'a> {
         lockups: &Lockups,
     ) -> Result<Self, Diagnostics> {
         let project = inputs.project;
-        let tera = tera_for(kit, inputs.logos, mark, partner, lockups)?;
+        let horizontal = project
+            .brand
+            .rules
+            .min_size
+            .iter()
+            .find(|m| m.layout == marque_project::brand::LogoLayout::Horizontal);
+        let min = (
+            horizontal.map(|m| m.print_mm),
+            horizontal.map(|m| m.screen_px as f64),
+        );
+        let tera = tera_for(kit, inputs.logos, mark, partner, lockups, min)?;
         Ok(Filling {
+            partner_name: partner.map(|p| p.name.clone()).unwrap_or_default(),
+            brand_name: &project.brand.name,
+            min,
             kit,
             lang,
             dir: project
@@ -276,6 +377,7 @@ impl<'a> Filling<'a> {
                 .map(|l| l.dir.as_str())
                 .unwrap_or("ltr"),
             has_partner: partner.is_some(),
+            has_partner_logo: partner.is_some_and(|p| p.logo.is_some() || p.logo_light.is_some()),
             fonts: inputs.fonts,
             tera,
             texts: fields(inputs, kit, lang, partner),
@@ -303,24 +405,112 @@ impl<'a> Filling<'a> {
             .tera
             .render(f.template, &self.context(f))
             .map_err(|e| tera_diag(&e, &tpl.rel, kit, lang))?;
-        let svg = fit::fill(&src, &self.texts, self.fonts, f.text_area()).map_err(|e| {
-            let d = Diagnostic::error(
-                &tpl.rel,
-                format!(
-                    "kit '{}', template '{}' ({}), language '{lang}': {}",
-                    kit.id, f.template, f.name, e.message
-                ),
-            );
-            // The line of the box in the template as written (the filled text has
-            // other line numbers).
-            let source = String::from_utf8_lossy(&tpl.bytes);
-            let needle = format!("data-fit=\"{}\"", e.field);
-            match source.lines().position(|l| l.contains(&needle)) {
-                Some(i) if !e.field.is_empty() => d.at_line(i + 1),
-                _ => d,
-            }
-        })?;
+        let direction = if self.dir == "rtl" {
+            Direction::Rtl
+        } else {
+            Direction::Ltr
+        };
+        let svg =
+            fit::fill(&src, &self.texts, self.fonts, direction, f.text_area()).map_err(|e| {
+                let d = Diagnostic::error(
+                    &tpl.rel,
+                    format!(
+                        "kit '{}', template '{}' ({}), language '{lang}': {}",
+                        kit.id, f.template, f.name, e.message
+                    ),
+                );
+                // The line of the box in the template as written (the filled text has
+                // other line numbers).
+                let source = String::from_utf8_lossy(&tpl.bytes);
+                let needle = format!("data-fit=\"{}\"", e.field);
+                match source.lines().position(|l| l.contains(&needle)) {
+                    Some(i) if !e.field.is_empty() => d.at_line(i + 1),
+                    _ => d,
+                }
+            })?;
+        self.check_drawings(f, &svg)?;
         Ok(Filled { svg })
+    }
+
+    /// The lockup and the event mark stay in the format's safe area, and the lockup
+    /// draws the brand's logo at its minimum size at least.
+    fn check_drawings(&self, f: &Format, svg: &str) -> Result<(), Diagnostic> {
+        let (kit, lang) = (self.kit, self.lang);
+        let tpl = &kit.templates[f.template];
+        let source = String::from_utf8_lossy(&tpl.bytes);
+        let at_call = |d: Diagnostic, what: &str| {
+            let call = if what.contains("lockup") {
+                "lockup("
+            } else {
+                "event_mark("
+            };
+            match source.lines().position(|l| l.contains(call)) {
+                Some(i) => d.at_line(i + 1),
+                None => d,
+            }
+        };
+        let doc = roxmltree::Document::parse(svg)
+            .map_err(|e| Diagnostic::error(&tpl.rel, format!("kit '{}' ({lang}): {e}", kit.id)))?;
+        let unit = f.frame().unit;
+        for g in doc.descendants().filter(|n| n.has_tag_name("g")) {
+            let (Some(b), Some(what)) = (g.attribute("data-box"), g.attribute("data-what")) else {
+                continue;
+            };
+            let v: Vec<f32> = b.split(' ').filter_map(|x| x.parse().ok()).collect();
+            if let (Some((x0, y0, x1, y1, area)), [x, y, w, h]) = (f.text_area(), v.as_slice())
+                && (*x < x0 - 0.01 || *y < y0 - 0.01 || x + w > x1 + 0.01 || y + h > y1 + 0.01)
+            {
+                return Err(at_call(
+                    Diagnostic::error(
+                        &tpl.rel,
+                        format!(
+                            "kit '{}', template '{}' ({}), language '{lang}': {what} (drawn at {} {unit} from the left, {} from the top, {} × {}) leaves {area}: move it or make its box smaller",
+                            kit.id,
+                            f.template,
+                            f.name,
+                            fmt1(*x),
+                            fmt1(*y),
+                            fmt1(*w),
+                            fmt1(*h)
+                        ),
+                    ),
+                    what,
+                ));
+            }
+            let min = if unit == "mm" { self.min.0 } else { self.min.1 };
+            if let (Some(logo), Some(min)) = (
+                g.attribute("data-logo-width")
+                    .and_then(|v| v.parse::<f64>().ok()),
+                min,
+            ) && logo < min - 0.05
+            {
+                let partner = if self.has_partner {
+                    format!(", partner '{}'", self.partner_name)
+                } else {
+                    String::new()
+                };
+                return Err(at_call(
+                    Diagnostic::error(
+                        &tpl.rel,
+                        format!(
+                            "kit '{}', format '{}', language '{lang}'{partner}: the {} logo would be {:.1} {unit} wide in the lockup, under the brand's minimum of {} {unit} (rules.min_size in brand.yaml): give the lockup more room in the template{}",
+                            kit.id,
+                            f.name,
+                            self.brand_name,
+                            logo,
+                            min,
+                            if self.has_partner {
+                                ", or give a shorter partner name or the partner's logo"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                    what,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The variables a format's template sees.
@@ -340,7 +530,11 @@ impl<'a> Filling<'a> {
         ctx.insert("text", &self.texts);
         ctx.insert(
             "kit",
-            &json!({"id": self.kit.id, "has_partner": self.has_partner}),
+            &json!({
+                "id": self.kit.id,
+                "has_partner": self.has_partner,
+                "has_partner_logo": self.has_partner_logo,
+            }),
         );
         ctx
     }

@@ -241,7 +241,13 @@ pub fn ics(inputs: &Inputs, kit: &Kit, lang: &str) -> String {
 
 /// `README.txt`: the kit, its dates, every file (and the manifest), how to print, the
 /// placeholder mark when there is one, the rights and the contacts.
-pub(crate) fn readme(inputs: &Inputs, kit: &Kit, lang: &str, files: &[KitFile]) -> String {
+pub(crate) fn readme(
+    inputs: &Inputs,
+    kit: &Kit,
+    lang: &str,
+    partner: Option<&Partner>,
+    files: &[KitFile],
+) -> String {
     let p = inputs.project;
     let d = &p.default_language;
     let t = |k: &str, f: &str| text(p, lang, k, f);
@@ -267,6 +273,36 @@ pub(crate) fn readme(inputs: &Inputs, kit: &Kit, lang: &str, files: &[KitFile]) 
     s.push_str(&format!("- manifest.json (JSON)\n\n{}\n{}\n\n", t("kit_readme_print", "Printing"), t("kit_readme_print_text", "Posters, badge and roll-up are PDF with 3 mm bleed and crop marks; give them to the printer as they are.")));
     if kit.mark.is_none() {
         s.push_str(&format!("{}\n\n", t("kit_readme_placeholder", "The event mark on this material is a placeholder drawn by One Provence: an organisation that holds the rights to the official mark replaces it by dropping mark.svg into the kit folder.")));
+    }
+    if let Some(pt) = partner {
+        s.push_str(&format!("{}\n", t("kit_readme_partner", "Partner")));
+        let has_logo = pt.logo.is_some() || pt.logo_light.is_some();
+        let said = if has_logo {
+            let mut said = t(
+                "kit_readme_partner_logo",
+                "The logo of {name} is in the lockups (lockup-primary, lockup-white), beside One Provence and the event mark on the posters, the roll-up, the social images and the e-mail banner, and at the foot of the badge. Its name is in the press release.",
+            );
+            if pt.logo_light.is_some() {
+                said.push(' ');
+                said.push_str(&t(
+                    "kit_readme_partner_light",
+                    "On the dark backgrounds (social images, e-mail banner, lockup-white) its light version is used.",
+                ));
+            } else if pt.needs_plate {
+                said.push(' ');
+                said.push_str(&t(
+                    "kit_readme_partner_plate",
+                    "On the dark backgrounds (social images, e-mail banner, lockup-white) it is on a white plate: it is too dark to be read there, and no light version was given.",
+                ));
+            }
+            said
+        } else {
+            t(
+                "kit_readme_partner_name",
+                "The name {name} is set in the lockups (lockup-primary, lockup-white), beside One Provence and the event mark on the posters, the roll-up, the social images and the e-mail banner (on two lines when it is long), at the foot of the badge and in the press release.",
+            )
+        };
+        s.push_str(&format!("{}\n\n", said.replace("{name}", &pt.name)));
     }
     s.push_str(&format!(
         "{}\n{}\n\n",

@@ -33,17 +33,37 @@ pub(super) fn guide_pdf(
         guide.usage(rules),
     ];
     pages.extend(guide.cobranding());
-    pdf(&pages, lang, fonts, cache)
+    let meta = svg::PdfMeta {
+        title: format!(
+            "{} — {}",
+            project.brand.name,
+            guide.text("brand_guide_title", "Brand guide")
+        ),
+        author: project.brand.name.clone(),
+        subject: guide.text(
+            "brand_guide_intro",
+            "Logos, colours, typography and usage rules.",
+        ),
+        lang: lang.to_string(),
+    };
+    pdf(&pages, &meta, fonts, cache)
 }
 
 /// The pages as one PDF (cached by the fonts, the language and the pages).
 fn pdf(
     pages: &[String],
-    lang: &str,
+    meta: &svg::PdfMeta,
     fonts: &Fonts,
     cache: &DerivedCache,
 ) -> Result<Arc<Vec<u8>>, Diagnostics> {
-    let mut parts: Vec<&[u8]> = vec![fonts.digest.as_slice(), lang.as_bytes()];
+    let lang = meta.lang.as_str();
+    let mut parts: Vec<&[u8]> = vec![
+        fonts.digest.as_slice(),
+        lang.as_bytes(),
+        meta.title.as_bytes(),
+        meta.author.as_bytes(),
+        meta.subject.as_bytes(),
+    ];
     parts.extend(pages.iter().map(|p| p.as_bytes()));
     cache
         .get_or_make("guide", &key("guide", &parts), || {
@@ -61,7 +81,7 @@ fn pdf(
                     bleed_pt: None,
                 })
                 .collect();
-            svg::pdf(&pdf_pages)
+            svg::pdf_with(&pdf_pages, Some(meta))
         })
         .map_err(|e| {
             let mut d = Diagnostics::new();
