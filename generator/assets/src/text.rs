@@ -187,6 +187,16 @@ impl OutlinePen for Pen<'_> {
     }
 }
 
+/// What a line draws: its runs, its ink above and below the baseline, and the left and
+/// right of what is seen.
+struct Ink {
+    runs: Vec<GlyphRun>,
+    top: f32,
+    bottom: f32,
+    lo: f32,
+    hi: f32,
+}
+
 /// One face of the set, as parley and the outline reader see it.
 #[derive(Clone)]
 pub(crate) struct Face {
@@ -387,66 +397,13 @@ impl Typesetter {
         let gap = 0.12 * size;
         for line in layout.lines() {
             let m = line.metrics();
-            let mut runs = Vec::new();
-            let (mut ink_top, mut ink_bottom) = (0.0f32, 0.0f32);
-            // Trailing spaces are laid out but not seen: the visible extent leaves them
-            // out, so that aligned lines meet the box's edge with their ink.
-            let range = line.text_range();
-            let last = text[range.clone()]
-                .char_indices()
-                .rev()
-                .find(|(_, c)| *c != '\n' && *c != '\r')
-                .map(|(i, c)| (range.start + i, c.is_whitespace()));
-            let trailing = text[range.clone()]
-                .trim_end_matches(['\n', '\r'])
-                .chars()
-                .rev()
-                .take_while(|c| c.is_whitespace())
-                .count();
-            let (mut lo, mut hi) = (f32::MAX, f32::MIN);
-            for item in line.items() {
-                let PositionedLayoutItem::GlyphRun(g) = item else {
-                    continue;
-                };
-                let run = g.run();
-                let Some(face) = self.face_of(run.font()) else {
-                    continue;
-                };
-                let upem = self.faces[face].units_per_em;
-                let scale = run.font_size() / upem;
-                let mut glyphs = Vec::new();
-                let mut extents = Vec::new();
-                for gl in g.positioned_glyphs() {
-                    let o = self.outline(s, face, gl.id);
-                    let dy = gl.y - g.baseline();
-                    if o.bounds[2] > o.bounds[0] {
-                        ink_top = ink_top.max(o.bounds[3] * scale - dy);
-                        ink_bottom = ink_bottom.max(-o.bounds[1] * scale + dy);
-                    }
-                    glyphs.push((gl.id, gl.x, dy));
-                    extents.push((gl.x, gl.x + gl.advance));
-                }
-                let holds_spaces = matches!(last, Some((i, true)) if run.text_range().contains(&i));
-                let n = extents.len();
-                for (k, (a, b)) in extents.into_iter().enumerate() {
-                    // The run's logical end is its right in LTR, its left in RTL.
-                    let logical = if run.is_rtl() { n - 1 - k } else { k };
-                    if holds_spaces && logical + trailing >= n {
-                        continue;
-                    }
-                    lo = lo.min(a);
-                    hi = hi.max(b);
-                }
-                runs.push(GlyphRun {
-                    face,
-                    size: run.font_size(),
-                    glyphs,
-                    x: g.offset(),
-                    advance: g.advance(),
-                    text: run.text_range(),
-                    rtl: run.is_rtl(),
-                });
-            }
+            let Ink {
+                runs,
+                top: ink_top,
+                bottom: ink_bottom,
+                mut lo,
+                mut hi,
+            } = self.line_ink(s, text, &line);
             if lo > hi {
                 (lo, hi) = (m.offset, m.offset);
             }
@@ -479,6 +436,78 @@ impl Typesetter {
             lines,
             height,
             rtl,
+        }
+    }
+
+    /// A line's glyph runs, the reach of their ink above and below the baseline, and
+    /// the extent of what is seen of it (trailing spaces left out).
+    fn line_ink(&self, s: &mut Setter, text: &str, line: &parley::layout::Line<'_, ()>) -> Ink {
+        let mut runs = Vec::new();
+        let (mut ink_top, mut ink_bottom) = (0.0f32, 0.0f32);
+        // Trailing spaces are laid out but not seen: the visible extent leaves them
+        // out, so that aligned lines meet the box's edge with their ink.
+        let range = line.text_range();
+        let last = text[range.clone()]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| *c != '\n' && *c != '\r')
+            .map(|(i, c)| (range.start + i, c.is_whitespace()));
+        let trailing = text[range.clone()]
+            .trim_end_matches(['\n', '\r'])
+            .chars()
+            .rev()
+            .take_while(|c| c.is_whitespace())
+            .count();
+        let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+        for item in line.items() {
+            let PositionedLayoutItem::GlyphRun(g) = item else {
+                continue;
+            };
+            let run = g.run();
+            let Some(face) = self.face_of(run.font()) else {
+                continue;
+            };
+            let upem = self.faces[face].units_per_em;
+            let scale = run.font_size() / upem;
+            let mut glyphs = Vec::new();
+            let mut extents = Vec::new();
+            for gl in g.positioned_glyphs() {
+                let o = self.outline(s, face, gl.id);
+                let dy = gl.y - g.baseline();
+                if o.bounds[2] > o.bounds[0] {
+                    ink_top = ink_top.max(o.bounds[3] * scale - dy);
+                    ink_bottom = ink_bottom.max(-o.bounds[1] * scale + dy);
+                }
+                glyphs.push((gl.id, gl.x, dy));
+                extents.push((gl.x, gl.x + gl.advance));
+            }
+            let holds_spaces = matches!(last, Some((i, true)) if run.text_range().contains(&i));
+            let n = extents.len();
+            for (k, (a, b)) in extents.into_iter().enumerate() {
+                // The run's logical end is its right in LTR, its left in RTL.
+                let logical = if run.is_rtl() { n - 1 - k } else { k };
+                if holds_spaces && logical + trailing >= n {
+                    continue;
+                }
+                lo = lo.min(a);
+                hi = hi.max(b);
+            }
+            runs.push(GlyphRun {
+                face,
+                size: run.font_size(),
+                glyphs,
+                x: g.offset(),
+                advance: g.advance(),
+                text: run.text_range(),
+                rtl: run.is_rtl(),
+            });
+        }
+        Ink {
+            runs,
+            top: ink_top,
+            bottom: ink_bottom,
+            lo,
+            hi,
         }
     }
 
