@@ -448,6 +448,51 @@ fn a_partner_is_set_within_the_brand_rules() {
             && readme.contains("Its name is in the press release"),
         "{readme}"
     );
+    // The light version is an outside file like the logo: sanitised, and refused when
+    // it is not a picture.
+    std::fs::write(
+        root.join("light-hostile.svg"),
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100" width="300" height="100"><script>alert(1)</script><rect width="300" height="100" fill="#FFFFFF"/></svg>"##,
+    )
+    .unwrap();
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        r,
+        "--lang",
+        "en",
+        "--partner-logo-light",
+        root.join("light-hostile.svg").to_str().unwrap(),
+        "--output",
+        root.join("kit-h").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("partner logo: removed <script> element"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !std::fs::read_to_string(root.join("kit-h/en/lockup-white.svg"))
+            .unwrap()
+            .contains("script")
+    );
+    std::fs::write(root.join("bad.png"), b"not a picture").unwrap();
+    let o = marque(&[
+        "kit",
+        "paris-2024",
+        "--root",
+        r,
+        "--partner-logo-light",
+        root.join("bad.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("bad.png: error: partner logo:"),
+        "{}",
+        text(&o)
+    );
     // A light version that is not light enough is said.
     let o = marque(&[
         "kit",
