@@ -650,8 +650,8 @@ mod tests {
     pub(super) fn fonts() -> Fonts {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../brand/fonts");
         let files: Vec<(String, Arc<Vec<u8>>)> = [
-            "Inter-Regular.otf",
-            "Inter-Bold.otf",
+            "Inter-Regular.ttf",
+            "Inter-Bold.ttf",
             "NotoSansArabic-Regular.ttf",
             "NotoSansArabic-Bold.ttf",
         ]

@@ -180,7 +180,7 @@ fn every_download_is_the_file_the_portal_says() {
     let pack = std::fs::read(out.join("downloads/one-provence-brand-pack-en.zip")).unwrap();
     let names: Vec<String> = unzip(&pack).into_keys().collect();
     for want in [
-        "fonts/Inter-Regular.otf",
+        "fonts/Inter-Regular.ttf",
         "fonts/OFL.txt",
         "tokens/one-provence.ase",
         "tokens/one-provence.tokens.json",
@@ -384,25 +384,25 @@ fn bad_brand_sources_are_located_errors() {
     );
     write(root, &format!("brand/{logo}"), &master);
     // A font that is missing, a colour that is not a colour.
-    let fl = line_of("fonts/Inter-ExtraBold.otf");
+    let fl = line_of("fonts/Inter-ExtraBold.ttf");
     edit(
         root,
         yaml,
-        "fonts/Inter-ExtraBold.otf",
-        "fonts/Inter-Nope.otf",
+        "fonts/Inter-ExtraBold.ttf",
+        "fonts/Inter-Nope.ttf",
     );
     fails_with(
         root,
         &[
             &format!("brand/brand.yaml:{fl}"),
-            "typography[0].files[1]: file 'brand/fonts/Inter-Nope.otf' is missing",
+            "typography[0].files[1]: file 'brand/fonts/Inter-Nope.ttf' is missing",
         ],
     );
     edit(
         root,
         yaml,
-        "fonts/Inter-Nope.otf",
-        "fonts/Inter-ExtraBold.otf",
+        "fonts/Inter-Nope.ttf",
+        "fonts/Inter-ExtraBold.ttf",
     );
     edit(root, yaml, "hex: \"#E3A23B\"", "hex: \"ochre\"");
     fails_with(root, &["brand/brand.yaml:", "hex 'ochre' is not a colour"]);

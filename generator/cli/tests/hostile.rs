@@ -1363,7 +1363,7 @@ fn a_bad_title_font_or_picture_names_the_file_to_fix() {
         "  fr: Jeux de Paris",
     );
     // A font file that is not a font: brand.yaml's line naming it.
-    let font = root.join("brand/fonts/Inter-Bold.otf");
+    let font = root.join("brand/fonts/Inter-Bold.ttf");
     let original = std::fs::read(&font).unwrap();
     std::fs::write(&font, &original[..1000]).unwrap();
     let t = fails(
@@ -1371,7 +1371,7 @@ fn a_bad_title_font_or_picture_names_the_file_to_fix() {
         &["build"],
         &[
             "brand/brand.yaml:",
-            "typography[0].files[0]: 'brand/fonts/Inter-Bold.otf' is not an OpenType or TrueType font",
+            "typography[0].files[0]: 'brand/fonts/Inter-Bold.ttf' is not an OpenType or TrueType font",
         ],
     );
     assert!(!t.contains("og.svg"), "{t}");

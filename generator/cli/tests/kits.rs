@@ -346,7 +346,7 @@ fn a_partner_is_set_within_the_brand_rules() {
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(
         t.contains(&format!(
-            "kit 'club-france', format 'social-1080x1080', language 'fr', partner '{unbroken}': the One Provence logo would be 107.8 px wide in the lockup, under the brand's minimum of 140 px (rules.min_size in brand.yaml)"
+            "kit 'club-france', format 'social-1080x1080', language 'fr', partner '{unbroken}': the One Provence logo would be 107.6 px wide in the lockup, under the brand's minimum of 140 px (rules.min_size in brand.yaml)"
         )),
         "{t}"
     );

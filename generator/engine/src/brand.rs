@@ -940,7 +940,7 @@ fn brand_set(
     }
 }
 
-/// The weight a font file name says (`Inter-SemiBold.otf` → 600).
+/// The weight a font file name says (`Inter-SemiBold.ttf` → 600).
 fn weight_of(name: &str) -> u16 {
     let n = name.to_ascii_lowercase();
     for (w, k) in [

@@ -253,9 +253,9 @@ mod tests {
     fn fonts() -> Fonts {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../brand/fonts");
         let files: Vec<(String, Arc<Vec<u8>>)> = [
-            "Inter-Regular.otf",
-            "Inter-Bold.otf",
-            "Inter-ExtraBold.otf",
+            "Inter-Regular.ttf",
+            "Inter-Bold.ttf",
+            "Inter-ExtraBold.ttf",
             "NotoSansArabic-Regular.ttf",
             "NotoSansArabic-Bold.ttf",
         ]

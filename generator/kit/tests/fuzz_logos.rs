@@ -13,8 +13,8 @@ use proptest::prelude::*;
 
 fn fonts() -> Fonts {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../brand/fonts");
-    let bytes = std::fs::read(dir.join("Inter-Regular.otf")).unwrap();
-    Fonts::new(&[("Inter-Regular.otf".into(), Arc::new(bytes))], "Inter").unwrap()
+    let bytes = std::fs::read(dir.join("Inter-Regular.ttf")).unwrap();
+    Fonts::new(&[("Inter-Regular.ttf".into(), Arc::new(bytes))], "Inter").unwrap()
 }
 
 /// A PNG header claiming `w` × `h` pixels, cut after `keep` bytes (0 keeps it whole).
