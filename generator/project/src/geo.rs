@@ -203,7 +203,11 @@ pub fn load(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<BaseMap> 
     for n in names.into_iter().filter(|n| n.ends_with(".geojson")) {
         let file = dir.join(&n).to_string_lossy().replace('\\', "/");
         match src.read(&file, limits::GEOJSON) {
-            Ok(bytes) => out.extend(parse(&n, &file, &bytes, diags)),
+            Ok(bytes) => {
+                // Its place names label the maps drawn in pages.
+                src.note_text(&String::from_utf8_lossy(&bytes));
+                out.extend(parse(&n, &file, &bytes, diags))
+            }
             Err(e) => diags.push(e.diagnostic(&file)),
         }
     }

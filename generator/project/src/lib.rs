@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod brand;
+pub mod charset;
 pub mod config;
 pub mod date;
 pub mod diag;
@@ -21,6 +22,7 @@ pub mod vtt;
 pub mod yaml;
 
 pub use brand::{Brand, BrandColor, BrandFile, BrandFont, LogoColor, LogoLayout};
+pub use charset::CharSet;
 pub use config::{Config, Direction, Language, MissingTranslation};
 pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics, Severity};

@@ -44,6 +44,8 @@ pub struct SourcePage {
     pub hash: [u8; 32],
     /// blake3 of the language, path and front matter: what other pages may read.
     pub front_hash: [u8; 32],
+    /// The characters of the file beyond Basic Latin (what the web fonts need).
+    pub chars: Box<[char]>,
 }
 
 impl SourcePage {
@@ -106,6 +108,9 @@ pub struct Project {
     /// features made from them depend on (a session keeps what they made while it is
     /// the same).
     pub data_hash: [u8; 32],
+    /// The characters beyond Basic Latin of every text read but the pages (which
+    /// keep their own): configuration, theme, brand, kits, data, captions.
+    pub text_chars: Arc<crate::charset::CharSet>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
 }
@@ -126,6 +131,16 @@ impl Project {
             buf.extend_from_slice(&p.front_hash);
         }
         *blake3::hash(&buf).as_bytes()
+    }
+
+    /// Every character beyond Basic Latin that the site's texts use: what its web
+    /// fonts are subset to.
+    pub fn site_chars(&self) -> crate::charset::CharSet {
+        let mut set = (*self.text_chars).clone();
+        for p in &self.pages {
+            set.add_all(&p.chars);
+        }
+        set
     }
 
     /// The theme's interface string `key` in `lang`, else in the default language.
@@ -635,6 +650,10 @@ fn load_media(src: &Sources, dir: &Path, diags: &mut Diagnostics) -> Vec<MediaFi
             }
         };
         let (name, shown) = (e.name, e.rel);
+        // Captions (shown as transcripts) and the photo library's captions and credits.
+        if name.ends_with(".vtt") || name.ends_with(".yaml") {
+            src.note_text(&String::from_utf8_lossy(&bytes));
+        }
         let cues = if name.ends_with(".vtt") {
             match std::str::from_utf8(&bytes)
                 .map_err(|_| crate::vtt::VttError {
@@ -711,6 +730,7 @@ fn load_source(
         body_line_offset: s.body_line_offset,
         hash,
         front_hash,
+        chars: crate::charset::beyond_ascii(&text),
     };
     (Some(page), d)
 }
@@ -889,6 +909,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         media: narrative.media,
         indicators: narrative.indicators,
         base_maps: narrative.base_maps,
+        text_chars: Arc::new(src.text_chars()),
         warnings: diags,
     })
 }

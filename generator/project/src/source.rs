@@ -137,6 +137,8 @@ pub struct Sources {
     /// Folders already found to lie inside the project (after links), so that reading
     /// ten thousand pages resolves each folder once.
     dirs: RwLock<HashMap<std::ffi::OsString, bool>>,
+    /// The characters of the texts read (see [`Sources::note_text`]).
+    chars: std::sync::Mutex<crate::charset::CharSet>,
 }
 
 impl Sources {
@@ -146,7 +148,22 @@ impl Sources {
             root: root.to_path_buf(),
             real_root: root.canonicalize()?,
             dirs: RwLock::new(HashMap::new()),
+            chars: Default::default(),
         })
+    }
+
+    /// Counts the characters of a text the site may show (the web fonts are subset
+    /// to them). [`Sources::read_text`] counts what it reads; pages, which keep their
+    /// own, are read with [`Sources::read_entry_text`], which does not.
+    pub fn note_text(&self, text: &str) {
+        if let Ok(mut c) = self.chars.lock() {
+            c.add_text(text);
+        }
+    }
+
+    /// The characters of the texts counted so far.
+    pub fn text_chars(&self) -> crate::charset::CharSet {
+        self.chars.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// The project folder as given.
@@ -282,7 +299,9 @@ impl Sources {
 
     /// Reads the file `rel` as UTF-8 text.
     pub fn read_text(&self, rel: impl AsRef<Path>, limit: Limit) -> Result<String, ReadError> {
-        utf8(self.read(rel, limit)?)
+        let text = utf8(self.read(rel, limit)?)?;
+        self.note_text(&text);
+        Ok(text)
     }
 
     /// The names in the folder `rel`, sorted, without hidden ones (starting with `.`).

@@ -110,6 +110,10 @@ pub fn load_theme(
     theme.templates = read_tree(src, &dir.join("templates"), limits::THEME_TEXT, diags);
     theme.css = read_tree(src, &dir.join("css"), limits::THEME_TEXT, diags);
     theme.statics = read_tree(src, &dir.join("static"), limits::STATIC, diags);
+    // Templates and stylesheets write text of their own (labels, `content:`).
+    for f in theme.templates.iter().chain(&theme.css) {
+        src.note_text(&String::from_utf8_lossy(&f.bytes));
+    }
     let settings = dir.join("theme.yaml");
     match src.read_text(&settings, limits::YAML) {
         Ok(text) => match crate::yaml::parse::<ThemeSettings>(&text, &settings, 0) {
