@@ -39,13 +39,29 @@ pub fn brand_properties(brand: &Brand) -> String {
             out.push_str(&format!("  --color-{role}: var(--brand-{});\n", c.id));
         }
     }
+    // Each role's family first, then the brand's other families: the faces of each
+    // cover their own script (their `unicode-range`), so an Arabic word in a heading
+    // is set in the brand's Arabic face, not in a system one.
+    let mut families: Vec<&str> = Vec::new();
+    for f in &brand.typography {
+        if !families.contains(&f.family.as_str()) {
+            families.push(&f.family);
+        }
+    }
     for f in &brand.typography {
         if marque_project::brand::is_css_ident(&f.role) {
             let fallback = f.fallback.as_deref().unwrap_or("system-ui, sans-serif");
+            let mut stack = vec![css_string(&f.family)];
+            stack.extend(
+                families
+                    .iter()
+                    .filter(|o| **o != f.family)
+                    .map(|o| css_string(o)),
+            );
             out.push_str(&format!(
                 "  --font-{}: {}, {fallback};\n",
                 f.role,
-                css_string(&f.family)
+                stack.join(", ")
             ));
         }
     }
@@ -63,8 +79,9 @@ fn targets(project: &Project) -> Result<Targets, Diagnostic> {
     }
 }
 
-/// Bundles and minifies the theme's CSS. `None` when the theme has no CSS.
-pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
+/// Bundles and minifies the theme's CSS after `font_faces` (the web fonts'
+/// `@font-face` rules) and the brand's properties. `None` when the theme has no CSS.
+pub fn bundle_css(project: &Project, font_faces: &str) -> Result<Option<CssBundle>, Diagnostics> {
     let mut diags = Diagnostics::new();
     if project.theme.css.is_empty() {
         return Ok(None);
@@ -76,7 +93,7 @@ pub fn bundle_css(project: &Project) -> Result<Option<CssBundle>, Diagnostics> {
             return Err(diags);
         }
     };
-    let mut all = brand_properties(&project.brand);
+    let mut all = format!("{font_faces}{}", brand_properties(&project.brand));
     for f in project
         .theme
         .css
@@ -184,5 +201,19 @@ mod tests {
         assert!(css.contains("--brand-bleu: #0A3D62;"));
         assert!(css.contains("--color-primary: var(--brand-bleu);"));
         assert!(css.contains("--font-body: \"Inter\", system-ui, sans-serif;"));
+        // A second family follows the first in every stack, and leads its own.
+        let mut two = brand.clone();
+        two.typography.push(BrandFont {
+            family: "Noto Sans Arabic".into(),
+            role: "arabic".into(),
+            ..brand.typography[0].clone()
+        });
+        let css = brand_properties(&two);
+        assert!(
+            css.contains("--font-body: \"Inter\", \"Noto Sans Arabic\", system-ui, sans-serif;")
+        );
+        assert!(
+            css.contains("--font-arabic: \"Noto Sans Arabic\", \"Inter\", system-ui, sans-serif;")
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod raster;
 pub mod svg;
 pub mod text;
 pub mod tokens;
+pub mod webfont;
 
 /// The first `n` hex digits of the blake3 hash of `bytes`.
 pub fn short_hash(bytes: &[u8], n: usize) -> String {
