@@ -36,6 +36,9 @@ pub struct Shared {
     /// Media files left out of the site (photos past their rights), from the photos
     /// feature.
     pub left_out: Option<Arc<BTreeSet<String>>>,
+    /// The `@font-face` rules of the web fonts, from the web fonts feature, for the
+    /// stylesheet.
+    pub font_faces: Option<Arc<String>>,
 }
 
 impl Shared {
@@ -46,6 +49,9 @@ impl Shared {
         }
         if other.left_out.is_some() {
             self.left_out = other.left_out.clone();
+        }
+        if other.font_faces.is_some() {
+            self.font_faces = other.font_faces.clone();
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod calendars;
 pub mod cards;
 pub mod check;
 pub mod feature;
+pub mod fonts;
 pub mod indicators;
 pub mod kits;
 pub mod lock;
@@ -171,8 +172,9 @@ impl OutputFile {
 /// The derived features, in the order they run: each may read what those before it
 /// leave ([`feature::Shared`]). Globals come in this order too (it is part of every
 /// page's key).
-pub fn features() -> [&'static dyn Feature; 11] {
+pub fn features() -> [&'static dyn Feature; 12] {
     [
+        &fonts::WebFontsFeature,
         &theme::StylesheetFeature,
         &brand::BrandFeature,
         &kits::KitsFeature,
