@@ -17,6 +17,37 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
+// The home pages, and the face their main heading must be drawn in. The Latin pages ask
+// for Inter first; the Arabic one keeps the same stack, whose Inter faces cover only
+// Latin (unicode-range), so its Arabic letters must come from Noto Sans Arabic.
+const fontChecks = { "/": "Inter", "/en/": "Inter", "/ar/": "Noto Sans Arabic" };
+
+async function checkFonts(page, family) {
+  await page.evaluate(async () => { await document.fonts.ready; });
+  const state = await page.evaluate((family) => ({
+    inter: document.fonts.check("16px Inter"),
+    family: document.fonts.check(`16px "${family}"`, document.querySelector("h1")?.textContent || "a"),
+    computed: getComputedStyle(document.querySelector("h1")).fontFamily,
+  }), family);
+  if (!state.inter) return "document.fonts.check('16px Inter') is false";
+  if (!state.family) return `document.fonts.check('16px "${family}"') is false for the heading's text`;
+  const stack = state.computed.split(",").map((f) => f.trim().replace(/^"|"$/g, ""));
+  if (!stack.includes(family) || (family === "Inter" && stack[0] !== family))
+    return `the main heading's font-family is ${state.computed}`;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("DOM.enable");
+  await cdp.send("CSS.enable");
+  const { root } = await cdp.send("DOM.getDocument");
+  const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector: "h1" });
+  const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+  await cdp.detach();
+  const main = fonts.slice().sort((a, b) => b.glyphCount - a.glyphCount)[0];
+  // A static face names itself "Inter ExtraBold": its family name starts with the family.
+  if (!main || !main.familyName.startsWith(family) || !main.isCustomFont)
+    return `the main heading is drawn in ${JSON.stringify(fonts)}, not in the web font ${family}`;
+  return "";
+}
+
 let failures = 0;
 for (const width of [1440, 390]) {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
@@ -56,6 +87,16 @@ for (const width of [1440, 390]) {
     if (skip) {
       failures++;
       console.log(`${path} @${width}: keyboard: ${skip}`);
+    }
+    // Web fonts: the brand's faces load, and the main heading is drawn in them (the
+    // fonts Chromium really used for it, not only what the CSS asks for).
+    const script = fontChecks[path];
+    if (script && width === 1440) {
+      const problem = await checkFonts(page, script);
+      if (problem) {
+        failures++;
+        console.log(`${path}: web fonts: ${problem}`);
+      }
     }
   }
   await context.close();
