@@ -258,11 +258,7 @@ impl Feature for WebFontsFeature {
 /// The file to preload in a language written in `script`: the regular upright face
 /// (the weight nearest 400) of the body's family, else of the first family that has
 /// that script.
-fn preload(
-    project: &Project,
-    urls: &Urls,
-    script: Script,
-) -> Option<String> {
+fn preload(project: &Project, urls: &Urls, script: Script) -> Option<String> {
     let typography = &project.brand.typography;
     let body = typography.iter().filter(|t| t.role == "body");
     let families = body.chain(typography.iter()).map(|t| t.family.as_str());
