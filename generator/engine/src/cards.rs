@@ -240,13 +240,18 @@ impl crate::feature::Feature for CardsFeature {
         Ok(crate::feature::Given::default())
     }
 
-    fn configure(&self, cx: &crate::feature::Context, prepared: &mut Prepared) {
+    fn configure(
+        &self,
+        cx: &crate::feature::Context,
+        prepared: &mut Prepared,
+    ) -> Result<Vec<crate::OutputFile>, Diagnostics> {
         let on = cx
             .shared
             .brand
             .as_ref()
             .is_some_and(|b| enabled(cx.project, b));
         prepared.set_social_cards(on);
+        Ok(Vec::new())
     }
 
     fn emit(

@@ -110,8 +110,15 @@ pub trait Feature: Sync {
     /// depend on the prepared site.
     fn prepare(&self, cx: &Context) -> Result<Given, Diagnostics>;
 
-    /// Sets up the prepared site before anything is rendered.
-    fn configure(&self, _cx: &Context, _prepared: &mut Prepared) {}
+    /// Sets up the prepared site before anything is rendered; may make files doing so
+    /// (the sizes of the pictures it places).
+    fn configure(
+        &self,
+        _cx: &Context,
+        _prepared: &mut Prepared,
+    ) -> Result<Vec<OutputFile>, Diagnostics> {
+        Ok(Vec::new())
+    }
 
     /// Makes the files that come from the prepared site (its titles, addresses).
     fn emit(&self, _cx: &Context, _prepared: &Prepared) -> Result<Vec<OutputFile>, Diagnostics> {

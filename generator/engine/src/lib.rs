@@ -13,6 +13,7 @@ pub mod cards;
 pub mod check;
 pub mod feature;
 pub mod fonts;
+pub mod images;
 pub mod indicators;
 pub mod kits;
 pub mod lock;
@@ -172,7 +173,7 @@ impl OutputFile {
 /// The derived features, in the order they run: each may read what those before it
 /// leave ([`feature::Shared`]). Globals come in this order too (it is part of every
 /// page's key).
-pub fn features() -> [&'static dyn Feature; 12] {
+pub fn features() -> [&'static dyn Feature; 13] {
     [
         &fonts::WebFontsFeature,
         &theme::StylesheetFeature,
@@ -186,6 +187,7 @@ pub fn features() -> [&'static dyn Feature; 12] {
         &cards::CardsFeature,
         &calendars::CalendarsFeature,
         &presskit::PressKitFeature,
+        &images::ImagesFeature,
     ]
 }
 
@@ -232,7 +234,16 @@ pub fn plan<'p>(
     let mut prepared = Prepared::new(project, assets, md_cache, carry, globals, resident)?;
     phases.include(&mut prepared.phases);
     for f in features() {
-        f.configure(&cx, &mut prepared);
+        let what = format!("setting up the {} of the site", f.name());
+        match guard(&what, || f.configure(&cx, &mut prepared)) {
+            Ok(Ok(made)) => files.extend(made),
+            Ok(Err(d)) => errors.extend(d),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
     }
     for f in features() {
         let what = format!("making the {} of the site", f.name());

@@ -201,7 +201,7 @@ enum Outcome<'p> {
 }
 
 /// One file of a photo: width, extension (`jpg`, `webp`) and address.
-type Variant = (u32, &'static str, String);
+pub(crate) type Variant = (u32, &'static str, String);
 
 /// A photo within its rights, resized.
 struct Kept<'p> {
@@ -316,10 +316,7 @@ fn photo_outcome<'p>(
             return Outcome::Failed(Diagnostic::error(format!("narrative/media/{}", p.file), e));
         }
     };
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= ow).collect();
-    if widths.last() != Some(&ow) && ow < WIDTHS[2] {
-        widths.push(ow);
-    }
+    let widths = widths_for(ow);
     let (variants, files) = match resize_all(cache, p, &m.bytes, &widths, base) {
         Ok(r) => r,
         Err(d) => return Outcome::Failed(d),
@@ -348,6 +345,40 @@ fn resize_all(
     base: &str,
 ) -> Result<(Vec<Variant>, Vec<OutputFile>), Diagnostic> {
     let stem = p.file.rsplit_once('.').map(|(s, _)| s).unwrap_or(&p.file);
+    let name = format!("narrative/media/{}", p.file);
+    sized_files(
+        cache,
+        &name,
+        bytes,
+        widths,
+        &format!("media/photos/{stem}-"),
+        "",
+        base,
+    )
+}
+
+/// The widths a picture `width` pixels wide is served in: those of [`WIDTHS`] it
+/// reaches, and its own below the largest (never wider than the original).
+pub(crate) fn widths_for(width: u32) -> Vec<u32> {
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w <= width).collect();
+    if widths.last() != Some(&width) && width < WIDTHS[2] {
+        widths.push(width);
+    }
+    widths
+}
+
+/// A picture (`name` in messages) in each width, as JPEG and WebP, from the cache of
+/// derived files: `{prefix}{width}{suffix}.{ext}`, with each one's width, extension and
+/// address.
+pub(crate) fn sized_files(
+    cache: &DerivedCache,
+    name: &str,
+    bytes: &[u8],
+    widths: &[u32],
+    prefix: &str,
+    suffix: &str,
+    base: &str,
+) -> Result<(Vec<Variant>, Vec<OutputFile>), Diagnostic> {
     let resizer = Resizer::new(bytes, widths);
     let mut variants = Vec::new();
     let mut files = Vec::new();
@@ -360,13 +391,8 @@ fn resize_all(
                     &key("photo", &[bytes, settings.as_bytes()]),
                     || resizer.encode(*w, webp),
                 )
-                .map_err(|e| {
-                    Diagnostic::error(
-                        format!("narrative/media/{}", p.file),
-                        format!("cannot resize: {e}"),
-                    )
-                })?;
-            let path = format!("media/photos/{stem}-{w}.{ext}");
+                .map_err(|e| Diagnostic::error(name, format!("cannot resize: {e}")))?;
+            let path = format!("{prefix}{w}{suffix}.{ext}");
             variants.push((*w, ext, format!("{base}/{path}")));
             files.push(OutputFile::new(path, made));
         }

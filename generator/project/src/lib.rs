@@ -28,6 +28,6 @@ pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use front_matter::FrontMatter;
 pub use kits::Kit;
-pub use load::{LoadOptions, Project, SourcePage, load_project, reload_project};
+pub use load::{BundleFile, LoadOptions, Project, SourcePage, load_project, reload_project};
 pub use source::{ReadError, Sources};
 pub use theme::Theme;

@@ -40,27 +40,71 @@ pub struct SourcePage {
     pub body: String,
     /// Lines before the body in the file.
     pub body_line_offset: usize,
-    /// blake3 of the whole file.
+    /// blake3 of the whole file (and of a bundle's files).
     pub hash: [u8; 32],
     /// blake3 of the language, path and front matter: what other pages may read.
     pub front_hash: [u8; 32],
     /// The characters of the file beyond Basic Latin (what the web fonts need).
     pub chars: Box<[char]>,
+    /// For a page bundle (a page written as `<folder>/index.md`), the other files of
+    /// its folder, published beside the page (pictures, attachments), by name.
+    pub bundle: Vec<BundleFile>,
+    /// A bundle's path as a plain page (see [`SourcePage::plain_rel`]).
+    pub plain: Option<Box<str>>,
+}
+
+/// A file of a page bundle.
+#[derive(Debug, Clone)]
+pub struct BundleFile {
+    /// Path inside the bundle's folder, `/`-separated (`bateau.jpg`, `plans/quai.png`).
+    pub name: String,
+    /// Path relative to the project root.
+    pub path: PathBuf,
+    /// Contents.
+    pub bytes: Arc<Vec<u8>>,
 }
 
 impl SourcePage {
     /// The folder this source belongs to: for a section its own folder, for a page the
     /// folder that holds it ("" is the language's root).
     pub fn dir(&self) -> &str {
-        match self.rel.rfind('/') {
-            Some(i) => &self.rel[..i],
+        let rel = self.bundle_dir().unwrap_or(&self.rel);
+        match rel.rfind('/') {
+            Some(i) => &rel[..i],
             None => "",
         }
     }
 
+    /// For a page bundle (`actualites/sortie-en-mer/index.md`), its folder
+    /// (`actualites/sortie-en-mer`).
+    pub fn bundle_dir(&self) -> Option<&str> {
+        if self.is_section {
+            return None;
+        }
+        self.rel.strip_suffix("/index.md")
+    }
+
+    /// The name its address takes when the front matter gives no `slug`: the file's
+    /// stem, or a bundle's folder name.
+    pub fn file_slug(&self) -> &str {
+        let rel = self.bundle_dir().unwrap_or(&self.rel);
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        name.strip_suffix(".md").unwrap_or(name)
+    }
+
     /// The key that groups translations of this source.
     pub fn translation_key(&self) -> &str {
-        self.front.translation_key.as_deref().unwrap_or(&self.rel)
+        self.front
+            .translation_key
+            .as_deref()
+            .unwrap_or_else(|| self.plain_rel())
+    }
+
+    /// Its path as a plain page: a bundle's `actualites/sortie/index.md` is
+    /// `actualites/sortie.md`, so that it pairs with a translation written either way
+    /// and links to either path find it.
+    pub fn plain_rel(&self) -> &str {
+        self.plain.as_deref().unwrap_or(&self.rel)
     }
 
     /// The title, or the file's stem when there is none.
@@ -731,8 +775,94 @@ fn load_source(
         hash,
         front_hash,
         chars: crate::charset::beyond_ascii(&text),
+        bundle: Vec::new(),
+        plain: None,
     };
+    let mut page = page;
+    page.plain = page.bundle_dir().map(|d| format!("{d}.md").into());
+    if page.bundle_dir().is_some() {
+        load_bundle(src, &mut page, &mut d);
+    }
     (Some(page), d)
+}
+
+/// Reads the files of a page bundle's folder (but Markdown files and the folders of
+/// bundles inside it) and folds them into the page's hash, so that a new picture
+/// renders the page again.
+fn load_bundle(src: &Sources, page: &mut SourcePage, d: &mut Diagnostics) {
+    let Some(dir) = page.bundle_dir() else {
+        return;
+    };
+    let folder = Path::new("narrative").join(&page.lang).join(dir);
+    let entries: Vec<Entry> = src
+        .walk(&folder)
+        .into_iter()
+        .filter_map(|e| match e {
+            Ok(e) => Some(e),
+            Err(diag) => {
+                d.push(diag);
+                None
+            }
+        })
+        .collect();
+    // Folders holding a page of their own are other bundles or sections.
+    let inner: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.name.ends_with(".md"))
+        .filter_map(|e| e.name.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    let mut h = blake3::Hasher::new();
+    h.update(&page.hash);
+    for e in &entries {
+        let nested = inner.iter().any(|i| e.name.starts_with(&format!("{i}/")));
+        if e.name.ends_with(".md") || nested {
+            continue;
+        }
+        match src.read_entry(e, limits::MEDIA) {
+            Ok(bytes) => {
+                h.update(e.name.as_bytes());
+                h.update(b"\0");
+                h.update(blake3::hash(&bytes).as_bytes());
+                page.bundle.push(BundleFile {
+                    name: e.name.clone(),
+                    path: e.rel.clone(),
+                    bytes: Arc::new(bytes),
+                });
+            }
+            Err(err) => d.push(err.diagnostic(&e.rel)),
+        }
+    }
+    page.hash = *h.finalize().as_bytes();
+}
+
+/// A page that may show pictures of `narrative/media/` (its text names `media/`) renders
+/// again when they change: their hash is part of its own.
+fn with_media(mut page: SourcePage, data_hash: &[u8; 32]) -> SourcePage {
+    if page.body.contains("media/") {
+        let mut h = blake3::Hasher::new();
+        h.update(&page.hash);
+        h.update(data_hash);
+        page.hash = *h.finalize().as_bytes();
+    }
+    page
+}
+
+/// Files of a language folder that belong to no page bundle are not published: a
+/// warning names each, and says how to publish it.
+fn stray_files(pages: &[Arc<SourcePage>], others: &[(String, Entry)], d: &mut Diagnostics) {
+    let bundled: rustc_hash::FxHashSet<&Path> = pages
+        .iter()
+        .flat_map(|p| p.bundle.iter().map(|b| b.path.as_path()))
+        .collect();
+    for (_, e) in others {
+        if bundled.contains(e.rel.as_path()) {
+            continue;
+        }
+        d.push(Diagnostic::warning(
+            &e.rel,
+            "not published: a file beside pages is published only in a page bundle (a folder with an index.md, the page, and its files beside it) or in narrative/media/",
+        ));
+    }
 }
 
 /// The source as the site sees it: drafts are left out unless asked for.
@@ -816,7 +946,7 @@ pub fn reload_project(
         if std::fs::symlink_metadata(root.join(&path)).is_ok() {
             let (p, d) = load_source(&src, &lang, &rel, &path, None, &tax_names);
             diags.extend(d);
-            pages.extend(published(p, opts));
+            pages.extend(published(p.map(|p| with_media(p, &prev.data_hash)), opts));
         }
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
@@ -877,12 +1007,14 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         .par_iter()
         .map(|(lang, e)| load_source(&src, lang, &e.name, &e.rel, Some(e), &tax_names))
         .collect();
+    let data = data_hash(&narrative);
     let mut pages = Vec::with_capacity(results.len());
     for (p, d) in results {
         diags.extend(d);
-        pages.extend(published(p, opts));
+        pages.extend(published(p.map(|p| with_media(p, &data)), opts));
     }
     sort_and_check_pages(&mut pages, &codes, &mut diags);
+    stray_files(&pages, &narrative.others, &mut diags);
     let photos = load_photos(&narrative.media, &config.default_language, &mut diags);
     diags.sort();
     if diags.has_errors() {
@@ -904,7 +1036,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         theme,
         brand,
         kits,
-        data_hash: data_hash(&narrative),
+        data_hash: data,
         photos,
         media: narrative.media,
         indicators: narrative.indicators,
@@ -962,6 +1094,8 @@ fn read_config(root: &Path, diags: &mut Diagnostics) -> Option<(Sources, String,
 struct Narrative {
     /// Language code and file of every Markdown source.
     sources: Vec<(String, Entry)>,
+    /// Every other file of the language folders (bundles' files, or stray ones).
+    others: Vec<(String, Entry)>,
     media: Vec<MediaFile>,
     indicators: Vec<crate::indicators::Indicator>,
     base_maps: Vec<crate::geo::BaseMap>,
@@ -1021,7 +1155,7 @@ fn read_narrative(src: &Sources, codes: &[String], diags: &mut Diagnostics) -> N
             for e in src.walk(&rel_dir) {
                 match e {
                     Ok(e) if e.name.ends_with(".md") => found.sources.push((name.clone(), e)),
-                    Ok(_) => {}
+                    Ok(e) => found.others.push((name.clone(), e)),
                     Err(d) => diags.push(d),
                 }
             }

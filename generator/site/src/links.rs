@@ -14,12 +14,20 @@ pub type SourceIndex<'a> = rustc_hash::FxHashMap<(&'a str, &'a str), usize>;
 
 /// Maps (source language, rel path) to the source index.
 pub fn source_index(project: &Project) -> SourceIndex<'_> {
-    project
+    let mut index: SourceIndex = project
         .pages
         .iter()
         .enumerate()
         .map(|(i, p)| ((p.lang.as_str(), p.rel.as_str()), i))
-        .collect()
+        .collect();
+    // A bundle is found by its plain path too (`@/actualites/sortie.md`), unless a page
+    // has that path.
+    for (i, p) in project.pages.iter().enumerate() {
+        if p.plain.is_some() {
+            index.entry((p.lang.as_str(), p.plain_rel())).or_insert(i);
+        }
+    }
+    index
 }
 
 /// The source a link written in `lang` to `rel` points at: the page of that language,

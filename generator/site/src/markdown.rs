@@ -42,6 +42,31 @@ pub struct SourceLink {
     pub column: usize,
 }
 
+/// Start of an image marker in the HTML: `\u{E000}N\u{E001}` stands for image N, as
+/// the engine resolves it (its size, responsive sizes, figure and caption).
+pub const IMAGE_MARKER: char = '\u{E000}';
+/// Start of the marker of an image alone in its paragraph with a title: a figure.
+pub const FIGURE_MARKER: char = '\u{E002}';
+/// End of an image marker.
+pub const MARKER_END: char = '\u{E001}';
+
+/// An image written in a page's Markdown (`![Une côte](cote.jpg "Légende")`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImageRef {
+    /// Its address as written.
+    pub written: String,
+    /// Its alternative text.
+    pub alt: String,
+    /// Its title (a figure's caption).
+    pub title: String,
+    /// Line in the file.
+    pub line: usize,
+    /// Column.
+    pub column: usize,
+    /// Alone in its paragraph with a title: shown as a `<figure>` with its caption.
+    pub figure: bool,
+}
+
 /// A page's Markdown rendered once, with link markers still in place.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedMarkdown {
@@ -65,6 +90,8 @@ pub struct MarkdownMeta {
     pub word_count: usize,
     /// Every `id` attribute in the HTML (headings, footnotes), for anchor checks.
     pub ids: Vec<String>,
+    /// The images, in order (marker N is image N).
+    pub images: Vec<ImageRef>,
     /// blake3 of what other pages can show of this one (summary, reading time, table of
     /// contents): listings and `get_page` depend on it, not on the rest of the body.
     pub digest: [u8; 32],
@@ -148,6 +175,52 @@ impl HeadingAdapter for Headings {
     fn exit(&self, out: &mut dyn fmt::Write, h: &HeadingMeta) -> fmt::Result {
         writeln!(out, "</h{}>", h.level)
     }
+}
+
+/// Replaces the image markers of `html` with `resolved(n)` (an `<img>`, or a whole
+/// `<figure>` for a figure marker, which takes its paragraph's place); a marker it has
+/// no HTML for becomes a plain `<img>` of the address as written.
+pub fn resolve_images(
+    html: &str,
+    images: &[ImageRef],
+    resolved: &dyn Fn(usize) -> Option<String>,
+) -> String {
+    if images.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + 256 * images.len());
+    let mut rest = html;
+    while let Some(i) = rest.find([IMAGE_MARKER, FIGURE_MARKER]) {
+        let figure = rest[i..].starts_with(FIGURE_MARKER);
+        let after = &rest[i + IMAGE_MARKER.len_utf8()..];
+        let Some(end) = after.find(MARKER_END) else {
+            break;
+        };
+        let n: Option<usize> = after[..end].parse().ok();
+        let Some((n, image)) = n.and_then(|n| images.get(n).map(|im| (n, im))) else {
+            out.push_str(&rest[..i]);
+            rest = &after[end + MARKER_END.len_utf8()..];
+            continue;
+        };
+        let mut before = &rest[..i];
+        let mut next = &after[end + MARKER_END.len_utf8()..];
+        if figure && before.ends_with("<p>") && next.starts_with("</p>") {
+            before = &before[..before.len() - 3];
+            next = &next[4..];
+        }
+        out.push_str(before);
+        match resolved(n) {
+            Some(h) => out.push_str(&h),
+            None => out.push_str(&format!(
+                "<img src=\"{}\" alt=\"{}\">",
+                escape_attr(&image.written),
+                escape_attr(&image.alt)
+            )),
+        }
+        rest = next;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Escapes text for an HTML attribute value.
@@ -272,6 +345,19 @@ fn classify(url: &str, from: &str) -> Option<(Option<String>, Option<String>)> {
     None
 }
 
+/// The column, in characters, of byte column `column` (1-based, as comrak counts) of
+/// line `line` (1-based) of `body`: what editors show.
+fn char_column(body: &str, line: usize, column: usize) -> usize {
+    let Some(text) = body.lines().nth(line.saturating_sub(1)) else {
+        return column;
+    };
+    let mut end = column.saturating_sub(1).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].chars().count() + 1
+}
+
 /// Renders `body` (the Markdown of the source `rel`, whose first line is file line
 /// `line_offset + 1`).
 pub fn render_markdown(
@@ -287,6 +373,7 @@ pub fn render_markdown(
     let mut anchorizer = Anchorizer::new();
     let mut ids = Vec::new();
     let mut first_paragraph = None;
+    let mut images = Vec::new();
     for node in root.descendants() {
         let sp = node.data().sourcepos;
         let mut data = node.data_mut();
@@ -304,9 +391,34 @@ pub fn render_markdown(
                     line: sp.start.line + line_offset,
                 });
             }
+            NodeValue::Image(link) => {
+                let (url, title) = (link.url.clone(), link.title.clone());
+                drop(data);
+                // Alone in a top-level paragraph, with a caption: a figure.
+                let alone = node.parent().is_some_and(|p| {
+                    matches!(p.data().value, NodeValue::Paragraph)
+                        && p.first_child().is_some_and(|c| c.same_node(node))
+                        && p.last_child().is_some_and(|c| c.same_node(node))
+                        && p.parent()
+                            .is_some_and(|d| matches!(d.data().value, NodeValue::Document))
+                });
+                out.meta.images.push(ImageRef {
+                    written: url,
+                    alt: node.collect_text().trim().to_string(),
+                    figure: alone && !title.trim().is_empty(),
+                    title,
+                    line: sp.start.line + line_offset,
+                    column: char_column(body, sp.start.line, sp.start.column),
+                });
+                images.push(node);
+            }
             NodeValue::Paragraph => {
                 drop(data);
-                if first_paragraph.is_none() {
+                let only_image = node.first_child().is_some_and(|c| {
+                    node.last_child().is_some_and(|l| l.same_node(c))
+                        && matches!(c.data().value, NodeValue::Image(_))
+                });
+                if first_paragraph.is_none() && !only_image {
                     // Only top-level paragraphs make a summary.
                     if node
                         .parent()
@@ -317,6 +429,12 @@ pub fn render_markdown(
                 }
             }
             NodeValue::Text(t) => {
+                // The image markers are ours: never taken from the text.
+                if t.contains([IMAGE_MARKER, FIGURE_MARKER, MARKER_END]) {
+                    *t = t
+                        .replace([IMAGE_MARKER, FIGURE_MARKER, MARKER_END], "")
+                        .into();
+                }
                 out.meta.word_count += t.split_whitespace().count();
                 if opts.french_typography
                     && (t.contains([':', ';', '!', '?', '«', '»'])
@@ -333,7 +451,7 @@ pub fn render_markdown(
                         target,
                         anchor,
                         line: sp.start.line + line_offset,
-                        column: sp.start.column,
+                        column: char_column(body, sp.start.line, sp.start.column),
                     });
                     link.url = format!("{LINK_MARKER}{n}");
                 }
@@ -342,6 +460,18 @@ pub fn render_markdown(
         }
     }
     out.meta.summary = truncate_words(first_paragraph.unwrap_or_default().trim(), 280);
+    // Each image becomes its marker, resolved once its file is known.
+    for (n, node) in images.into_iter().enumerate() {
+        while let Some(c) = node.first_child() {
+            c.detach();
+        }
+        let start = if out.meta.images[n].figure {
+            FIGURE_MARKER
+        } else {
+            IMAGE_MARKER
+        };
+        node.data_mut().value = NodeValue::Text(format!("{start}{n}{MARKER_END}").into());
+    }
     let adapter = Headings(Mutex::new(ids.into_iter()));
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
@@ -425,5 +555,26 @@ mod tests {
         assert_eq!(r.meta.links[2].target, None);
         assert!(r.html.contains("href=\"marque-link:0\""));
         assert_eq!(r.meta.summary, "Intro.");
+    }
+
+    #[test]
+    fn can_mark_images_and_figures_with_their_columns() {
+        let md = "![Le port](port.jpg \"Le port : à l'aube\")\n\nÀ côté ![Une bouée](b.png) en ligne.\n\nTexte \u{E000}0\u{E001} glissé.\n";
+        let r = render_markdown(md, "a/index.md", 3, FR);
+        assert_eq!(r.meta.images.len(), 2);
+        let (fig, inline) = (&r.meta.images[0], &r.meta.images[1]);
+        assert!(fig.figure && !inline.figure);
+        assert_eq!((fig.line, fig.column), (4, 1));
+        assert_eq!(fig.alt, "Le port");
+        assert_eq!(fig.title, "Le port : à l'aube");
+        // Columns count characters, as editors do ("À" is two bytes).
+        assert_eq!((inline.line, inline.column), (6, 8));
+        // The summary is the first paragraph of text, not a picture's alt text.
+        assert_eq!(r.meta.summary, "À côté Une bouée en ligne.");
+        let html = resolve_images(&r.html, &r.meta.images, &|n| Some(format!("[image {n}]")));
+        assert!(html.starts_with("[image 0]"), "{html}");
+        assert!(html.contains("<p>À côté [image 1] en ligne.</p>"), "{html}");
+        // Markers typed in the text are not taken for images.
+        assert!(html.contains("<p>Texte 0 glissé.</p>"), "{html}");
     }
 }

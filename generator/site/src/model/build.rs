@@ -146,7 +146,7 @@ fn make_entries_at(
             let path = if p.is_section {
                 folder.to_string()
             } else {
-                let slug = p.front.slug.as_deref().unwrap_or_else(|| file_stem(&p.rel));
+                let slug = p.front.slug.as_deref().unwrap_or_else(|| p.file_slug());
                 format!("{folder}{slug}/")
             };
             let terms = project

@@ -141,11 +141,6 @@ pub fn slugify(s: &str) -> String {
     out
 }
 
-fn file_stem(rel: &str) -> &str {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.strip_suffix(".md").unwrap_or(name)
-}
-
 fn parent_dir(dir: &str) -> Option<&str> {
     if dir.is_empty() {
         None

@@ -204,6 +204,9 @@ pub struct Prepared<'p> {
     /// Pages (entry paths) with their social card at `<path>og.png`; empty when there
     /// are no cards.
     social_cards: std::collections::HashSet<String>,
+    /// The HTML of each image of each source's Markdown (from the engine, which knows
+    /// the files): by source, then image number.
+    images: Arc<Vec<Vec<String>>>,
     /// Seconds spent in each step of preparing.
     pub phases: Vec<(&'static str, f64)>,
     /// Where each source's links go, for the next build's check.
@@ -257,6 +260,12 @@ impl<'p> Prepared<'p> {
         } else {
             Default::default()
         };
+    }
+
+    /// Gives the HTML of the images of every source's Markdown (by source, then image
+    /// number, as [`MarkdownMeta::images`] lists them).
+    pub fn set_images(&mut self, images: Vec<Vec<String>>) {
+        self.images = Arc::new(images);
     }
 
     /// The entries that get a social card, each with what the card shows.
@@ -337,7 +346,7 @@ impl<'p> Prepared<'p> {
             let p = &self.project.pages[s];
             render_markdown(
                 &p.body,
-                &p.rel,
+                p.plain_rel(),
                 p.body_line_offset,
                 self.lang_opts[p.lang.as_str()],
             )
@@ -356,7 +365,11 @@ impl<'p> Prepared<'p> {
             index: &self.index,
             base_path: &self.base_path,
         };
-        resolve_markers(&cx, &self.html(e.source, take), e.source, e.lang)
+        let html = resolve_markers(&cx, &self.html(e.source, take), e.source, e.lang);
+        let resolved = self.images.get(e.source);
+        crate::markdown::resolve_images(&html, &self.md[e.source].images, &|n| {
+            resolved.and_then(|r| r.get(n)).cloned()
+        })
     }
 
     /// True when some source's Markdown was rendered afresh (the cache is out of date).
@@ -455,4 +468,4 @@ fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> 
 }
 
 /// Bumped whenever what the Markdown step produces changes shape or content.
-const MARKDOWN_CACHE_FORMAT: u32 = 5;
+const MARKDOWN_CACHE_FORMAT: u32 = 6;

@@ -240,7 +240,7 @@ fn markdown(
             let (meta, html) = match cache.get(&*key) {
                 Some(m) => (m.clone(), None),
                 None => {
-                    let r = render_markdown(&p.body, &p.rel, p.body_line_offset, opts);
+                    let r = render_markdown(&p.body, p.plain_rel(), p.body_line_offset, opts);
                     (Arc::new(r.meta), Some(r.html))
                 }
             };
@@ -661,6 +661,7 @@ impl<'p> Prepared<'p> {
             project,
             globals,
             social_cards: Default::default(),
+            images: Default::default(),
             summary_hashes: OnceLock::new(),
             shape: OnceLock::new(),
             remap: OnceLock::new(),
