@@ -37,6 +37,23 @@ fn the_bundled_site_builds_with_working_links_and_hreflang() {
     assert!(read(root, "en/manifesto/index.html").contains("<html lang=\"en\""));
     let flame = read(root, "actualites/flamme-olympique-marseille/index.html");
     assert!(flame.contains("8 mai 2024"));
+    // Its picture comes from its bundle, in sizes, as a figure with its caption; the
+    // English page, a plain file, shows the same picture.
+    assert!(
+        flame.contains("<figure><picture><source type=\"image/webp\" srcset=\"/actualites/flamme-olympique-marseille/arrivee-vieux-port-480w.webp 480w"),
+        "{flame}"
+    );
+    assert!(flame.contains("width=\"1600\" height=\"1000\""));
+    assert!(flame.contains("<figcaption>Le Vieux-Port au soir"));
+    assert!(
+        root.join("output/actualites/flamme-olympique-marseille/arrivee-vieux-port.jpg")
+            .exists()
+    );
+    let en_flame = read(root, "en/news/olympic-flame-in-marseille/index.html");
+    assert!(
+        en_flame.contains("/actualites/flamme-olympique-marseille/arrivee-vieux-port-960w.jpg")
+    );
+    assert!(en_flame.contains("<figcaption>The Old Port on the evening"));
     // At least six dated updates in each of fr and en.
     let feed = read(root, "atom.xml");
     assert!(feed.matches("<entry>").count() >= 6);
