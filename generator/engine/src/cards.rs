@@ -244,14 +244,14 @@ impl crate::feature::Feature for CardsFeature {
         &self,
         cx: &crate::feature::Context,
         prepared: &mut Prepared,
-    ) -> Result<Vec<crate::OutputFile>, Diagnostics> {
+    ) -> (Vec<crate::OutputFile>, Diagnostics) {
         let on = cx
             .shared
             .brand
             .as_ref()
             .is_some_and(|b| enabled(cx.project, b));
         prepared.set_social_cards(on);
-        Ok(Vec::new())
+        (Vec::new(), Diagnostics::new())
     }
 
     fn emit(

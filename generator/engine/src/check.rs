@@ -80,21 +80,23 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The output file a site-relative URL path points at.
 fn target_of(path: &str) -> String {
-    let p = path.trim_start_matches('/');
-    if p.is_empty() || p.ends_with('/') {
-        format!("{p}index.html")
-    } else {
-        p.to_string()
-    }
+    crate::paths::output_of(path)
 }
 
 /// Builds the site at `root` in memory and checks it.
 pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
-    let project = load_project(&root, LoadOptions { drafts })?;
-    let derived = match crate::lock::cache_dir(&project.root) {
+    if !root.join("marque.yaml").exists() {
+        return Err(load_project(&root, LoadOptions { drafts })
+            .err()
+            .unwrap_or_default());
+    }
+    let derived = match crate::lock::cache_dir(&root) {
         Ok(dir) => marque_assets::cache::DerivedCache::on_disk(dir.join("derived")),
         Err(_) => marque_assets::cache::DerivedCache::in_memory(),
     };
+    let project = crate::guard("loading the project", || {
+        crate::load_reporting_all(&root, LoadOptions { drafts }, &derived)
+    })??;
     let plan = plan(
         &project,
         &Default::default(),
@@ -110,7 +112,7 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     let site = site_mem.read().map(|g| g.clone()).unwrap_or_default();
     let mut d = plan.warnings.clone();
     expiring_photos(&project, &mut d);
-    let outputs = Outputs::new(&project, &plan.prepared, &site);
+    let outputs = Outputs::new(&project, &plan, &site);
     let html_pages = outputs.check_all(&mut d);
     undescribed_pages(&project, &plan.prepared, &mut d);
     missing_translations(&project, &report.missing, &mut d);
@@ -169,9 +171,10 @@ impl Html<'_> {
 
 impl<'a> Outputs<'a> {
     /// The checks of `site`, built from `prepared`.
-    fn new(project: &Project, prepared: &Prepared, site: &'a MemorySite) -> Self {
+    fn new(project: &Project, plan: &crate::Plan, site: &'a MemorySite) -> Self {
+        let prepared = &plan.prepared;
         let mut source_of: HashMap<String, PathBuf> = HashMap::new();
-        for j in prepared.jobs(project) {
+        for j in &plan.jobs {
             if let PageKind::Entry(i) = j.kind {
                 let e = &prepared.site.entries[i];
                 source_of.insert(j.output.clone(), project.pages[e.source].path.clone());

@@ -111,13 +111,11 @@ pub trait Feature: Sync {
     fn prepare(&self, cx: &Context) -> Result<Given, Diagnostics>;
 
     /// Sets up the prepared site before anything is rendered; may make files doing so
-    /// (the sizes of the pictures it places).
-    fn configure(
-        &self,
-        _cx: &Context,
-        _prepared: &mut Prepared,
-    ) -> Result<Vec<OutputFile>, Diagnostics> {
-        Ok(Vec::new())
+    /// (the sizes of the pictures it places). Gives the files it made and the errors it
+    /// found: the files it could make are kept, so that the build goes on to report the
+    /// problems of its later steps too.
+    fn configure(&self, _cx: &Context, _prepared: &mut Prepared) -> (Vec<OutputFile>, Diagnostics) {
+        (Vec::new(), Diagnostics::new())
     }
 
     /// Makes the files that come from the prepared site (its titles, addresses).

@@ -54,22 +54,7 @@ fn page_path<'s>(prepared: &'s Prepared, project: &Project, s: usize) -> Option<
 
 /// `%20` and the like in an address as written.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(h, 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    marque_site::links::percent_decoded(s)
 }
 
 fn stem_of(path: &str) -> &str {
@@ -370,11 +355,7 @@ impl Feature for ImagesFeature {
         Ok(Given::default())
     }
 
-    fn configure(
-        &self,
-        cx: &Context,
-        prepared: &mut Prepared,
-    ) -> Result<Vec<OutputFile>, Diagnostics> {
+    fn configure(&self, cx: &Context, prepared: &mut Prepared) -> (Vec<OutputFile>, Diagnostics) {
         let project = cx.project;
         let md = prepared.markdown().to_vec();
         let shared: &Prepared = prepared;
@@ -424,12 +405,10 @@ impl Feature for ImagesFeature {
             }
             Err(d) => diags.extend(d),
         }
-        if diags.has_errors() {
-            return Err(diags);
-        }
         prepared.set_images(table);
-        prepared.warnings.extend(diags);
-        Ok(files.into_values().collect())
+        let (errors, warnings): (Vec<_>, Vec<_>) = diags.0.into_iter().partition(|d| d.is_error());
+        prepared.warnings.0.extend(warnings);
+        (files.into_values().collect(), Diagnostics(errors))
     }
 }
 

@@ -19,6 +19,7 @@ pub mod kits;
 pub mod lock;
 pub mod media;
 pub mod output;
+pub mod paths;
 pub mod photos;
 pub mod places;
 pub mod presskit;
@@ -135,6 +136,8 @@ impl Work<'_> {
 pub struct Plan<'p> {
     /// The prepared site.
     pub prepared: Prepared<'p>,
+    /// The pages to render.
+    pub jobs: Vec<PageJob>,
     /// Files written as they are (CSS bundle, static files, brand and kit files, social
     /// cards).
     pub files: Vec<OutputFile>,
@@ -236,26 +239,38 @@ pub fn plan<'p>(
     for f in features() {
         let what = format!("setting up the {} of the site", f.name());
         match guard(&what, || f.configure(&cx, &mut prepared)) {
-            Ok(Ok(made)) => files.extend(made),
-            Ok(Err(d)) => errors.extend(d),
+            Ok((made, d)) => {
+                files.extend(made);
+                errors.extend(d);
+            }
             Err(d) => errors.extend(d),
         }
     }
+    // Every step runs even after a problem, so that one build reports them all.
+    for f in features() {
+        let what = format!("making the {} of the site", f.name());
+        match guard(&what, || f.emit(&cx, &prepared)) {
+            Ok(Ok(made)) => files.extend(made),
+            Ok(Err(d)) | Err(d) => errors.extend(d),
+        }
+    }
+    phases.lap("emit");
+    let jobs = prepared.jobs(project);
+    phases.lap("keys");
+    errors.extend(prepared.link_errors().clone());
+    errors.extend(paths::check(project, &prepared, &jobs, &files));
+    phases.lap("links");
     if errors.has_errors() {
         errors.sort();
         return Err(errors);
     }
-    for f in features() {
-        let what = format!("making the {} of the site", f.name());
-        files.extend(guard(&what, || f.emit(&cx, &prepared))??);
-    }
-    phases.lap("emit");
     warnings.extend(prepared.warnings.clone());
     if strict && !prepared.missing.is_empty() {
         return Err(strict_errors(project, &prepared));
     }
     Ok(Plan {
         prepared,
+        jobs,
         files,
         warnings,
         phases: phases.done,
@@ -338,10 +353,9 @@ pub fn run(
 ) -> Result<(StateChange, BuildReport), Diagnostics> {
     let mut phases = Phases::new();
     let prepared = &plan.prepared;
-    let jobs = prepared.jobs(project);
-    let work = work_list(&jobs, &plan.files);
+    let work = work_list(&plan.jobs, &plan.files);
     check_unique_outputs(project, &work)?;
-    phases.lap("keys");
+    phases.lap("outputs");
     // First the outputs whose inputs did not change and whose file is still there:
     // they are kept as they are, without rendering.
     let kept = kept_outputs(prepared, &work, previous, sink);
@@ -717,12 +731,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let load = LoadOptions {
         drafts: opts.drafts,
     };
-    let project = guard("loading the project", || load_project(root, load))??;
-    phases.lap("load");
     let cache = lock::cache_dir(root).map_err(|e| one(root, e))?;
+    let derived = DerivedCache::on_disk(cache.join("derived"));
+    let project = guard("loading the project", || {
+        load_reporting_all(root, load, &derived)
+    })??;
+    phases.lap("load");
     let md_cache_path = cache.join("markdown.json");
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
-    let derived = DerivedCache::on_disk(cache.join("derived"));
     let features = FeatureCache::default();
     let mut plan = guard("preparing the site", || {
         plan(&project, &md_cache, None, &derived, &features, opts.strict)
@@ -757,6 +773,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     report.seconds = start.elapsed().as_secs_f64();
     report.phases = phases.done;
     Ok(report)
+}
+
+/// Loads the project at `root`. When its only errors are in pages (a front-matter
+/// typo, a bad date), goes on to plan the site, writing nothing, so that the same run
+/// also reports the problems of the later steps (broken links, missing pictures).
+pub fn load_reporting_all(
+    root: &Path,
+    load: LoadOptions,
+    derived: &DerivedCache,
+) -> Result<Project, Diagnostics> {
+    let (project, mut d) = marque_project::load_project_with_errors(root, load);
+    let Some(project) = project else {
+        return Err(d);
+    };
+    if !d.has_errors() {
+        return Ok(project);
+    }
+    let more = plan(
+        &project,
+        &MarkdownCache::default(),
+        None,
+        derived,
+        &FeatureCache::default(),
+        false,
+    );
+    if let Err(more) = more {
+        for e in more.0.into_iter().filter(|e| e.is_error()) {
+            if !d.0.contains(&e) {
+                d.push(e);
+            }
+        }
+    }
+    d.sort();
+    Err(d)
 }
 
 /// Runs `f`, turning a panic (a bug of marque's) into an error that says what was

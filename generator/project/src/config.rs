@@ -211,6 +211,50 @@ pub struct Config {
     /// Free values passed to templates as `config.extra`.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Where each item of `menu` and `footer_menu` is written in `marque.yaml` (line,
+    /// column), for messages; filled in by the loader.
+    #[serde(skip)]
+    pub menu_positions: MenuPositions,
+}
+
+/// Line and column of each item of the menus of `marque.yaml`, in order.
+#[derive(Debug, Clone, Default)]
+pub struct MenuPositions {
+    /// Of `menu`.
+    pub menu: Vec<(usize, usize)>,
+    /// Of `footer_menu`.
+    pub footer_menu: Vec<(usize, usize)>,
+}
+
+impl MenuPositions {
+    /// Reads where the menus' items are in `text` (the text of `marque.yaml`).
+    pub fn read(text: &str) -> MenuPositions {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Spans {
+            menu: Vec<serde_saphyr::Spanned<String>>,
+            footer_menu: Vec<serde_saphyr::Spanned<String>>,
+        }
+        let spans: Spans =
+            crate::yaml::parse(text, std::path::Path::new("marque.yaml"), 0).unwrap_or_default();
+        let at = |v: &[serde_saphyr::Spanned<String>]| {
+            v.iter()
+                .map(|s| (s.referenced.line() as usize, s.referenced.column() as usize))
+                .collect()
+        };
+        MenuPositions {
+            menu: at(&spans.menu),
+            footer_menu: at(&spans.footer_menu),
+        }
+    }
+
+    /// Where item `i` of the menu `field` (`menu`, `footer_menu`) is.
+    pub fn of(&self, field: &str, i: usize) -> Option<(usize, usize)> {
+        match field {
+            "menu" => self.menu.get(i).copied(),
+            _ => self.footer_menu.get(i).copied(),
+        }
+    }
 }
 
 fn default_theme() -> String {

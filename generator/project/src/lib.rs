@@ -28,6 +28,9 @@ pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use front_matter::FrontMatter;
 pub use kits::Kit;
-pub use load::{BundleFile, LoadOptions, Project, SourcePage, load_project, reload_project};
+pub use load::{
+    BundleFile, LoadOptions, Project, SourcePage, load_project, load_project_with_errors,
+    reload_project,
+};
 pub use source::{ReadError, Sources};
 pub use theme::Theme;

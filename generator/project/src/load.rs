@@ -967,9 +967,21 @@ pub fn reload_project(
 /// Loads and validates the project at `root`. On failure, returns every error found
 /// (warnings included); on success the warnings are in [`Project::warnings`].
 pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnostics> {
+    match load_project_with_errors(root, opts) {
+        (Some(project), d) if !d.has_errors() => Ok(project),
+        (_, d) => Err(d),
+    }
+}
+
+/// Loads the project at `root` and gives every problem found. The project is given
+/// when it loaded, and also when its only errors are in pages' front matter (a typo,
+/// a bad date): then the build can go on to find the problems of its later steps
+/// (broken links, missing pictures) and report them all at once; it must not write
+/// anything.
+pub fn load_project_with_errors(root: &Path, opts: LoadOptions) -> (Option<Project>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let Some((src, config_text, config)) = read_config(root, &mut diags) else {
-        return Err(diags);
+        return (None, diags);
     };
     let languages = resolve_languages(&config, &mut diags);
     if config.theme.is_empty()
@@ -984,7 +996,7 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
                 config.theme
             ),
         ));
-        return Err(diags);
+        return (None, diags);
     }
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     let theme: Theme = load_theme(&src, &config.theme, &codes, &mut diags);
@@ -1009,23 +1021,32 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         .collect();
     let data = data_hash(&narrative);
     let mut pages = Vec::with_capacity(results.len());
+    let errors_before_pages = diags.errors().count();
+    let mut unread = false;
     for (p, d) in results {
         diags.extend(d);
+        unread |= p.is_none();
         pages.extend(published(p.map(|p| with_media(p, &data)), opts));
     }
+    let errors_after_pages = diags.errors().count();
     sort_and_check_pages(&mut pages, &codes, &mut diags);
     stray_files(&pages, &narrative.others, &mut diags);
     let photos = load_photos(&narrative.media, &config.default_language, &mut diags);
     diags.sort();
-    if diags.has_errors() {
-        return Err(diags);
+    // Only pages' own errors (every page read, nothing else wrong): the project is
+    // still given, for the build to find the rest.
+    let pages_only =
+        errors_before_pages == 0 && !unread && diags.errors().count() == errors_after_pages;
+    if diags.has_errors() && !pages_only {
+        return (None, diags);
     }
     let default_language = config.default_language.clone();
     let fallback_language = config
         .fallback_language
         .clone()
         .unwrap_or_else(|| default_language.clone());
-    Ok(Project {
+    let had_errors = diags.has_errors();
+    let project = Project {
         root: root.to_path_buf(),
         config_hash: *blake3::hash(config_text.as_bytes()).as_bytes(),
         config,
@@ -1043,7 +1064,13 @@ pub fn load_project(root: &Path, opts: LoadOptions) -> Result<Project, Diagnosti
         base_maps: narrative.base_maps,
         text_chars: Arc::new(src.text_chars()),
         warnings: diags,
-    })
+    };
+    if !had_errors {
+        (Some(project), Diagnostics::new())
+    } else {
+        let all = project.warnings.clone();
+        (Some(project), all)
+    }
 }
 
 /// The project's reader and its `marque.yaml`, as text and parsed; `None` when there is
@@ -1079,8 +1106,11 @@ fn read_config(root: &Path, diags: &mut Diagnostics) -> Option<(Sources, String,
         Path::new("marque.yaml"),
         0,
     ));
-    match yaml::parse(&config_text, Path::new("marque.yaml"), 0) {
-        Ok(config) => Some((src, config_text, config)),
+    match yaml::parse::<Config>(&config_text, Path::new("marque.yaml"), 0) {
+        Ok(mut config) => {
+            config.menu_positions = crate::config::MenuPositions::read(&config_text);
+            Some((src, config_text, config))
+        }
         Err(d) => {
             diags.push(d);
             None

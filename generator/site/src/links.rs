@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use marque_project::{Diagnostic, Diagnostics, Project};
 
-use crate::markdown::{LINK_MARKER, MarkdownMeta};
+use crate::markdown::{LINK_MARKER, MarkdownMeta, PATH_MARKER};
 use crate::model::Site;
 
 /// (source language, rel path) → source, hashed fast: it is looked up for every link
@@ -110,8 +110,10 @@ pub fn check_links_of(
                             link.written, page.lang
                         ),
                         Some(t) => format!(
-                            "link '{}': there is no page narrative/{}/{t}",
-                            link.written, page.lang
+                            "link '{}': there is no page narrative/{}/{t}{}",
+                            link.written,
+                            page.lang,
+                            page_hint(project, &page.lang, t)
                         ),
                         None => unreachable_link(&link.written),
                     };
@@ -150,6 +152,122 @@ pub fn check_links_of(
     (diags, all)
 }
 
+/// " (did you mean 'x.md'?)" with the nearest source path of `lang`.
+fn page_hint(project: &Project, lang: &str, rel: &str) -> String {
+    let rels: Vec<&str> = project
+        .pages
+        .iter()
+        .filter(|p| p.lang == lang)
+        .flat_map(|p| [p.rel.as_str(), p.plain_rel()])
+        .collect();
+    marque_project::diag::hint(rel, &rels)
+}
+
+/// Where a link of source `s` written as an address of the site goes, without the
+/// base path: as written when root-relative, else from the address of the page in its
+/// own language, so that every language copy of the page links to the same file.
+/// `Err` when it climbs out of the site.
+pub fn path_target(
+    project: &Project,
+    site: &Site,
+    s: usize,
+    written: &str,
+) -> Result<String, String> {
+    let cut = written.find(['?', '#']).unwrap_or(written.len());
+    let (path, rest) = written.split_at(cut);
+    let base = project.config.base_path();
+    let mut segments: Vec<&str> = Vec::new();
+    let relative = !path.starts_with('/');
+    if relative {
+        let page = &project.pages[s];
+        let own = project
+            .languages
+            .iter()
+            .position(|l| l.code == page.lang)
+            .and_then(|li| site.entry_for(li, page.translation_key()))
+            .filter(|&e| site.entries[e].source == s)
+            .or_else(|| site.entries.iter().position(|e| e.source == s));
+        let dir = own.map(|e| site.entries[e].path.as_str()).unwrap_or("/");
+        segments.extend(dir.split('/').filter(|x| !x.is_empty()));
+    }
+    let path = match path.strip_prefix(base.as_str()) {
+        Some(p) if !relative && !base.is_empty() && p.starts_with('/') => p,
+        _ => path,
+    };
+    let parts: Vec<&str> = path.split('/').collect();
+    for part in &parts {
+        let decoded = percent_decoded(part);
+        match decoded.as_str() {
+            "" | "." => {}
+            ".." => {
+                if segments.pop().is_none() {
+                    return Err(format!("link '{}' leaves the site", shown(written)));
+                }
+            }
+            _ => segments.push(part),
+        }
+    }
+    let last_is_dir = matches!(
+        parts.last().map(|p| percent_decoded(p)).as_deref(),
+        Some("" | "." | "..")
+    );
+    let mut out = String::from("/");
+    out.push_str(&segments.join("/"));
+    if last_is_dir && !segments.is_empty() {
+        out.push('/');
+    }
+    // An empty relative address (`?page=2`) is the page itself.
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `s` with `%XX` sequences decoded (invalid UTF-8 shown as U+FFFD).
+pub fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(h) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(h, 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// An address as written, cut when very long (a message names it, it does not copy it).
+pub fn shown(written: &str) -> String {
+    crate::markdown::truncate_words(written, 200)
+}
+
+/// Characters a written address may hold that an `href` must not: spaces, quotes,
+/// angle brackets, controls. Percent-encoded; the rest is kept.
+fn encode_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_control()
+            || matches!(
+                c,
+                ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+            )
+        {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn unreachable_link(written: &str) -> String {
     format!("link '{written}' cannot be resolved")
 }
@@ -178,19 +296,16 @@ pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> S
         index,
         base_path,
     } = *cx;
-    if md[s].links.is_empty() {
+    if md[s].links.is_empty() && md[s].paths.is_empty() {
         return html.to_string();
     }
+    let html = resolve_paths(cx, html, s);
+    if md[s].links.is_empty() {
+        return html;
+    }
     let page = &project.pages[s];
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    let needle = format!("href=\"{LINK_MARKER}");
-    while let Some(i) = rest.find(&needle) {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + needle.len()..];
-        let end = after.find('"').unwrap_or(after.len());
-        let n: usize = after[..end].parse().unwrap_or(usize::MAX);
-        let url = md[s].links.get(n).map(|link| {
+    replace_markers(&html, LINK_MARKER, |n| {
+        md[s].links.get(n).map(|link| {
             let anchor = link
                 .anchor
                 .as_ref()
@@ -204,9 +319,23 @@ pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> S
                     format!("{base_path}{}{anchor}", path.unwrap_or("/"))
                 }
             }
-        });
+        })
+    })
+}
+
+/// `html` with each `href="{marker}N"` replaced by the address `url(N)` gives (empty
+/// when it gives none), escaped.
+fn replace_markers(html: &str, marker: &str, url: impl Fn(usize) -> Option<String>) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    let needle = format!("href=\"{marker}");
+    while let Some(i) = rest.find(&needle) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + needle.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        let n: usize = after[..end].parse().unwrap_or(usize::MAX);
         out.push_str("href=\"");
-        out.push_str(&crate::markdown::escape_attr(&url.unwrap_or_default()));
+        out.push_str(&crate::markdown::escape_attr(&url(n).unwrap_or_default()));
         out.push('"');
         rest = if end < after.len() {
             &after[end + 1..]
@@ -216,4 +345,22 @@ pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> S
     }
     out.push_str(rest);
     out
+}
+
+/// Replaces the markers of links written as addresses of the site with their address
+/// under the base path (the same in every language copy of the page).
+fn resolve_paths(cx: &LinkContext, html: &str, s: usize) -> String {
+    let paths = &cx.md[s].paths;
+    if paths.is_empty() {
+        return html.to_string();
+    }
+    replace_markers(html, PATH_MARKER, |n| {
+        paths
+            .get(n)
+            .map(|p| match path_target(cx.project, cx.site, s, &p.written) {
+                Ok(t) => format!("{}{}", cx.base_path, encode_url(&t)),
+                // Reported by the build; never a link out of the site.
+                Err(_) => "#".to_string(),
+            })
+    })
 }

@@ -13,6 +13,11 @@ use comrak::{Arena, Options, options::Plugins, parse_document};
 /// Marker put in place of a link to a source file: `href="marque-link:N"`.
 pub const LINK_MARKER: &str = "marque-link:";
 
+/// `href` of a link written as an address of the site (`/presse/`, `programme.pdf`),
+/// followed by its number in [`MarkdownMeta::paths`]: made absolute per language copy
+/// and checked against the files of the build.
+pub const PATH_MARKER: &str = "marque-path:";
+
 /// A heading of a page.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
@@ -37,6 +42,18 @@ pub struct SourceLink {
     /// The anchor without `#`.
     pub anchor: Option<String>,
     /// Line and column in the file.
+    pub line: usize,
+    /// Column.
+    pub column: usize,
+}
+
+/// A link written as an address of the site: root-relative (`/presse/#contact`) or
+/// relative to its page (`programme.pdf`, `../autre/`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PathLink {
+    /// As written.
+    pub written: String,
+    /// Line in the file.
     pub line: usize,
     /// Column.
     pub column: usize,
@@ -92,6 +109,8 @@ pub struct MarkdownMeta {
     pub ids: Vec<String>,
     /// The images, in order (marker N is image N).
     pub images: Vec<ImageRef>,
+    /// Links written as addresses of the site, indexed by marker number.
+    pub paths: Vec<PathLink>,
     /// blake3 of what other pages can show of this one (summary, reading time, table of
     /// contents): listings and `get_page` depend on it, not on the rest of the body.
     pub digest: [u8; 32],
@@ -345,6 +364,24 @@ fn classify(url: &str, from: &str) -> Option<(Option<String>, Option<String>)> {
     None
 }
 
+/// Whether `url` is an address of this site (root-relative or relative), not a link out
+/// (`https:`, `mailto:`, `//host/`).
+pub fn is_site_address(url: &str) -> bool {
+    !url.is_empty() && !url.starts_with("//") && !has_scheme(url)
+}
+
+/// `url` starts with a scheme (`https:`, `mailto:`, `tel:`).
+pub fn has_scheme(url: &str) -> bool {
+    let end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    url[..end].split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// The column, in characters, of byte column `column` (1-based, as comrak counts) of
 /// line `line` (1-based) of `body`: what editors show.
 fn char_column(body: &str, line: usize, column: usize) -> usize {
@@ -454,6 +491,14 @@ pub fn render_markdown(
                         column: char_column(body, sp.start.line, sp.start.column),
                     });
                     link.url = format!("{LINK_MARKER}{n}");
+                } else if is_site_address(&link.url) {
+                    let n = out.meta.paths.len();
+                    out.meta.paths.push(PathLink {
+                        written: link.url.clone(),
+                        line: sp.start.line + line_offset,
+                        column: char_column(body, sp.start.line, sp.start.column),
+                    });
+                    link.url = format!("{PATH_MARKER}{n}");
                 }
             }
             _ => {}

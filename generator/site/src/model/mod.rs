@@ -234,17 +234,30 @@ fn resolve_menu(
     diags: &mut Diagnostics,
 ) -> Vec<usize> {
     let mut out = Vec::new();
-    for item in items {
+    for (n, item) in items.iter().enumerate() {
         let key = item.trim_start_matches("@/");
         match by_key.get(key).and_then(|per_lang| per_lang[li]) {
             Some(i) => out.push(i),
-            None if li == 0 => diags.push(Diagnostic::error(
-                "marque.yaml",
-                format!(
-                    "{field}: '{item}' is not a page of narrative/{}/",
-                    project.languages[li].code
-                ),
-            )),
+            None if li == 0 => {
+                let code = &project.languages[li].code;
+                let rels: Vec<&str> = project
+                    .pages
+                    .iter()
+                    .filter(|p| &p.lang == code)
+                    .map(|p| p.translation_key())
+                    .collect();
+                let mut d = Diagnostic::error(
+                    "marque.yaml",
+                    format!(
+                        "{field}: '{item}' is not a page of narrative/{code}/{}",
+                        marque_project::diag::hint(key, &rels)
+                    ),
+                );
+                if let Some((line, column)) = project.config.menu_positions.of(field, n) {
+                    d = d.at(line, column);
+                }
+                diags.push(d);
+            }
             None => {}
         }
     }

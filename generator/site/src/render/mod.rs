@@ -211,6 +211,9 @@ pub struct Prepared<'p> {
     pub phases: Vec<(&'static str, f64)>,
     /// Where each source's links go, for the next build's check.
     link_targets: Arc<crate::links::LinkTargets>,
+    /// Links to sources or anchors that lead nowhere: reported with the problems of
+    /// the build's later steps (see [`Prepared::link_errors`]).
+    link_errors: Diagnostics,
     /// A session will build again (see [`Prepared::new`]).
     resident: bool,
     /// Per entry: the hash of its summary, made on first use (see `keys`).
@@ -266,6 +269,11 @@ impl<'p> Prepared<'p> {
     /// number, as [`MarkdownMeta::images`] lists them).
     pub fn set_images(&mut self, images: Vec<Vec<String>>) {
         self.images = Arc::new(images);
+    }
+
+    /// The links to sources or anchors that lead nowhere (errors at their source).
+    pub fn link_errors(&self) -> &Diagnostics {
+        &self.link_errors
     }
 
     /// The entries that get a social card, each with what the card shows.
@@ -468,4 +476,4 @@ fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> 
 }
 
 /// Bumped whenever what the Markdown step produces changes shape or content.
-const MARKDOWN_CACHE_FORMAT: u32 = 6;
+const MARKDOWN_CACHE_FORMAT: u32 = 7;

@@ -634,7 +634,6 @@ impl<'p> Prepared<'p> {
         if !resident {
             link_targets = Arc::default();
         }
-        diags.extend(problems);
         clock.lap("links");
         let strings = interface_strings(project, &mut diags);
         let theme_dir = project.theme.dir.clone();
@@ -655,8 +654,15 @@ impl<'p> Prepared<'p> {
         clock.lap("templates");
         diags.sort();
         if diags.has_errors() {
+            diags.extend(problems);
+            diags.sort();
             return Err(diags);
         }
+        // Broken links do not stop the build here: it goes on to find the problems of
+        // its other steps, and reports them all at once.
+        let (link_errors, link_warnings): (Vec<_>, Vec<_>) =
+            problems.0.into_iter().partition(|d| d.is_error());
+        diags.0.extend(link_warnings);
         Ok(Prepared {
             project,
             globals,
@@ -694,6 +700,7 @@ impl<'p> Prepared<'p> {
             feed_limit: project.config.feed.limit,
             phases: clock.done,
             link_targets,
+            link_errors: Diagnostics(link_errors),
             resident,
         })
     }
