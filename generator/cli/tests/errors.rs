@@ -183,9 +183,12 @@ fn reports_every_problem_at_once() {
             "narrative/fr/about.md:3:1:",
             "narrative/fr/news/two.md:3:7:",
             "narrative/en/about.md:3:9: error: field 'weight' must be a whole number, found a string",
+            // In the same run: the links to the anchors these new bodies lost.
+            "narrative/fr/news/one.md:9:6: error: link '@/about.md#notre-mission': narrative/fr/about.md has no anchor '#notre-mission'",
+            "narrative/en/news/one.md:7:5: error: link '@/about.md#our-mission'",
         ],
     );
-    assert!(out.contains("build failed: 3 error(s)"), "{out}");
+    assert!(out.contains("build failed: 5 error(s)"), "{out}");
 }
 
 #[test]

@@ -139,6 +139,26 @@ pub fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>
     out
 }
 
+/// `s` with its `%XX` escapes decoded, as a server maps an address to a file.
+pub fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))) {
+            (b'%', Some(Ok(v))) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Checks that every internal link of every HTML file in `out` leads to a file (and its
 /// anchor to an id); returns the broken ones.
 pub fn broken_links(out: &Path) -> Vec<String> {
@@ -154,7 +174,7 @@ pub fn broken_links(out: &Path) -> Vec<String> {
                 Some((p, a)) => (p.to_string(), Some(a.to_string())),
                 None => (l.clone(), None),
             };
-            let path = path.split('?').next().unwrap().to_string();
+            let path = percent_decoded(path.split('?').next().unwrap());
             let target = if path.is_empty() {
                 f.clone()
             } else {
