@@ -229,3 +229,22 @@ fn hostile_links_fail_cleanly() {
     // The long address is named, not printed whole.
     assert!(err.len() < 20_000, "{} bytes", err.len());
 }
+
+#[test]
+fn heading_anchors_are_predictable_and_linkable() {
+    let dir = fixture("basic");
+    let root = dir.path();
+    write(
+        root,
+        "narrative/fr/about.md",
+        "---\ntitle: À propos\n---\n## Notre mission\n\n## Et après ?\n\nUn.\n\n## Et après ?\n\n\
+         Voir [plus haut](#et-apres) et [la suite](/about/#et-apres-1).\n",
+    );
+    build_ok(root, &[]);
+    let html = read(root, "about/index.html");
+    for id in ["notre-mission", "et-apres", "et-apres-1"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+    }
+    assert!(!html.contains("id=\"et-après-\""), "no trailing dash");
+    assert!(broken_links(&root.join("output")).is_empty());
+}

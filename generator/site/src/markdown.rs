@@ -6,7 +6,6 @@ use std::fmt;
 use std::sync::Mutex;
 
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
-use comrak::html::Anchorizer;
 use comrak::nodes::{NodeValue, Sourcepos};
 use comrak::{Arena, Options, options::Plugins, parse_document};
 
@@ -364,6 +363,37 @@ fn classify(url: &str, from: &str) -> Option<(Option<String>, Option<String>)> {
     None
 }
 
+/// The anchor of a heading: made like a page's address (lower case, accents dropped,
+/// letters of every script and digits kept, each other run of characters one dash,
+/// none at either end: `## Et après ?` → `#et-apres`), `section` when nothing is left;
+/// a repeated one gets `-1`, `-2`… in order.
+pub fn heading_id(text: &str, used: &mut std::collections::HashSet<String>) -> String {
+    let mut base = crate::model::slugify(text);
+    if base.is_empty() {
+        base = "section".into();
+    }
+    let mut id = base.clone();
+    let mut n = 0;
+    while used.contains(&id) {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    used.insert(id.clone());
+    id
+}
+
+/// The longest summary a `<!-- more -->` marker makes, in bytes.
+const SUMMARY_MARKED_MAX: usize = 1200;
+
+/// `<!-- more -->` (any case and spacing): the end of a page's summary, as in Zola and
+/// Hugo.
+fn is_more_marker(html: &str) -> bool {
+    html.trim()
+        .strip_prefix("<!--")
+        .and_then(|r| r.strip_suffix("-->"))
+        .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("more"))
+}
+
 /// Whether `url` is an address of this site (root-relative or relative), not a link out
 /// (`https:`, `mailto:`, `//host/`).
 pub fn is_site_address(url: &str) -> bool {
@@ -407,7 +437,7 @@ pub fn render_markdown(
     let options = options(opts);
     let root = parse_document(&arena, body, &options);
     let mut out = RenderedMarkdown::default();
-    let mut anchorizer = Anchorizer::new();
+    let mut used_ids = std::collections::HashSet::new();
     let mut ids = Vec::new();
     let mut first_paragraph = None;
     let mut images = Vec::new();
@@ -419,7 +449,7 @@ pub fn render_markdown(
                 let level = h.level;
                 drop(data);
                 let text = node.collect_text();
-                let id = anchorizer.anchorize(&text);
+                let id = heading_id(&text, &mut used_ids);
                 ids.push(id.clone());
                 out.meta.headings.push(Heading {
                     level,
@@ -504,7 +534,40 @@ pub fn render_markdown(
             _ => {}
         }
     }
-    out.meta.summary = truncate_words(first_paragraph.unwrap_or_default().trim(), 280);
+    // `<!-- more -->` on a line of its own: the summary is everything above it (and the
+    // marker is not shown); otherwise the first paragraph.
+    let more = root.children().find(|n| match &n.data().value {
+        NodeValue::HtmlBlock(b) => is_more_marker(&b.literal),
+        _ => false,
+    });
+    out.meta.summary = match more {
+        Some(marker) => {
+            let mut text = String::new();
+            let mut node = root.first_child();
+            while let Some(n) = node {
+                if n.same_node(marker) {
+                    break;
+                }
+                if !matches!(n.data().value, NodeValue::Heading(_)) {
+                    let t = n.collect_text();
+                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if !t.is_empty() {
+                        if !text.is_empty() {
+                            text.push(' ');
+                        }
+                        text.push_str(&t);
+                    }
+                }
+                node = n.next_sibling();
+            }
+            // Marked by its author, so longer than a first paragraph may be; still
+            // bounded.
+            let summary = truncate_words(&text, SUMMARY_MARKED_MAX);
+            marker.detach();
+            summary
+        }
+        None => truncate_words(first_paragraph.unwrap_or_default().trim(), 280),
+    };
     // Each image becomes its marker, resolved once its file is known.
     for (n, node) in images.into_iter().enumerate() {
         while let Some(c) = node.first_child() {
@@ -556,6 +619,41 @@ mod tests {
         assert!(r.html.contains("<a href=\"https://example.org\">"));
         assert!(r.html.contains("footnote"));
         assert_eq!(r.meta.headings[0].id, "les-axes");
+    }
+
+    #[test]
+    fn a_more_marker_ends_the_summary_and_is_not_shown() {
+        let md = "## Titre\n\nPremier paragraphe.\n\n- un point\n\n<!-- more -->\n\nLa suite.\n";
+        for allow_html in [false, true] {
+            let opts = MarkdownOptions { allow_html, ..FR };
+            let r = render_markdown(md, "p.md", 0, opts);
+            assert_eq!(r.meta.summary, "Premier paragraphe. un point");
+            assert!(!r.html.contains("more"), "{}", r.html);
+            assert!(r.html.contains("La suite."));
+        }
+        let r = render_markdown("Un.\n\n<!--More-->\n\nDeux.\n", "p.md", 0, FR);
+        assert_eq!(r.meta.summary, "Un.");
+        // Without the marker, the first paragraph.
+        let r = render_markdown("Un.\n\nDeux.\n", "p.md", 0, FR);
+        assert_eq!(r.meta.summary, "Un.");
+    }
+
+    #[test]
+    fn makes_predictable_heading_anchors() {
+        let md = "## Et après ?\n\n## L'équipe\n\n## Et après ?\n\n## ?!\n\n## الخطوات التالية\n";
+        let r = render_markdown(md, "p.md", 0, FR);
+        let ids: Vec<&str> = r.meta.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "et-apres",
+                "l-equipe",
+                "et-apres-1",
+                "section",
+                "الخطوات-التالية"
+            ]
+        );
+        assert!(r.html.contains("<h2 id=\"et-apres\">"), "{}", r.html);
     }
 
     #[test]

@@ -476,4 +476,4 @@ fn markdown_cache_key(p: &marque_project::SourcePage, opts: MarkdownOptions) -> 
 }
 
 /// Bumped whenever what the Markdown step produces changes shape or content.
-const MARKDOWN_CACHE_FORMAT: u32 = 7;
+const MARKDOWN_CACHE_FORMAT: u32 = 9;
