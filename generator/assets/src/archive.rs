@@ -58,8 +58,10 @@ pub fn manifest(entries: &[Entry]) -> Vec<u8> {
     out
 }
 
-/// A zip of `entries` plus `manifest.json`, byte-identical for the same entries.
-pub fn zip(entries: &[Entry]) -> Result<Vec<u8>, String> {
+/// A zip of `entries` plus `manifest.json`, all in one folder named `folder` (the zip's
+/// name without `.zip`, so that opening it never scatters files in the current
+/// folder), byte-identical for the same entries.
+pub fn zip(folder: &str, entries: &[Entry]) -> Result<Vec<u8>, String> {
     if entries.iter().any(|e| e.path == "manifest.json") {
         return Err("a file named manifest.json would replace the manifest".into());
     }
@@ -71,12 +73,18 @@ pub fn zip(entries: &[Entry]) -> Result<Vec<u8>, String> {
         "manifest.json".into(),
         std::sync::Arc::new(manifest(entries)),
     ));
-    zip_files(&files)
+    zip_files(folder, &files)
 }
 
 /// A zip of `files` as they are (`manifest.json` first when there is one, then by
-/// path), byte-identical for the same files.
-pub fn zip_files(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> Result<Vec<u8>, String> {
+/// path), in one folder named `folder`, byte-identical for the same files.
+pub fn zip_files(
+    folder: &str,
+    files: &[(String, std::sync::Arc<Vec<u8>>)],
+) -> Result<Vec<u8>, String> {
+    if folder.is_empty() || folder.contains(['/', '\\']) || folder.starts_with('.') {
+        return Err(format!("'{folder}' cannot name the zip's folder"));
+    }
     use zip::write::SimpleFileOptions;
     let mut sorted: Vec<&(String, std::sync::Arc<Vec<u8>>)> = files.iter().collect();
     sorted.sort_by(|a, b| (a.0 != "manifest.json", &a.0).cmp(&(b.0 != "manifest.json", &b.0)));
@@ -97,7 +105,8 @@ pub fn zip_files(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> Result<Vec<u8>,
         } else {
             opts
         };
-        w.start_file(path, o).map_err(|e| e.to_string())?;
+        w.start_file(format!("{folder}/{path}"), o)
+            .map_err(|e| e.to_string())?;
         w.write_all(bytes).map_err(|e| e.to_string())
     };
     for (path, bytes) in sorted {
@@ -124,8 +133,8 @@ mod tests {
             bytes: Arc::new(b"<svg/>".to_vec()),
             licence: "x".into(),
         };
-        let one = zip(&[a.clone(), b.clone()]).unwrap();
-        let two = zip(&[b, a]).unwrap();
+        let one = zip("pack", &[a.clone(), b.clone()]).unwrap();
+        let two = zip("pack", &[b, a]).unwrap();
         assert_eq!(one, two);
         assert_eq!(&one[..4], b"PK\x03\x04");
         assert_eq!(

@@ -54,6 +54,18 @@ fn the_bundled_site_builds_with_working_links_and_hreflang() {
         en_flame.contains("/actualites/flamme-olympique-marseille/arrivee-vieux-port-960w.jpg")
     );
     assert!(en_flame.contains("<figcaption>The Old Port on the evening"));
+    // Every zip partners download opens into one folder named like the zip.
+    let zips: Vec<String> = tree(&root.join("output"))
+        .into_keys()
+        .filter(|k| k.ends_with(".zip"))
+        .collect();
+    assert!(zips.len() >= 10, "{zips:?}");
+    for z in &zips {
+        let (folder, files) = unzip_folder(&std::fs::read(root.join("output").join(z)).unwrap());
+        let stem = z.rsplit('/').next().unwrap().trim_end_matches(".zip");
+        assert_eq!(folder, stem, "{z}");
+        assert!(files.contains_key("manifest.json"), "{z}");
+    }
     // At least six dated updates in each of fr and en.
     let feed = read(root, "atom.xml");
     assert!(feed.matches("<entry>").count() >= 6);

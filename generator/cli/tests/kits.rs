@@ -132,7 +132,11 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
             let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
             assert!(release.contains("presse@oneprovence.fr"));
             let sig = String::from_utf8(files["email-signature.html"].clone()).unwrap();
-            assert!(sig.contains("email-banner.png"));
+            // Pasted into a mail client, the banner keeps its absolute address.
+            let banner = format!(
+                "src=\"https://www.oneprovence.fr/downloads/kits/{kit}/{lang}/email-banner.png\""
+            );
+            assert!(sig.contains(&banner), "{kit} {lang}: {sig}");
             for f in [
                 "key-messages.html",
                 "key-messages.txt",
@@ -224,6 +228,12 @@ fn a_partner_kit_is_cobranded_and_its_logo_sanitised() {
     assert!(!lockup.contains("script") && !lockup.contains("tracker"));
     let release = String::from_utf8(files["press-release.txt"].clone()).unwrap();
     assert!(release.contains("avec Calanques Voile"), "{release}");
+    // A co-branded banner is on no site yet: the signature says to put its address.
+    let sig = String::from_utf8(files["email-signature.html"].clone()).unwrap();
+    assert!(
+        sig.contains("src=\"email-banner.png\"") && sig.contains("write its full address"),
+        "{sig}"
+    );
     assert!(!out.join("en").exists(), "--lang fr builds French only");
     // A PNG logo is placed as an image, in the PNG and in the PDF.
     let mut png_bytes = Vec::new();

@@ -520,9 +520,10 @@ impl<'a> Packs<'a> {
         }
     }
 
-    /// The zip of `entries` (cached by their paths, hashes and licences).
-    fn zip(&self, entries: &[Entry]) -> Result<Arc<Vec<u8>>, Diagnostics> {
-        let mut parts: Vec<Vec<u8>> = Vec::new();
+    /// The zip of `entries` in one folder named `folder` (cached by it and their paths,
+    /// hashes and licences).
+    fn zip(&self, folder: &str, entries: &[Entry]) -> Result<Arc<Vec<u8>>, Diagnostics> {
+        let mut parts: Vec<Vec<u8>> = vec![folder.as_bytes().to_vec()];
         for e in entries {
             parts.push(e.path.as_bytes().to_vec());
             parts.push(blake3::hash(&e.bytes).as_bytes().to_vec());
@@ -530,7 +531,7 @@ impl<'a> Packs<'a> {
         }
         let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
         self.cache
-            .get_or_make("zip", &key("zip", &refs), || archive::zip(entries))
+            .get_or_make("zip", &key("zip", &refs), || archive::zip(folder, entries))
             .map_err(|e| {
                 let mut d = Diagnostics::new();
                 d.push(Diagnostic::error(
@@ -552,7 +553,7 @@ impl<'a> Packs<'a> {
             return Ok(None);
         }
         let logo_pack_path = format!("downloads/{slug}-logos.zip");
-        let z = self.zip(&self.logos)?;
+        let z = self.zip(&format!("{slug}-logos"), &self.logos)?;
         files.push((logo_pack_path.clone(), z.clone()));
         let mut info = file_info(base, &logo_pack_path, &z, "ZIP", String::new());
         info["count"] = json!(self.logos.len() + 1);
@@ -579,7 +580,7 @@ impl<'a> Packs<'a> {
             bytes: guide.clone(),
             licence: self.licence.clone(),
         });
-        let z = self.zip(&entries)?;
+        let z = self.zip(&format!("{slug}-brand-pack-{code}"), &entries)?;
         let p = format!("downloads/{slug}-brand-pack-{code}.zip");
         let mut pack = file_info(base, &p, &z, "ZIP", String::new());
         pack["count"] = json!(entries.len() + 1);

@@ -142,7 +142,7 @@ fn publish_build(
     b: &KitBuild,
     files: &mut Vec<(String, Arc<Vec<u8>>)>,
 ) -> Value {
-    let dir = format!("downloads/kits/{id}/{lang}");
+    let dir = marque_kit::site_folder(id, lang);
     let zip_path = format!("downloads/kits/{id}-{lang}.zip");
     files.push((zip_path.clone(), b.zip.clone()));
     let mut list = Vec::new();

@@ -22,6 +22,7 @@ fn rooms(project: &Project) -> impl Iterator<Item = &SourcePage> {
 
 /// Where the press kit of a language is written.
 fn kit_path(lang: &str) -> String {
+    // The zip's folder is named the same (see `zip`).
     format!("downloads/press-kit-{lang}.zip")
 }
 
@@ -175,14 +176,15 @@ impl Press<'_> {
 
 /// The zip of a press kit (cached by its language and its entries).
 fn zip(lang: &str, entries: &[Entry], cache: &DerivedCache) -> Result<Arc<Vec<u8>>, String> {
-    let mut parts: Vec<Vec<u8>> = vec![lang.as_bytes().to_vec()];
+    let folder = format!("press-kit-{lang}");
+    let mut parts: Vec<Vec<u8>> = vec![folder.as_bytes().to_vec()];
     for e in entries {
         parts.push(e.path.as_bytes().to_vec());
         parts.push(blake3::hash(&e.bytes).as_bytes().to_vec());
         parts.push(e.licence.as_bytes().to_vec());
     }
     let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
-    cache.get_or_make("zip", &key("zip", &refs), || archive::zip(entries))
+    cache.get_or_make("zip", &key("zip", &refs), || archive::zip(&folder, entries))
 }
 
 /// `text` with its links to pages (`](@/path.md#anchor)`) and to the site's root

@@ -83,6 +83,11 @@ pub struct Inputs<'a> {
     pub logos: &'a BTreeMap<String, Drawing>,
 }
 
+/// Where the site publishes the files of `kit` in `lang` (`downloads/kits/<id>/<lang>`).
+pub fn site_folder(kit: &str, lang: &str) -> String {
+    format!("downloads/kits/{kit}/{lang}")
+}
+
 /// Builds `kit` in `lang`, co-branded with `partner` when given. Errors name the kit,
 /// the template, the language and the field.
 pub fn build_kit(

@@ -67,7 +67,9 @@ fn zip(
     files: &[KitFile],
     manifest_file: &KitFile,
 ) -> Result<Arc<Vec<u8>>, Diagnostics> {
-    let mut parts: Vec<Vec<u8>> = vec![kit.id.as_bytes().to_vec(), lang.as_bytes().to_vec()];
+    // Named like the zip (`paris-2024-fr.zip` holds `paris-2024-fr/`).
+    let folder = format!("{}-{lang}", kit.id);
+    let mut parts: Vec<Vec<u8>> = vec![folder.as_bytes().to_vec()];
     for f in files.iter().chain(std::iter::once(manifest_file)) {
         parts.push(f.path.as_bytes().to_vec());
         parts.push(blake3::hash(&f.bytes).as_bytes().to_vec());
@@ -81,7 +83,7 @@ fn zip(
                 .map(|f| (f.path.clone(), f.bytes.clone()))
                 .collect();
             entries.push((manifest_file.path.clone(), manifest_file.bytes.clone()));
-            archive::zip_files(&entries)
+            archive::zip_files(&folder, &entries)
         })
         .map_err(|e| single_error(&kit.path, format!("cannot write the kit's zip: {e}")))
 }

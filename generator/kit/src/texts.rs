@@ -76,7 +76,7 @@ pub(crate) fn text_files(
     let mut out = Vec::new();
     out.extend(key_messages(&w));
     out.extend(press_release(&w, partner).into_iter().flatten());
-    out.push(email_signature(&w));
+    out.push(email_signature(&w, partner.is_some()));
     out.push(KitFile::text(
         format!("{}.ics", kit.id),
         "ICS",
@@ -165,13 +165,29 @@ fn press_release(w: &Wording, partner: Option<&Partner>) -> Option<[KitFile; 2]>
 }
 
 /// `email-signature.html`: a table with the first contact's role, the brand and the
-/// e-mail banner next to it.
-fn email_signature(w: &Wording) -> KitFile {
+/// e-mail banner next to it. A signature pasted into a mail client keeps no relative
+/// path: the banner is the absolute address of the site's copy; a co-branded kit's
+/// banner is on no site yet, so its signature says where to put the address.
+fn email_signature(w: &Wording, co_branded: bool) -> KitFile {
     let data = &w.kit.data;
     let (lang, d, dir) = (w.lang, w.d, w.dir);
     let contact = data.contacts.first();
+    let banner = if co_branded {
+        "email-banner.png".to_string()
+    } else {
+        format!(
+            "{}/{}/email-banner.png",
+            w.p.config.base(),
+            crate::site_folder(&w.kit.id, lang)
+        )
+    };
+    let note = if co_branded {
+        "<!-- Put email-banner.png online and write its full address (https://…) in src: a mail client shows no picture from a relative path. -->\n"
+    } else {
+        ""
+    };
     let sig = format!(
-        "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"font-family:Arial,Helvetica,sans-serif;color:#15212B;font-size:14px;line-height:1.4\" dir=\"{dir}\">\n<tr><td style=\"padding-bottom:8px\"><strong style=\"font-size:16px;color:#0B3D5C\">{}</strong><br>{}<br>{}</td></tr>\n<tr><td><img src=\"email-banner.png\" width=\"600\" height=\"200\" alt=\"{}\" style=\"display:block;border:0;max-width:100%;height:auto\"></td></tr>\n<tr><td style=\"padding-top:6px;font-size:12px;color:#4A5661\">{}</td></tr>\n</table>",
+        "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"font-family:Arial,Helvetica,sans-serif;color:#15212B;font-size:14px;line-height:1.4\" dir=\"{dir}\">\n<tr><td style=\"padding-bottom:8px\"><strong style=\"font-size:16px;color:#0B3D5C\">{}</strong><br>{}<br>{}</td></tr>\n<tr><td>{note}<img src=\"{}\" width=\"600\" height=\"200\" alt=\"{}\" style=\"display:block;border:0;max-width:100%;height:auto\"></td></tr>\n<tr><td style=\"padding-top:6px;font-size:12px;color:#4A5661\">{}</td></tr>\n</table>",
         esc(&w.t("kit_badge_name", "First name Last name")),
         esc(&contact
             .map(|c| localized(&c.role, lang, d))
@@ -181,6 +197,7 @@ fn email_signature(w: &Wording) -> KitFile {
             w.p.brand.name,
             contact.and_then(|c| c.email.clone()).unwrap_or_default()
         )),
+        esc(&banner),
         esc(&format!("{} — {}", w.name, w.facts.dates.join(" · "))),
         esc(&data.hashtag.clone().unwrap_or_default()),
     );

@@ -253,18 +253,35 @@ pub fn fails_with(root: &Path, want: &[&str]) {
     );
 }
 
-/// Every file of a zip, by name.
+/// Every file of a zip, by name inside the zip's one top-level folder (checked: no zip
+/// scatters files in the folder it is opened in).
 pub fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let (folder, files) = unzip_folder(bytes);
+    assert!(!folder.is_empty());
+    files
+}
+
+/// The top-level folder of a zip and its files by name inside it.
+pub fn unzip_folder(bytes: &[u8]) -> (String, std::collections::BTreeMap<String, Vec<u8>>) {
     use std::io::Read;
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = std::collections::BTreeMap::new();
+    let mut folder: Option<String> = None;
     for i in 0..z.len() {
         let mut f = z.by_index(i).unwrap();
         let mut b = Vec::new();
         f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().to_string(), b);
+        let (top, rest) = f
+            .name()
+            .split_once('/')
+            .unwrap_or_else(|| panic!("'{}' is outside the zip's folder", f.name()));
+        match &folder {
+            Some(t) => assert_eq!(t, top, "one folder in the zip"),
+            None => folder = Some(top.to_string()),
+        }
+        out.insert(rest.to_string(), b);
     }
-    out
+    (folder.unwrap_or_default(), out)
 }
 
 /// The `[x0 y0 x1 y1]` of a PDF box (`MediaBox`, `TrimBox`, …), in points.
