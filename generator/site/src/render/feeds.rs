@@ -153,8 +153,15 @@ impl<'p> Prepared<'p> {
                 "    <author><name>{}</name></author>\n",
                 xml_escape(&title)
             ));
-            if let Some(d) = &p.front.description {
-                out.push_str(&format!("    <summary>{}</summary>\n", xml_escape(d)));
+            // The description, else the summary (the text above `<!-- more -->`, or
+            // the first paragraph).
+            let summary = p
+                .front
+                .description
+                .as_deref()
+                .unwrap_or(self.md[en.source].summary.as_str());
+            if !summary.is_empty() {
+                out.push_str(&format!("    <summary>{}</summary>\n", xml_escape(summary)));
             }
             out.push_str(&format!(
                 "    <content type=\"html\">{}</content>\n",
