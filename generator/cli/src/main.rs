@@ -38,9 +38,10 @@ enum Command {
         /// Output folder (default: <root>/output).
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Missing translations are errors.
-        #[arg(long)]
-        strict: bool,
+        /// Pages missing in a language are errors: in every language, or in those named
+        /// (`--strict=en` or `--strict=en,fr`).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "", value_name = "LANGS")]
+        strict: Option<String>,
         /// Include pages marked draft.
         #[arg(long)]
         drafts: bool,
@@ -81,6 +82,10 @@ enum Command {
         /// Include pages marked draft.
         #[arg(long)]
         drafts: bool,
+        /// List every page that lacks a translation (by default, one line per
+        /// language says how many).
+        #[arg(long)]
+        translations: bool,
         /// `text` for people, `json` for machines.
         #[arg(long, default_value = "text")]
         format: CheckFormat,
@@ -151,12 +156,9 @@ fn print_report(r: &BuildReport, quiet: bool) {
     print_diagnostics(&r.warnings);
     if !r.missing.is_empty() && !quiet {
         eprintln!(
-            "translation report: {} page(s) lack a translation",
-            r.missing.len()
+            "translations: {} (list them: marque check --translations)",
+            marque_engine::check::translation_summary(&r.missing, r.languages)
         );
-        for (key, langs) in &r.missing {
-            eprintln!("  {key}: missing in {}", langs.join(", "));
-        }
     }
     if !quiet {
         println!(
@@ -219,7 +221,13 @@ fn main() -> ExitCode {
         } => build_site(
             BuildOptions {
                 output,
-                strict,
+                strict: strict.map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect()
+                }),
                 drafts,
                 force,
                 on_wait: print_wait,
@@ -237,8 +245,9 @@ fn main() -> ExitCode {
         Command::Check {
             root,
             drafts,
+            translations,
             format,
-        } => check(root, drafts, format),
+        } => check(root, drafts, translations, format),
         Command::Kit {
             id,
             root,
@@ -325,8 +334,8 @@ fn build_site(opts: BuildOptions, quiet: bool) -> ExitCode {
 }
 
 /// `marque check`: every problem found, as text or JSON; fails on an error.
-fn check(root: PathBuf, drafts: bool, format: CheckFormat) -> ExitCode {
-    match marque_engine::check::check(root, drafts) {
+fn check(root: PathBuf, drafts: bool, translations: bool, format: CheckFormat) -> ExitCode {
+    match marque_engine::check::check(root, drafts, translations) {
         Ok(r) => {
             let errors = r.diagnostics.errors().count();
             match format {

@@ -9,11 +9,14 @@ use common::*;
 fn builds_pages_in_every_language_at_their_urls() {
     let p = fixture("basic");
     let out = build_ok(p.path(), &[]);
+    // One line, not one per page.
     assert!(
-        out.contains("translation report: 1 page(s) lack a translation"),
+        out.contains(
+            "translations: 2 languages; en lacks 1 page (list them: marque check --translations)"
+        ),
         "{out}"
     );
-    assert!(out.contains("news/two.md: missing in en"), "{out}");
+    assert!(!out.contains("news/two.md"), "{out}");
     for f in [
         "index.html",
         "about/index.html",
@@ -120,7 +123,7 @@ fn omit_mode_leaves_untranslated_pages_out() {
         &cfg.replace("missing_translation: fallback", "missing_translation: omit"),
     );
     let out = build_ok(p.path(), &[]);
-    assert!(out.contains("news/two.md: missing in en"));
+    assert!(out.contains("en lacks 1 page"), "{out}");
     assert!(!p.path().join("output/en/updates/two").exists());
     // The English link to two.md goes to the French page.
     let one = read(p.path(), "en/updates/one/index.html");
@@ -136,6 +139,58 @@ fn strict_turns_translation_gaps_into_errors() {
         "{out}"
     );
     assert!(!p.path().join("output").exists());
+    // Named languages only: French lacks nothing, English lacks news/two.
+    build_ok(p.path(), &["--strict=fr"]);
+    let out = build_err(p.path(), &["--strict=fr,en"]);
+    assert!(
+        out.contains("error: --strict: no translation in en"),
+        "{out}"
+    );
+    let out = build_err(p.path(), &["--strict=eng"]);
+    assert!(
+        out.contains(
+            "--strict: error: 'eng' is not a language of the site (fr, en) (did you mean 'en'?)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_config_lists_the_languages_that_must_be_complete() {
+    let p = fixture("basic");
+    let root = p.path();
+    let cfg = std::fs::read_to_string(root.join("marque.yaml")).unwrap();
+    write(
+        root,
+        "marque.yaml",
+        &format!("{cfg}complete_languages: [fr]\n"),
+    );
+    build_ok(root, &[]);
+    write(
+        root,
+        "marque.yaml",
+        &format!("{cfg}complete_languages: [fr, en]\n"),
+    );
+    let out = build_err(root, &[]);
+    assert!(
+        out.contains("narrative/fr/news/two.md: error: complete_languages: no translation in en"),
+        "{out}"
+    );
+    // `marque check` holds the site to it too.
+    let o = marque(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    write(
+        root,
+        "marque.yaml",
+        &format!("{cfg}complete_languages: [fr, de]\n"),
+    );
+    let out = build_err(root, &[]);
+    assert!(
+        out.contains(
+            "marque.yaml: error: complete_languages: 'de' is not one of the languages (fr, en)"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

@@ -16,6 +16,18 @@ fn the_bundled_site_passes_with_its_translation_gaps_as_warnings() {
     let (code, out) = check(&repo_root(), &[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains(" 0 error(s)"), "{out}");
+    // One line says what Arabic lacks; the list is on demand.
+    let summary = out
+        .lines()
+        .find(|l| l.starts_with("narrative: warning: translations: 3 languages; ar lacks "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        summary.ends_with("pages (list them: marque check --translations)"),
+        "{summary}"
+    );
+    assert!(!out.contains("no translation in ar"), "{out}");
+    let (code, out) = check(&repo_root(), &["--translations"]);
+    assert_eq!(code, Some(0), "{out}");
     assert!(
         out.contains("narrative/fr/membres.md: warning: no translation in ar"),
         "{out}"
@@ -45,7 +57,7 @@ fn finds_what_a_visitor_would_meet() {
         ),
     )
     .unwrap();
-    let (code, out) = check(root, &[]);
+    let (code, out) = check(root, &["--translations"]);
     assert_eq!(code, Some(1), "{out}");
     for want in [
         "narrative/fr/plain.md: warning: this page has no description",
@@ -85,7 +97,7 @@ fn files_over_the_budget_are_errors() {
 #[test]
 fn reports_json_for_machines() {
     let p = fixture("basic");
-    let (code, out) = check(p.path(), &["--format", "json"]);
+    let (code, out) = check(p.path(), &["--format", "json", "--translations"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("\"errors\": 0"), "{out}");
     assert!(out.contains("\"severity\": \"warning\""));

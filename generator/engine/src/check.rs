@@ -84,7 +84,9 @@ fn target_of(path: &str) -> String {
 }
 
 /// Builds the site at `root` in memory and checks it.
-pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
+/// `translations`: list every page that lacks a translation (else one line says how
+/// many each language lacks).
+pub fn check(root: PathBuf, drafts: bool, translations: bool) -> Result<CheckReport, Diagnostics> {
     if !root.join("marque.yaml").exists() {
         return Err(load_project(&root, LoadOptions { drafts })
             .err()
@@ -103,7 +105,7 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
         None,
         &derived,
         &crate::feature::FeatureCache::default(),
-        false,
+        None,
     )?;
     let site_mem = RwLock::new(Arc::new(MemorySite::new()));
     let sink = MemorySink::new(&site_mem);
@@ -115,7 +117,17 @@ pub fn check(root: PathBuf, drafts: bool) -> Result<CheckReport, Diagnostics> {
     let outputs = Outputs::new(&project, &plan, &site);
     let html_pages = outputs.check_all(&mut d);
     undescribed_pages(&project, &plan.prepared, &mut d);
-    missing_translations(&project, &report.missing, &mut d);
+    if translations {
+        missing_translations(&project, &report.missing, &mut d);
+    } else if !report.missing.is_empty() {
+        d.push(Diagnostic::warning(
+            "narrative",
+            format!(
+                "translations: {} (list them: marque check --translations)",
+                translation_summary(&report.missing, project.languages.len())
+            ),
+        ));
+    }
     d.sort();
     Ok(CheckReport {
         diagnostics: d,
@@ -396,6 +408,21 @@ fn undescribed_pages(project: &Project, prepared: &Prepared, d: &mut Diagnostics
             ));
         }
     }
+}
+
+/// One line for the translation gaps: `3 languages; ar lacks 34 pages, en lacks 1 page`.
+pub fn translation_summary(missing: &BTreeMap<String, Vec<String>>, languages: usize) -> String {
+    let mut per_lang: BTreeMap<&str, usize> = BTreeMap::new();
+    for langs in missing.values() {
+        for l in langs {
+            *per_lang.entry(l.as_str()).or_default() += 1;
+        }
+    }
+    let gaps: Vec<String> = per_lang
+        .iter()
+        .map(|(l, n)| format!("{l} lacks {n} page{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    format!("{languages} languages; {}", gaps.join(", "))
 }
 
 /// Pages missing in some languages, on the source of their translation key.

@@ -53,8 +53,9 @@ pub struct BuildOptions {
     pub root: PathBuf,
     /// Output folder; `<root>/output` by default.
     pub output: Option<PathBuf>,
-    /// Missing translations are errors.
-    pub strict: bool,
+    /// `--strict`: pages missing in these languages are errors (every language when
+    /// empty); `None` leaves only `complete_languages` of `marque.yaml`.
+    pub strict: Option<Vec<String>>,
     /// Include drafts.
     pub drafts: bool,
     /// Replace the output folder even when marque did not make it.
@@ -69,7 +70,7 @@ impl BuildOptions {
         BuildOptions {
             root: root.into(),
             output: None,
-            strict: false,
+            strict: None,
             drafts: false,
             force: false,
             on_wait: |_| {},
@@ -100,6 +101,8 @@ pub struct BuildReport {
     pub warnings: Diagnostics,
     /// Translation gaps: key → languages lacking it.
     pub missing: BTreeMap<String, Vec<String>>,
+    /// How many languages the site has.
+    pub languages: usize,
     /// Where the site was written.
     pub output: PathBuf,
     /// Seconds, wall clock.
@@ -204,7 +207,7 @@ pub fn plan<'p>(
     carry: Option<&Carry>,
     derived: &DerivedCache,
     cache: &FeatureCache,
-    strict: bool,
+    strict: Option<&[String]>,
 ) -> Result<Plan<'p>, Diagnostics> {
     let mut phases = Phases::new();
     let mut cx = feature::Context {
@@ -265,8 +268,12 @@ pub fn plan<'p>(
         return Err(errors);
     }
     warnings.extend(prepared.warnings.clone());
-    if strict && !prepared.missing.is_empty() {
-        return Err(strict_errors(project, &prepared));
+    let complete = complete_languages(project, strict)?;
+    if !complete.is_empty() {
+        let d = strict_errors(project, &prepared, &complete, strict.is_some());
+        if d.has_errors() {
+            return Err(d);
+        }
     }
     Ok(Plan {
         prepared,
@@ -277,10 +284,62 @@ pub fn plan<'p>(
     })
 }
 
-/// `--strict`: each page that lacks a translation, as an error.
-fn strict_errors(project: &Project, prepared: &Prepared) -> Diagnostics {
+/// The languages in which every page must exist: `complete_languages` of
+/// `marque.yaml` and those `--strict` names (all of them for a bare `--strict`). A
+/// language `--strict` names that the site does not have is an error.
+fn complete_languages(
+    project: &Project,
+    strict: Option<&[String]>,
+) -> Result<Vec<String>, Diagnostics> {
+    let codes: Vec<&str> = project.languages.iter().map(|l| l.code.as_str()).collect();
+    let mut out: Vec<String> = project.config.complete_languages.clone();
+    match strict {
+        None => {}
+        Some([]) => out.extend(codes.iter().map(|c| c.to_string())),
+        Some(named) => {
+            for c in named {
+                if !codes.contains(&c.as_str()) {
+                    return Err(one(
+                        Path::new("--strict"),
+                        format!(
+                            "'{c}' is not a language of the site ({}){}",
+                            codes.join(", "),
+                            marque_project::diag::hint(c, &codes)
+                        ),
+                    ));
+                }
+                out.push(c.clone());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Each page that lacks a translation in one of `complete`, as an error (named after
+/// `--strict` when the flag asked, else after `complete_languages`).
+fn strict_errors(
+    project: &Project,
+    prepared: &Prepared,
+    complete: &[String],
+    flag: bool,
+) -> Diagnostics {
     let mut d = Diagnostics::new();
+    let why = if flag {
+        "--strict"
+    } else {
+        "complete_languages"
+    };
     for (key, langs) in &prepared.missing {
+        let langs: Vec<&str> = langs
+            .iter()
+            .map(String::as_str)
+            .filter(|l| complete.iter().any(|c| c == l))
+            .collect();
+        if langs.is_empty() {
+            continue;
+        }
         let src = project.pages.iter().find(|p| p.translation_key() == key);
         let path = src
             .map(|p| p.path.clone())
@@ -288,7 +347,7 @@ fn strict_errors(project: &Project, prepared: &Prepared) -> Diagnostics {
         d.push(Diagnostic::error(
             path,
             format!(
-                "--strict: no translation in {} (translation key '{key}')",
+                "{why}: no translation in {} (translation key '{key}')",
                 langs.join(", ")
             ),
         ));
@@ -382,6 +441,7 @@ pub fn run(
             .sum::<usize>()
         + project.languages.len();
     report.missing = prepared.missing.clone();
+    report.languages = project.languages.len();
     report.phases = phases.done;
     Ok((change, report))
 }
@@ -741,7 +801,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let md_cache: MarkdownCache = state::load_json(&md_cache_path).unwrap_or_default();
     let features = FeatureCache::default();
     let mut plan = guard("preparing the site", || {
-        plan(&project, &md_cache, None, &derived, &features, opts.strict)
+        plan(
+            &project,
+            &md_cache,
+            None,
+            &derived,
+            &features,
+            opts.strict.as_deref(),
+        )
     })??;
     let md_cache_len = md_cache.len();
     drop(md_cache);
@@ -796,7 +863,7 @@ pub fn load_reporting_all(
         None,
         derived,
         &FeatureCache::default(),
-        false,
+        None,
     );
     if let Err(more) = more {
         for e in more.0.into_iter().filter(|e| e.is_error()) {

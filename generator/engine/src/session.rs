@@ -102,7 +102,7 @@ impl Session {
             self.carry.as_ref(),
             &self.derived,
             &self.features,
-            false,
+            None,
         )?;
         phases.include(&mut plan.phases);
         let sink = MemorySink::new(&self.site);

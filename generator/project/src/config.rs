@@ -181,6 +181,10 @@ pub struct Config {
     /// Language whose page fills a gap (defaults to the default language).
     #[serde(default)]
     pub fallback_language: Option<String>,
+    /// Languages in which every page must exist: a page one of them lacks is an error
+    /// at every build (as `--strict=LANG` makes it for one build).
+    #[serde(default)]
+    pub complete_languages: Vec<String>,
     /// Taxonomies; `tags` by default.
     #[serde(default = "default_taxonomies")]
     pub taxonomies: Vec<TaxonomyConfig>,

@@ -340,6 +340,19 @@ fn check_language_choices(config: &Config, seen_codes: &BTreeSet<String>, diags:
             format!("fallback_language '{f}' is not one of the languages"),
         ));
     }
+    let codes: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
+    for c in &config.complete_languages {
+        if !seen_codes.contains(c) {
+            diags.push(Diagnostic::error(
+                path,
+                format!(
+                    "complete_languages: '{c}' is not one of the languages ({}){}",
+                    codes.join(", "),
+                    hint(c, &codes)
+                ),
+            ));
+        }
+    }
 }
 
 /// Taxonomy names: CSS identifiers, no front-matter field name, each once.
