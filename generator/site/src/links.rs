@@ -299,12 +299,19 @@ pub fn resolve_markers(cx: &LinkContext, html: &str, s: usize, lang: usize) -> S
     if md[s].links.is_empty() && md[s].paths.is_empty() {
         return html.to_string();
     }
-    let html = resolve_paths(cx, html, s);
+    // Copied only when it has addresses to resolve.
+    let with_paths;
+    let html = if md[s].paths.is_empty() {
+        html
+    } else {
+        with_paths = resolve_paths(cx, html, s);
+        with_paths.as_str()
+    };
     if md[s].links.is_empty() {
-        return html;
+        return html.to_string();
     }
     let page = &project.pages[s];
-    replace_markers(&html, LINK_MARKER, |n| {
+    replace_markers(html, LINK_MARKER, |n| {
         md[s].links.get(n).map(|link| {
             let anchor = link
                 .anchor
