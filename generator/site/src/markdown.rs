@@ -394,6 +394,31 @@ fn is_more_marker(html: &str) -> bool {
         .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("more"))
 }
 
+/// The text above the document's `<!-- more -->` line (headings left out), with the
+/// marker taken out of the document; `None` when there is no marker.
+fn marked_summary<'a>(root: &'a comrak::nodes::AstNode<'a>) -> Option<String> {
+    let marker = root.children().find(|n| match &n.data().value {
+        NodeValue::HtmlBlock(b) => is_more_marker(&b.literal),
+        _ => false,
+    })?;
+    let mut text = String::new();
+    for n in root.children().take_while(|n| !n.same_node(marker)) {
+        if matches!(n.data().value, NodeValue::Heading(_)) {
+            continue;
+        }
+        let t = n.collect_text();
+        for word in t.split_whitespace() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(word);
+        }
+    }
+    marker.detach();
+    // Marked by its author, so longer than a first paragraph may be; still bounded.
+    Some(truncate_words(&text, SUMMARY_MARKED_MAX))
+}
+
 /// Whether `url` is an address of this site (root-relative or relative), not a link out
 /// (`https:`, `mailto:`, `//host/`).
 pub fn is_site_address(url: &str) -> bool {
@@ -536,38 +561,8 @@ pub fn render_markdown(
     }
     // `<!-- more -->` on a line of its own: the summary is everything above it (and the
     // marker is not shown); otherwise the first paragraph.
-    let more = root.children().find(|n| match &n.data().value {
-        NodeValue::HtmlBlock(b) => is_more_marker(&b.literal),
-        _ => false,
-    });
-    out.meta.summary = match more {
-        Some(marker) => {
-            let mut text = String::new();
-            let mut node = root.first_child();
-            while let Some(n) = node {
-                if n.same_node(marker) {
-                    break;
-                }
-                if !matches!(n.data().value, NodeValue::Heading(_)) {
-                    let t = n.collect_text();
-                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-                    if !t.is_empty() {
-                        if !text.is_empty() {
-                            text.push(' ');
-                        }
-                        text.push_str(&t);
-                    }
-                }
-                node = n.next_sibling();
-            }
-            // Marked by its author, so longer than a first paragraph may be; still
-            // bounded.
-            let summary = truncate_words(&text, SUMMARY_MARKED_MAX);
-            marker.detach();
-            summary
-        }
-        None => truncate_words(first_paragraph.unwrap_or_default().trim(), 280),
-    };
+    out.meta.summary = marked_summary(root)
+        .unwrap_or_else(|| truncate_words(first_paragraph.unwrap_or_default().trim(), 280));
     // Each image becomes its marker, resolved once its file is known.
     for (n, node) in images.into_iter().enumerate() {
         while let Some(c) = node.first_child() {
