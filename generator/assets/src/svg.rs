@@ -808,7 +808,42 @@ pub fn png(tree: &usvg::Tree, width: u32) -> Result<Vec<u8>, String> {
             &mut pixmap.as_mut(),
         )
     })?;
-    pixmap.encode_png().map_err(|e| e.to_string())
+    encode_png(&pixmap)
+}
+
+/// The pixmap as a PNG: RGB when every pixel is opaque (most kit artwork), else RGBA
+/// with the alpha demultiplied; compressed by fdeflate's fast mode, which makes files
+/// the size of zlib's level 6 with the PNG filters in a fraction of its time.
+pub fn encode_png(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, String> {
+    let data = pixmap.data();
+    let opaque = data.chunks_exact(4).all(|p| p[3] == 255);
+    let mut pixels: Vec<u8> = Vec::with_capacity(data.len());
+    if opaque {
+        for p in data.chunks_exact(4) {
+            pixels.extend_from_slice(&p[..3]);
+        }
+    } else {
+        for p in pixmap.pixels() {
+            let c = p.demultiply();
+            pixels.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+        enc.set_color(if opaque {
+            png::ColorType::Rgb
+        } else {
+            png::ColorType::Rgba
+        });
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        enc.set_filter(png::FilterType::Paeth);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
+        let mut w = enc.write_header().map_err(|e| e.to_string())?;
+        w.write_image_data(&pixels).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
 }
 
 /// Runs a renderer (resvg, svg2pdf), turning its panic into an error.
@@ -891,7 +926,12 @@ pub fn pdf_with(pages: &[PdfPage], meta: Option<&PdfMeta>) -> Result<Vec<u8>, St
     for (p, &page_id) in pages.iter().zip(&page_ids) {
         // Text stays text, with the brand fonts embedded as subsets (the order in which
         // svg2pdf writes them is made stable by `canonical` below).
-        let opts = svg2pdf::ConversionOptions::default();
+        // Streams are written plain and compressed by `canonical` (zlib-rs): svg2pdf's
+        // own compressor (miniz at level 6) spent a second on the kits' glyph outlines.
+        let opts = svg2pdf::ConversionOptions {
+            compress: false,
+            ..Default::default()
+        };
         let (chunk, svg_ref) =
             renderer_guard(|| svg2pdf::to_chunk(p.tree, opts))?.map_err(|e| e.to_string())?;
         let mut map = std::collections::HashMap::new();
@@ -964,7 +1004,10 @@ fn references(text: &str) -> Vec<(usize, usize, u32)> {
 fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
     let first = pdf.windows(8).position(|w| w == b"\n1 0 obj")? + 1;
     let header = &pdf[..first];
-    let (objects, trailer_at) = read_objects(pdf, first)?;
+    let (mut objects, trailer_at) = read_objects(pdf, first)?;
+    for o in objects.values_mut() {
+        deflate_stream(o)?;
+    }
     let trailer = std::str::from_utf8(&pdf[trailer_at..]).ok()?;
     let root_at = trailer.find("/Root ")? + 6;
     let root: u32 = trailer[root_at..].split(' ').next()?.parse().ok()?;
@@ -980,6 +1023,41 @@ fn canonical(pdf: &[u8]) -> Option<Vec<u8>> {
         order.push(i);
     }
     write_pdf(header, &objects, &order, root, info)
+}
+
+/// Compresses a stream written without a filter (Flate, as every PDF reader reads) and
+/// sets its `/Length` to the compressed size.
+fn deflate_stream(o: &mut PdfObject) -> Option<()> {
+    use std::io::Write;
+    let Some(data) = &o.stream else {
+        return Some(());
+    };
+    if o.text.contains("/Filter") || data.len() < 64 {
+        return Some(());
+    }
+    let at = o.text.rfind("/Length ")?;
+    let digits = o.text[at + 8..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(o.text.len() - at - 8);
+    let close = o.text.rfind(">>")?;
+    if close < at {
+        return None;
+    }
+    let mut z = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::new(4),
+    );
+    z.write_all(data).ok()?;
+    let packed = z.finish().ok()?;
+    o.text = format!(
+        "{}/Length {}{}  /Filter /FlateDecode\n{}",
+        &o.text[..at],
+        packed.len(),
+        &o.text[at + 8 + digits..close],
+        &o.text[close..]
+    );
+    o.stream = Some(packed);
+    Some(())
 }
 
 /// The indirect objects of `pdf` from byte `first` on, by number, and where the
@@ -1198,6 +1276,67 @@ fn sort_in(text: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every stream of a PDF and its dictionary, read by each object's `/Length`.
+    fn streams(pdf: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let first = pdf.windows(8).position(|w| w == b"\n1 0 obj").unwrap() + 1;
+        let (objects, _) = read_objects(pdf, first).expect("the PDF reads back");
+        objects
+            .into_values()
+            .filter_map(|o| Some((o.text, o.stream?)))
+            .collect()
+    }
+
+    #[test]
+    fn pdf_streams_are_compressed_and_read_back() {
+        // Many shapes: the drawing's content stream is tens of kilobytes.
+        let mut body = String::new();
+        for i in 0..400 {
+            body.push_str(&format!(
+                r##"<path d="M{i} 0 L{} 50 Q{} 80 {} 100 Z" fill="#1A2B4C"/>"##,
+                i + 7,
+                i + 3,
+                i + 1
+            ));
+        }
+        let svg = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100">{body}</svg>"##
+        );
+        let tree = usvg::Tree::from_str(&svg, &usvg::Options::default()).unwrap();
+        let page = || PdfPage {
+            tree: &tree,
+            width_pt: 400.0,
+            height_pt: 100.0,
+            bleed_pt: None,
+        };
+        let a = pdf(&[page()]).unwrap();
+        let b = pdf(&[page()]).unwrap();
+        assert_eq!(a, b, "same drawing, same bytes");
+        let all = streams(&a);
+        let (dict, data) = all.iter().max_by_key(|(_, d)| d.len()).expect("a stream");
+        assert!(dict.contains("/Filter /FlateDecode"), "{dict}");
+        assert_eq!(last_length(dict.as_bytes()), Some(data.len()));
+        let mut plain = Vec::new();
+        use std::io::Read;
+        flate2::read::ZlibDecoder::new(&data[..])
+            .read_to_end(&mut plain)
+            .expect("a zlib stream");
+        let text = String::from_utf8_lossy(&plain);
+        assert!(
+            text.matches(" l").count() >= 400,
+            "{}",
+            &text[..200.min(text.len())]
+        );
+        assert!(
+            plain.len() > 4 * data.len(),
+            "{} → {}",
+            plain.len(),
+            data.len()
+        );
+        for (dict, _) in &all {
+            assert!(dict.matches("/Filter").count() <= 1, "{dict}");
+        }
+    }
 
     #[test]
     fn removes_scripts_handlers_and_external_references() {

@@ -599,12 +599,32 @@ pub(crate) fn line_x(block: &TextBlock, line: &TextLine, x: f32, width: f32, ali
 }
 
 fn num(out: &mut String, v: f32) {
-    // Two decimals, without a trailing zero or a negative zero.
-    let v = (v * 100.0).round() / 100.0;
-    let v = if v == 0.0 { 0.0 } else { v };
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    out.push_str(s);
+    // Two decimals, without a trailing zero or a negative zero. Glyph outlines write
+    // millions of these: hundredths are written as an integer, without float formatting.
+    let hundredths = (v * 100.0).round();
+    if hundredths.is_nan() || hundredths.abs() >= 16_777_216.0 {
+        // Beyond f32's exact integers (or not a number): the general formatting.
+        let v = hundredths / 100.0;
+        let v = if v == 0.0 { 0.0 } else { v };
+        let s = format!("{v:.2}");
+        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        out.push(' ');
+        return;
+    }
+    let n = hundredths as i32;
+    if n < 0 {
+        out.push('-');
+    }
+    let (whole, frac) = (n.unsigned_abs() / 100, n.unsigned_abs() % 100);
+    use std::fmt::Write;
+    let _ = write!(out, "{whole}");
+    if frac != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (frac / 10) as u8));
+        if frac % 10 != 0 {
+            out.push(char::from(b'0' + (frac % 10) as u8));
+        }
+    }
     out.push(' ');
 }
 
@@ -644,6 +664,22 @@ fn push_path(d: &mut String, path: &[Segment], ox: f32, oy: f32, scale: f32) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_like_the_general_formatting() {
+        for v in [
+            0.0f32, -0.0, -0.004, 0.004, 0.005, 1.0, 1.5, -1.25, 12.3456, -99.999, 1234.5, 0.1,
+            0.01, 1e9, -3e8, 16777.215, 8388607.5,
+        ] {
+            let mut fast = String::new();
+            super::num(&mut fast, v);
+            let r = (v * 100.0).round() / 100.0;
+            let r = if r == 0.0 { 0.0 } else { r };
+            let s = format!("{r:.2}");
+            let want = format!("{} ", s.trim_end_matches('0').trim_end_matches('.'));
+            assert_eq!(fast, want, "{v}");
+        }
+    }
+
     use super::*;
     use crate::svg::Fonts;
 
