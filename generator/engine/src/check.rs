@@ -187,7 +187,7 @@ impl<'a> Outputs<'a> {
         let prepared = &plan.prepared;
         let mut source_of: HashMap<String, PathBuf> = HashMap::new();
         for j in &plan.jobs {
-            if let PageKind::Entry(i) = j.kind {
+            if let PageKind::Entry(i) | PageKind::Pager(i, _) = j.kind {
                 let e = &prepared.site.entries[i];
                 source_of.insert(j.output.clone(), project.pages[e.source].path.clone());
             }

@@ -50,7 +50,7 @@ pub fn check(
     outputs.reserve(jobs.len() + files.len());
     for j in jobs {
         let source = match j.kind {
-            PageKind::Entry(i) => Some(prepared.site.entries[i].source),
+            PageKind::Entry(i) | PageKind::Pager(i, _) => Some(prepared.site.entries[i].source),
             _ => None,
         };
         outputs.insert(j.output.as_str(), source);

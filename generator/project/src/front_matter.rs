@@ -46,11 +46,17 @@ pub struct FrontMatter {
     pub translation_key: Option<String>,
     /// Section ordering (sections only).
     pub sort_by: Option<SortBy>,
+    /// Sections only: how many pages each page of the section's list shows (the
+    /// list is split into `page/2/`, `page/3/`…).
+    pub paginate_by: Option<usize>,
     /// Free values for templates.
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Where each field's value starts, for later errors.
     pub positions: BTreeMap<String, Pos>,
 }
+
+/// The most pages one page of a section's list may show.
+pub const MAX_PAGINATE_BY: u64 = 1000;
 
 /// The fields every page may have (taxonomy names come on top).
 pub const KNOWN_FIELDS: &[&str] = &[
@@ -65,6 +71,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "page_template",
     "translation_key",
     "sort_by",
+    "paginate_by",
     "extra",
 ];
 
@@ -237,6 +244,7 @@ pub fn parse_front_matter(
                     fm.sort_by = Some(order);
                 }
             }
+            "paginate_by" => fm.paginate_by = v.paginate_by(diags),
             "extra" => match v.v {
                 serde_json::Value::Object(m) => {
                     fm.extra = m.clone();
@@ -316,6 +324,35 @@ impl FieldValue<'_> {
             Ok(d) => Some(d),
             Err(e) => {
                 diags.push(self.error(format!("field '{field}': {e}")));
+                None
+            }
+        }
+    }
+
+    /// How many pages a section's list shows per page: 1 to [`MAX_PAGINATE_BY`], in a
+    /// section's `_index.md` only.
+    fn paginate_by(&self, diags: &mut Diagnostics) -> Option<usize> {
+        let is_section = self.path.file_name().is_some_and(|n| n == "_index.md");
+        if !is_section {
+            diags.push(self.error(
+                "field 'paginate_by' splits a section's list: it goes in the section's _index.md, not in a page",
+            ));
+            return None;
+        }
+        match self.v.as_u64() {
+            Some(n @ 1..=MAX_PAGINATE_BY) => Some(n as usize),
+            _ if self.v.is_number() => {
+                diags.push(self.error(format!(
+                    "field 'paginate_by' is {}: it must be a whole number of pages from 1 to {MAX_PAGINATE_BY}",
+                    self.v
+                )));
+                None
+            }
+            _ => {
+                diags.push(self.type_error(
+                    "paginate_by",
+                    &format!("a whole number of pages from 1 to {MAX_PAGINATE_BY}"),
+                ));
                 None
             }
         }

@@ -54,17 +54,77 @@ fn push_xml_url(out: &mut String, parts: &[&str]) {
     }
 }
 
+/// What a feed lists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FeedOf {
+    /// Every dated page of a language (index into the languages).
+    Language(usize),
+    /// The dated pages under a section (entry index), at any depth.
+    Section(usize),
+}
+
 impl<'p> Prepared<'p> {
     pub(super) fn feed_entries(&self, li: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = self
-            .site
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.lang == li && e.kind == EntryKind::Page && !e.is_fallback)
-            .filter(|(_, e)| self.project.pages[e.source].front.date.is_some())
-            .map(|(i, _)| i)
-            .collect();
+        self.newest(
+            self.site
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.lang == li && self.in_feeds(e))
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// Whether entry `e` is listed by feeds: a dated page in its own language.
+    fn in_feeds(&self, e: &crate::model::Entry) -> bool {
+        e.kind == EntryKind::Page
+            && !e.is_fallback
+            && self.project.pages[e.source].front.date.is_some()
+    }
+
+    /// The sections that have a feed, each with the newest of its dated pages (at any
+    /// depth below it), by entry index: every section but the languages' home pages
+    /// (their feed is the language's) and copies of another language's section.
+    pub(super) fn section_feeds(&self) -> &[(usize, Vec<usize>)] {
+        self.section_feeds.get_or_init(|| self.find_section_feeds())
+    }
+
+    fn find_section_feeds(&self) -> Vec<(usize, Vec<usize>)> {
+        let mut under: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (i, e) in self.site.entries.iter().enumerate() {
+            if !self.in_feeds(e) {
+                continue;
+            }
+            let mut up = e.parent;
+            while let Some(s) = up {
+                let sec = &self.site.entries[s];
+                if sec.dir.is_empty() {
+                    break;
+                }
+                if !sec.is_fallback {
+                    under.entry(s).or_default().push(i);
+                }
+                up = sec.parent;
+            }
+        }
+        under
+            .into_iter()
+            .map(|(s, list)| (s, self.newest(list)))
+            .collect()
+    }
+
+    /// The pages of section `s`'s feed (none when it has no feed).
+    pub(super) fn section_feed(&self, s: usize) -> &[usize] {
+        let feeds = self.section_feeds();
+        feeds
+            .binary_search_by_key(&s, |(x, _)| *x)
+            .map(|k| feeds[k].1.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The newest `feed_limit` of `v`, newest first (then by address).
+    fn newest(&self, mut v: Vec<usize>) -> Vec<usize> {
         let newest_first = |a: &usize, b: &usize| {
             self.date_of(*b)
                 .cmp(&self.date_of(*a))
@@ -87,7 +147,11 @@ impl<'p> Prepared<'p> {
         self.project.pages[self.site.entries[e].source].front.date
     }
 
-    pub(super) fn render_feed(&self, project: &Project, li: usize) -> String {
+    pub(super) fn render_feed(&self, project: &Project, of: FeedOf) -> String {
+        let (li, entries) = match of {
+            FeedOf::Language(li) => (li, self.feed_entries(li)),
+            FeedOf::Section(s) => (self.site.entries[s].lang, self.section_feed(s).to_vec()),
+        };
         let lang = &self.languages[li];
         let (_, strings) = self
             .shared
@@ -95,13 +159,28 @@ impl<'p> Prepared<'p> {
             .get(&lang.code)
             .cloned()
             .unwrap_or_default();
-        let title = strings
+        let site_title = strings
             .get("site_title")
             .and_then(Json::as_str)
             .unwrap_or("")
             .to_string();
         let base = &self.shared.base_url;
-        let entries = self.feed_entries(li);
+        // A section's feed is named after it and points to it.
+        let (title, home, feed) = match of {
+            FeedOf::Language(_) => (
+                site_title.clone(),
+                format!("{base}{}/", lang.prefix),
+                format!("{base}{}/atom.xml", lang.prefix),
+            ),
+            FeedOf::Section(s) => {
+                let sec = &self.site.entries[s];
+                (
+                    format!("{} · {site_title}", project.pages[sec.source].title()),
+                    format!("{base}{}", sec.path),
+                    format!("{base}{}atom.xml", sec.path),
+                )
+            }
+        };
         let updated = entries
             .iter()
             .filter_map(|&e| {
@@ -111,7 +190,6 @@ impl<'p> Prepared<'p> {
             .max()
             .map(|d| d.rfc3339())
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-        let home = format!("{base}{}/", lang.prefix);
         let mut out = String::new();
         out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
         out.push_str(&format!(
@@ -121,7 +199,7 @@ impl<'p> Prepared<'p> {
         out.push_str(&format!("  <title>{}</title>\n", xml_escape(&title)));
         out.push_str(&format!(
             "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-            xml_escape(&encode_url(&format!("{base}{}/atom.xml", lang.prefix)))
+            xml_escape(&encode_url(&feed))
         ));
         out.push_str(&format!(
             "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
@@ -151,7 +229,7 @@ impl<'p> Prepared<'p> {
             ));
             out.push_str(&format!(
                 "    <author><name>{}</name></author>\n",
-                xml_escape(&title)
+                xml_escape(&site_title)
             ));
             // The description, else the summary (the text above `<!-- more -->`, or
             // the first paragraph).
@@ -184,6 +262,16 @@ impl<'p> Prepared<'p> {
             self.sitemap_url(e, &mut out);
         }
         let base = &self.shared.base_url;
+        // The further pages of paginated lists.
+        for (i, e) in self.site.entries.iter().enumerate() {
+            if let (false, Some((count, _))) = (e.is_fallback, self.pagination(i)) {
+                for n in 2..=count {
+                    out.push_str("  <url>\n    <loc>");
+                    push_xml_url(&mut out, &[base, &self.pager_path(i, n)]);
+                    out.push_str("</loc>\n  </url>\n");
+                }
+            }
+        }
         for t in &self.site.taxonomies {
             for p in std::iter::once(&t.path).chain(t.terms.iter().map(|x| &x.path)) {
                 out.push_str("  <url>\n    <loc>");

@@ -249,6 +249,39 @@ impl Jobs<'_> {
             }));
     }
 
+    /// The further pages of paginated sections, then the sections' feeds.
+    fn pagers_and_section_feeds(&mut self, p: &Prepared, project: &Project, k: &KeyInputs) {
+        for i in 0..p.site.entries.len() {
+            let Some((count, by)) = p.pagination(i) else {
+                continue;
+            };
+            let entry = p.entry_key(project, k, i);
+            for n in 2..=count {
+                let path = p.pager_path(i, n);
+                let mut h = KeyHasher::new(&entry, "pager");
+                h.part(&(n as u64).to_le_bytes())
+                    .part(&(by as u64).to_le_bytes());
+                self.list.push(PageJob {
+                    output: format!("{}index.html", path.trim_start_matches('/')),
+                    kind: PageKind::Pager(i, n),
+                    key: h.finish(),
+                });
+            }
+        }
+        for (s, entries) in p.section_feeds() {
+            let sec = &p.site.entries[*s];
+            let mut h = KeyHasher::new(&k.global, "section feed");
+            h.part(sec.path.as_bytes())
+                .part(project.pages[sec.source].title().as_bytes());
+            p.feed_entries_key(&mut h, project, sec.lang, entries);
+            self.list.push(PageJob {
+                output: format!("{}atom.xml", sec.path.trim_start_matches('/')),
+                kind: PageKind::SectionFeed(*s),
+                key: h.finish(),
+            });
+        }
+    }
+
     /// Each taxonomy's list page, then its term pages.
     fn taxonomies(&mut self, p: &Prepared, k: &KeyInputs) {
         for (ti, t) in p.site.taxonomies.iter().enumerate() {
@@ -645,12 +678,17 @@ impl<'p> Prepared<'p> {
         jobs.entries(self, project, &k);
         jobs.taxonomies(self, &k);
         jobs.per_language(self, project, &k, &feeds);
-        jobs.push("sitemap.xml".into(), PageKind::Sitemap, false, || {
+        // A `paginate_by` edit changes the sitemap without changing the site's shape.
+        let paginated = (0..self.site.entries.len()).any(|i| self.pagination(i).is_some());
+        jobs.push("sitemap.xml".into(), PageKind::Sitemap, paginated, || {
             self.sitemap_key(&k)
         });
         jobs.push("robots.txt".into(), PageKind::Robots, false, || {
             KeyHasher::new(&k.global, "robots").finish()
         });
+        // Their number follows front matter and page counts: they come last, so that
+        // the jobs above keep their places, and their keys are always made again.
+        jobs.pagers_and_section_feeds(self, project, &k);
         let list = jobs.list;
         if !self.resident {
             return list;
@@ -800,7 +838,13 @@ impl<'p> Prepared<'p> {
     fn feed_key(&self, project: &Project, k: &KeyInputs, li: usize) -> [u8; 32] {
         let mut h = KeyHasher::new(&k.global, "feed");
         h.part(self.languages[li].code.as_bytes());
-        for e in self.feed_entries(li) {
+        self.feed_entries_key(&mut h, project, li, &self.feed_entries(li));
+        h.finish()
+    }
+
+    /// What a feed reads of each of its `entries`.
+    fn feed_entries_key(&self, h: &mut KeyHasher, project: &Project, li: usize, entries: &[usize]) {
+        for &e in entries {
             let en = &self.site.entries[e];
             let p = &project.pages[en.source];
             h.part(en.path.as_bytes())
@@ -811,9 +855,8 @@ impl<'p> Prepared<'p> {
                 .part(p.rel.as_bytes())
                 .part(p.lang.as_bytes())
                 .part(p.body.as_bytes());
-            self.links(&mut h, en.source, li);
+            self.links(h, en.source, li);
         }
-        h.finish()
     }
 
     /// The sitemap reads every page's address, dates and translations (all of them
@@ -822,6 +865,13 @@ impl<'p> Prepared<'p> {
         let mut h = KeyHasher::new(&k.global, "sitemap");
         let shape = self.shape_key();
         h.part(&shape.entries).part(&shape.dates);
+        // The further pages of paginated lists.
+        for i in 0..self.site.entries.len() {
+            if let Some((count, _)) = self.pagination(i) {
+                h.part(&(i as u64).to_le_bytes())
+                    .part(&(count as u64).to_le_bytes());
+            }
+        }
         for t in &self.site.taxonomies {
             h.part(t.path.as_bytes());
             for tp in &t.terms {

@@ -24,6 +24,7 @@ mod prepare;
 mod tables;
 mod templates;
 
+use feeds::FeedOf;
 pub use feeds::{encode_url, xml_escape};
 use functions::register_functions;
 pub use functions::stable_group_by;
@@ -41,8 +42,13 @@ pub enum PageKind {
     TaxonomyList(usize),
     /// A term page: (taxonomy index, term index).
     TaxonomyTerm(usize, usize),
+    /// Page `n` (2 or more) of a paginated section's list: (entry index, n). Page 1 is
+    /// the section's own page.
+    Pager(usize, usize),
     /// The Atom feed of a language.
     Feed(usize),
+    /// The Atom feed of a section (entry index): its dated pages, at any depth.
+    SectionFeed(usize),
     /// The 404 page of a language (the default language's at `/404.html`, the others'
     /// under their prefix, for servers that can serve one per folder).
     NotFound(usize),
@@ -223,6 +229,8 @@ pub struct Prepared<'p> {
     /// Where the last build's entries are in this one, when the shape changed (see
     /// `keys`), made on first use.
     remap: OnceLock<Option<keys::Remap>>,
+    /// The sections' feeds (see [`Prepared::section_feeds`]), made on first use.
+    section_feeds: OnceLock<Vec<(usize, Vec<usize>)>>,
 }
 
 fn date_names(strings: &BTreeMap<String, Json>) -> DateNames {
@@ -434,12 +442,18 @@ impl<'p> Prepared<'p> {
     /// Renders one output.
     pub fn render(&self, project: &Project, job: &PageJob) -> Result<Vec<u8>, Diagnostic> {
         match &job.kind {
-            PageKind::Entry(i) => self.render_entry(project, *i).map(String::into_bytes),
+            PageKind::Entry(i) => self.render_entry(project, *i, 1).map(String::into_bytes),
+            PageKind::Pager(i, n) => self.render_entry(project, *i, *n).map(String::into_bytes),
             PageKind::TaxonomyList(t) => self.render_taxonomy(*t, None).map(String::into_bytes),
             PageKind::TaxonomyTerm(t, s) => {
                 self.render_taxonomy(*t, Some(*s)).map(String::into_bytes)
             }
-            PageKind::Feed(li) => Ok(self.render_feed(project, *li).into_bytes()),
+            PageKind::Feed(li) => Ok(self
+                .render_feed(project, FeedOf::Language(*li))
+                .into_bytes()),
+            PageKind::SectionFeed(i) => {
+                Ok(self.render_feed(project, FeedOf::Section(*i)).into_bytes())
+            }
             PageKind::NotFound(li) => self.render_404(*li).map(String::into_bytes),
             PageKind::Sitemap => Ok(self.render_sitemap().into_bytes()),
             PageKind::Robots => Ok(format!(

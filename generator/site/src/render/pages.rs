@@ -115,10 +115,64 @@ impl<'p> Prepared<'p> {
             .map_err(|e| tera_error(&e, &self.theme_dir, template))
     }
 
-    pub(super) fn render_entry(&self, project: &Project, i: usize) -> Result<String, Diagnostic> {
+    /// How many pages the list of entry `i` is split into by its `paginate_by`, and
+    /// how many it shows per page; `None` for an entry that does not paginate.
+    pub(super) fn pagination(&self, i: usize) -> Option<(usize, usize)> {
+        let e = &self.site.entries[i];
+        if e.kind != EntryKind::Section {
+            return None;
+        }
+        let by = self.project.pages[e.source].front.paginate_by?;
+        Some((e.pages.len().div_ceil(by).max(1), by))
+    }
+
+    /// The address of page `n` of entry `i`'s list (page 1 is the entry's own).
+    pub(super) fn pager_path(&self, i: usize, n: usize) -> String {
+        let path = &self.site.entries[i].path;
+        if n <= 1 {
+            path.clone()
+        } else {
+            format!("{path}page/{n}/")
+        }
+    }
+
+    /// The `paginator` of page `n` of section `i`: its pages, where the others are.
+    fn paginator(&self, i: usize, n: usize, pages: &Value) -> Option<Value> {
+        let (count, by) = self.pagination(i)?;
+        let bp = &self.shared.base_path;
+        let url = |k: usize| format!("{bp}{}", self.pager_path(i, k));
+        let all = pages.as_array().unwrap_or_default();
+        let from = ((n - 1) * by).min(all.len());
+        let to = (n * by).min(all.len());
+        let mut m = tera::Map::new();
+        m.insert("pages".into(), Value::from(&all[from..to]));
+        m.insert("current_index".into(), Value::from(n));
+        m.insert("number_pagers".into(), Value::from(count));
+        m.insert("paginate_by".into(), Value::from(by));
+        m.insert("total_pages".into(), Value::from(all.len()));
+        m.insert("first".into(), Value::from(url(1)));
+        m.insert("last".into(), Value::from(url(count)));
+        let link = |k: Option<usize>| Value::from(k.map(url).unwrap_or_default());
+        m.insert("previous".into(), link((n > 1).then(|| n - 1)));
+        m.insert("next".into(), link((n < count).then(|| n + 1)));
+        let pagers: Vec<Json> = (1..=count)
+            .map(|k| json!({"index": k, "url": url(k), "current": k == n}))
+            .collect();
+        m.insert("pagers".into(), Value::from_serializable(&pagers));
+        Some(Value::from(m))
+    }
+
+    /// The page of entry `i`; for a paginated section, page `pager` of its list.
+    pub(super) fn render_entry(
+        &self,
+        project: &Project,
+        i: usize,
+        pager: usize,
+    ) -> Result<String, Diagnostic> {
         let e = &self.site.entries[i];
         let p = &project.pages[e.source];
-        let mut ctx = self.base_context(e.lang, &e.path, Some(&e.key));
+        let path = self.pager_path(i, pager);
+        let mut ctx = self.base_context(e.lang, &path, Some(&e.key));
         let summary = self
             .summary(e.lang, &e.key)
             .cloned()
@@ -155,6 +209,11 @@ impl<'p> Prepared<'p> {
         } else {
             e.path.clone()
         };
+        // Each page of a list is its own page (its own pages, its own address).
+        let canonical = match pager {
+            0 | 1 => canonical,
+            n => format!("{canonical}page/{n}/"),
+        };
         ctx.insert(
             "canonical_url",
             &format!("{}{}", self.shared.base_url, canonical),
@@ -174,6 +233,17 @@ impl<'p> Prepared<'p> {
                         map.insert(key.into(), v.clone());
                     }
                 }
+            }
+            if let Some(pages) = map.get(&tera::value::Key::from("pages"))
+                && let Some(pg) = self.paginator(i, pager.max(1), pages)
+            {
+                ctx.insert_value("paginator", pg);
+            }
+            if !self.section_feed(i).is_empty() {
+                ctx.insert(
+                    "section_feed_url",
+                    &format!("{}{}atom.xml", self.shared.base_path, e.path),
+                );
             }
             ctx.insert_value("section", Value::from(map.clone()));
         }

@@ -702,6 +702,7 @@ impl<'p> Prepared<'p> {
             link_targets,
             link_errors: Diagnostics(link_errors),
             resident,
+            section_feeds: OnceLock::new(),
         })
     }
 }
