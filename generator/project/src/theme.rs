@@ -149,21 +149,20 @@ pub fn load_theme(
         match parse_fields(&text, &rel, 0) {
             Ok(fields) => {
                 for f in fields {
-                    let ok = match &f.value {
-                        serde_json::Value::String(_) => true,
-                        serde_json::Value::Array(a) => a.iter().all(|v| v.is_string()),
-                        _ => false,
+                    let problem = match &f.value {
+                        serde_json::Value::String(_) => None,
+                        serde_json::Value::Array(a) if a.iter().all(|v| v.is_string()) => None,
+                        serde_json::Value::Object(forms) => plural_forms_problem(forms),
+                        _ => Some("must be a string, a list of strings or plural forms (one: …, other: …)".to_string()),
                     };
-                    if ok {
-                        strings.values.insert(f.key, f.value);
-                    } else {
-                        diags.push(
-                            Diagnostic::error(
-                                &rel,
-                                format!("'{}' must be a string or a list of strings", f.key),
-                            )
-                            .at(f.value_pos.line, f.value_pos.column),
-                        );
+                    match problem {
+                        None => {
+                            strings.values.insert(f.key, f.value);
+                        }
+                        Some(p) => diags.push(
+                            Diagnostic::error(&rel, format!("'{}' {p}", f.key))
+                                .at(f.value_pos.line, f.value_pos.column),
+                        ),
                     }
                 }
             }
@@ -172,4 +171,29 @@ pub fn load_theme(
         theme.strings.insert(lang.clone(), strings);
     }
     theme
+}
+
+/// The plural categories of Unicode CLDR, as an interface string's plural forms name
+/// them (`one: "{n} minute"`, `other: "{n} minutes"`).
+pub const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// What is wrong with plural forms, if anything: only CLDR's categories, each a string,
+/// and `other` (the form every language has) among them.
+fn plural_forms_problem(forms: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    if let Some(k) = forms
+        .keys()
+        .find(|k| !PLURAL_CATEGORIES.contains(&k.as_str()))
+    {
+        return Some(format!(
+            "has plural form '{k}': the forms are named {}",
+            PLURAL_CATEGORIES.join(", ")
+        ));
+    }
+    if let Some((k, _)) = forms.iter().find(|(_, v)| !v.is_string()) {
+        return Some(format!("has plural form '{k}' that is not a string"));
+    }
+    if !forms.contains_key("other") {
+        return Some("has plural forms without 'other' (the form used when no other fits)".into());
+    }
+    None
 }

@@ -115,23 +115,72 @@ pub(super) fn register_functions(tera: &mut Tera, shared: Arc<Shared>) {
     });
 }
 
-/// `trans(key)`: an interface string in the page's language (or `lang`).
+/// `trans(key)`: an interface string in the page's language (or `lang`). With
+/// `count=N`, its plural form for N by the language's CLDR rules (`{n}` in the text is
+/// replaced by N).
 fn trans(s: &Shared, kwargs: Kwargs, state: &State) -> tera::TeraResult<Value> {
     let key: &str = kwargs.must_get("key")?;
     let lang = lang_of(state, &kwargs, s)?;
     let (path, strings) = s.strings.get(&lang).ok_or_else(|| {
         tera::Error::message(format!("no interface strings for language '{lang}'"))
     })?;
-    if let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key)) {
+    let count = kwargs.get::<i64>("count")?;
+    if count.is_none()
+        && let Some(v) = s.string_values.get(&lang).and_then(|m| m.get(key))
+        && v.as_map().is_none()
+    {
         return Ok(v.clone());
     }
-    match strings.get(key) {
-        Some(v) => Ok(Value::from_serializable(v)),
-        None => Err(tera::Error::message(format!(
+    let Some(v) = strings.get(key) else {
+        return Err(tera::Error::message(format!(
             "missing interface string '{key}' for language '{lang}' (add it to {})",
             path.display()
+        )));
+    };
+    match (v, count) {
+        (Json::Object(forms), Some(n)) => {
+            let form = forms
+                .get(plural_category(&lang, n))
+                .or_else(|| forms.get("other"))
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            Ok(Value::from(form.replace("{n}", &n.to_string())))
+        }
+        (Json::Object(_), None) => Err(tera::Error::message(format!(
+            "interface string '{key}' has plural forms in {}: call trans(key=\"{key}\", count=…)",
+            path.display()
         ))),
+        (Json::String(t), Some(n)) => Ok(Value::from(t.replace("{n}", &n.to_string()))),
+        (v, _) => Ok(Value::from_serializable(v)),
     }
+}
+
+/// The CLDR plural category of `n` in language `lang` (`other` for a language CLDR
+/// does not know).
+pub(crate) fn plural_category(lang: &str, n: i64) -> &'static str {
+    use icu_plurals::{PluralCategory, PluralRules};
+    thread_local! {
+        static RULES: std::cell::RefCell<HashMap<String, Option<PluralRules>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    RULES.with(|r| {
+        let mut r = r.borrow_mut();
+        let rules = r.entry(lang.to_string()).or_insert_with(|| {
+            let locale = icu_locale_core::Locale::try_from_str(lang).ok()?;
+            PluralRules::try_new_cardinal(locale.into()).ok()
+        });
+        let Some(rules) = rules else {
+            return "other";
+        };
+        match rules.category_for(n) {
+            PluralCategory::Zero => "zero",
+            PluralCategory::One => "one",
+            PluralCategory::Two => "two",
+            PluralCategory::Few => "few",
+            PluralCategory::Many => "many",
+            PluralCategory::Other => "other",
+        }
+    })
 }
 
 /// `get_url(path)`: the address of a page (`@/x.md`, recorded as read), of an asset,
