@@ -36,6 +36,9 @@ fn every_page_has_its_social_card() {
                 ""
             };
             assert_eq!(rel, format!("{lang}og.png"), "{p}");
+        } else if let Some((section, _)) = p.split_once("page/") {
+            // The further pages of a list show their section's card.
+            assert_eq!(rel, format!("{section}og.png"), "{p}");
         } else {
             assert_eq!(rel, p.replace("index.html", "og.png"), "{p}");
         }

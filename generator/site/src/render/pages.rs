@@ -173,6 +173,13 @@ impl<'p> Prepared<'p> {
         let p = &project.pages[e.source];
         let path = self.pager_path(i, pager);
         let mut ctx = self.base_context(e.lang, &path, Some(&e.key));
+        if pager > 1 && self.social_cards.contains(&e.path) {
+            // The further pages of a list share the section's card.
+            ctx.insert(
+                "og_image",
+                &format!("{}{}og.png", self.shared.base_url, e.path),
+            );
+        }
         let summary = self
             .summary(e.lang, &e.key)
             .cloned()
