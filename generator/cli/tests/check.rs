@@ -21,8 +21,11 @@ fn the_bundled_site_passes_with_its_translation_gaps_as_warnings() {
         .lines()
         .find(|l| l.starts_with("narrative: warning: translations: 3 languages; ar lacks "))
         .unwrap_or_else(|| panic!("{out}"));
+    // Translations older than their source are counted on the same line (how many
+    // depends on the clone's history: none in a shallow one).
     assert!(
-        summary.ends_with("pages (list them: marque check --translations)"),
+        summary.ends_with("pages (list them: marque check --translations)")
+            || summary.contains(" outdated translation"),
         "{summary}"
     );
     assert!(!out.contains("no translation in ar"), "{out}");

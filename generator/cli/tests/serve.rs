@@ -55,17 +55,21 @@ fn rebuilds_render_only_what_an_edit_touches() {
     // Nothing changed: nothing rendered.
     assert_eq!(s.rebuild().unwrap().rendered, 0);
 
-    // A body edit (not the summary, nor the reading time): the page and the feed that
-    // shows its text; listings show only its summary, and stay.
+    // A body edit (not the summary, nor the reading time): the page and the feeds
+    // that show its text (the language's and its section's); listings show only its
+    // summary, and stay.
     let changed = edit(root, "narrative/fr/news/one.md", "| 1 | 2 |", "| 1 | 3 |");
     let r = s.rebuild_after(&changed).unwrap();
     assert_eq!(
         r.rendered_paths,
-        vec!["atom.xml", "news/one/index.html"],
+        vec!["atom.xml", "news/atom.xml", "news/one/index.html"],
         "{:?}",
         r.rendered_paths
     );
-    assert_eq!(r.changed_paths, vec!["atom.xml", "news/one/index.html"]);
+    assert_eq!(
+        r.changed_paths,
+        vec!["atom.xml", "news/atom.xml", "news/one/index.html"]
+    );
     assert_equals_clean_build(root, &s);
 
     let changed = edit(
@@ -239,7 +243,7 @@ fn an_edit_renders_exactly_the_outputs_that_show_it() {
     let mut s = session(root);
     s.rebuild().unwrap();
 
-    // A title: the page, its section's list, its term page, the feed (all show
+    // A title: the page, its section's list, its term page, the feeds (all show
     // titles) and the home page, whose template asks for the section's pages
     // (get_section); the same in English, where the page is a fallback copy that
     // shows the French title. Not the sitemap, not the other news page, not the
@@ -260,6 +264,7 @@ fn an_edit_renders_exactly_the_outputs_that_show_it() {
             "en/updates/index.html",
             "en/updates/two/index.html",
             "index.html",
+            "news/atom.xml",
             "news/index.html",
             "news/two/index.html",
             "tags/reseau/index.html",
@@ -300,7 +305,7 @@ fn an_edit_renders_exactly_the_outputs_that_show_it() {
 
     // A new page: itself, its English fallback copy, the lists that show them (its
     // section, the home page, its term page and the taxonomy's counts, in both
-    // languages), the French feed (fallback copies are in no feed) and the sitemap.
+    // languages), the French feeds (fallback copies are in no feed) and the sitemap.
     write(
         root,
         "narrative/fr/news/three.md",
@@ -319,6 +324,7 @@ fn an_edit_renders_exactly_the_outputs_that_show_it() {
             "en/updates/index.html",
             "en/updates/three/index.html",
             "index.html",
+            "news/atom.xml",
             "news/index.html",
             "news/three/index.html",
             "sitemap.xml",
@@ -352,6 +358,22 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
             "narrative/fr/news/_index.md",
             "weight: 20",
             "weight: 20\nsort_by: title",
+        ),
+        // The list split into pages of one, then of two, then whole again.
+        (
+            "narrative/fr/news/_index.md",
+            "sort_by: title",
+            "sort_by: title\npaginate_by: 1",
+        ),
+        (
+            "narrative/fr/news/_index.md",
+            "paginate_by: 1",
+            "paginate_by: 2",
+        ),
+        (
+            "narrative/fr/news/_index.md",
+            "sort_by: title\npaginate_by: 2",
+            "sort_by: title",
         ),
         (two, "title: Deuxième nouvelle", "title: Alpha"),
         ("narrative/fr/about.md", "weight: 10", "weight: 30"),
@@ -447,6 +469,56 @@ fn a_session_equals_a_clean_build_after_every_kind_of_edit() {
 /// A page edit in a session makes no derived feature again: the photos, media, maps,
 /// indicators, brand set and static files are kept while their inputs' hash is the
 /// same (no derived file is even looked up), and made again when it is not.
+#[test]
+fn a_save_with_a_typo_and_a_broken_link_shows_both_at_once() {
+    let p = fixture("basic");
+    let root = p.path();
+    let mut s = session(root);
+    s.rebuild().unwrap();
+    let one = "narrative/fr/news/one.md";
+    edit(
+        root,
+        one,
+        "title: Première nouvelle",
+        "tittle: Première nouvelle",
+    );
+    edit(root, one, "date: 2024-01-25", "date: 2024-13-45");
+    edit(
+        root,
+        one,
+        "[la suivante](two.md)",
+        "[la suivante](/nulle-part/)",
+    );
+    let err = s
+        .rebuild_after(&[root.join(one)])
+        .expect_err("the save is refused")
+        .to_string();
+    for want in [
+        "narrative/fr/news/one.md:2:1: error: unknown field 'tittle'",
+        "narrative/fr/news/one.md:4:7: error: field 'date'",
+        "error: link '/nulle-part/': no page or file of the site has this address",
+    ] {
+        assert!(err.contains(want), "{want} in:\n{err}");
+    }
+    // The site in memory is the last good one; fixed, the session builds again.
+    assert!(s.site().contains_key("news/one/index.html"));
+    edit(
+        root,
+        one,
+        "tittle: Première nouvelle",
+        "title: Première nouvelle",
+    );
+    edit(root, one, "date: 2024-13-45", "date: 2024-01-25");
+    edit(
+        root,
+        one,
+        "[la suivante](/nulle-part/)",
+        "[la suivante](two.md)",
+    );
+    s.rebuild_after(&[root.join(one)]).expect("fixed");
+    assert_equals_clean_build(root, &s);
+}
+
 #[test]
 fn a_page_edit_makes_no_derived_feature_again() {
     let p = fixture("basic");

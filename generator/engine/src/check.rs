@@ -117,15 +117,41 @@ pub fn check(root: PathBuf, drafts: bool, translations: bool) -> Result<CheckRep
     let outputs = Outputs::new(&project, &plan, &site);
     let html_pages = outputs.check_all(&mut d);
     undescribed_pages(&project, &plan.prepared, &mut d);
+    let outdated = crate::outdated::outdated_translations(&project, &root);
     if translations {
         missing_translations(&project, &report.missing, &mut d);
-    } else if !report.missing.is_empty() {
+        for o in &outdated {
+            let when = match &o.dates {
+                Some((source, translation)) => {
+                    format!(" (source {source}, translation {translation})")
+                }
+                None => String::new(),
+            };
+            d.push(Diagnostic::warning(
+                &o.translation,
+                format!(
+                    "outdated translation: {} changed after this {} translation was last changed{when}",
+                    o.source.display(),
+                    o.lang
+                ),
+            ));
+        }
+    } else if !report.missing.is_empty() || !outdated.is_empty() {
+        let mut line = if report.missing.is_empty() {
+            format!("{} languages", project.languages.len())
+        } else {
+            translation_summary(&report.missing, project.languages.len())
+        };
+        if !outdated.is_empty() {
+            line.push_str(&format!(
+                "; {} outdated translation{}",
+                outdated.len(),
+                if outdated.len() == 1 { "" } else { "s" }
+            ));
+        }
         d.push(Diagnostic::warning(
             "narrative",
-            format!(
-                "translations: {} (list them: marque check --translations)",
-                translation_summary(&report.missing, project.languages.len())
-            ),
+            format!("translations: {line} (list them: marque check --translations)"),
         ));
     }
     d.sort();

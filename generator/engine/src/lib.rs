@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod kits;
 pub mod lock;
 pub mod media;
+pub mod outdated;
 pub mod output;
 pub mod paths;
 pub mod photos;
@@ -850,22 +851,33 @@ pub fn load_reporting_all(
     load: LoadOptions,
     derived: &DerivedCache,
 ) -> Result<Project, Diagnostics> {
-    let (project, mut d) = marque_project::load_project_with_errors(root, load);
+    let (project, d) = marque_project::load_project_with_errors(root, load);
     let Some(project) = project else {
         return Err(d);
     };
     if !d.has_errors() {
         return Ok(project);
     }
-    let more = plan(
+    Err(with_later_errors(
         &project,
+        d,
         &MarkdownCache::default(),
-        None,
         derived,
         &FeatureCache::default(),
-        None,
-    );
-    if let Err(more) = more {
+    ))
+}
+
+/// The errors `d` of a project that loaded with errors in its pages only, and those
+/// its plan finds (broken links, missing pictures), each once, sorted. Nothing is
+/// written.
+pub(crate) fn with_later_errors(
+    project: &Project,
+    mut d: Diagnostics,
+    md: &MarkdownCache,
+    derived: &DerivedCache,
+    features: &FeatureCache,
+) -> Diagnostics {
+    if let Err(more) = plan(project, md, None, derived, features, None) {
         for e in more.0.into_iter().filter(|e| e.is_error()) {
             if !d.0.contains(&e) {
                 d.push(e);
@@ -873,7 +885,7 @@ pub fn load_reporting_all(
         }
     }
     d.sort();
-    Err(d)
+    d
 }
 
 /// Runs `f`, turning a panic (a bug of marque's) into an error that says what was

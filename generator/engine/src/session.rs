@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use marque_project::{Diagnostics, LoadOptions, Project, load_project, reload_project};
+use marque_project::{
+    Diagnostics, LoadOptions, Project, load_project_with_errors, reload_project_with_errors,
+};
 use marque_site::{Carry, MarkdownCache};
 
 use crate::sink::{MemorySink, MemorySite};
@@ -83,15 +85,27 @@ impl Session {
         let opts = LoadOptions {
             drafts: self.drafts,
         };
-        let loaded = match (&self.project, changed.is_empty()) {
-            (Some(prev), false) => reload_project(prev, changed, opts),
-            _ => load_project(&self.root, opts),
+        let (loaded, errors) = match (&self.project, changed.is_empty()) {
+            (Some(prev), false) => reload_project_with_errors(prev, changed, opts),
+            _ => load_project_with_errors(&self.root, opts),
         };
         let project = match loaded {
-            Ok(p) => self.project.insert(p),
-            Err(e) => {
+            Some(p) if !errors.has_errors() => self.project.insert(p),
+            Some(p) => {
+                // Errors in pages only: the same save also shows the later steps'
+                // problems (a broken link beside a front-matter typo), all at once.
                 self.project = None;
-                return Err(e);
+                return Err(crate::with_later_errors(
+                    &p,
+                    errors,
+                    &self.md_cache,
+                    &self.derived,
+                    &self.features,
+                ));
+            }
+            None => {
+                self.project = None;
+                return Err(errors);
             }
         };
         let project = &*project;

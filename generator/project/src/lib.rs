@@ -30,7 +30,7 @@ pub use front_matter::FrontMatter;
 pub use kits::Kit;
 pub use load::{
     BundleFile, LoadOptions, Project, SourcePage, load_project, load_project_with_errors,
-    reload_project,
+    reload_project, reload_project_with_errors,
 };
 pub use source::{ReadError, Sources};
 pub use theme::Theme;

@@ -913,12 +913,25 @@ pub fn reload_project(
     changed: &[PathBuf],
     opts: LoadOptions,
 ) -> Result<Project, Diagnostics> {
+    match reload_project_with_errors(prev, changed, opts) {
+        (Some(project), d) if !d.has_errors() => Ok(project),
+        (_, d) => Err(d),
+    }
+}
+
+/// [`reload_project`], giving every problem found, and the project also when its only
+/// errors are in the pages read again (as [`load_project_with_errors`] does).
+pub fn reload_project_with_errors(
+    prev: &Project,
+    changed: &[PathBuf],
+    opts: LoadOptions,
+) -> (Option<Project>, Diagnostics) {
     let root = &prev.root;
     let codes: Vec<String> = prev.languages.iter().map(|l| l.code.clone()).collect();
     let mut targets = Vec::new();
     for c in changed {
         let Ok(rel) = c.strip_prefix(root) else {
-            return load_project(root, opts);
+            return load_project_with_errors(root, opts);
         };
         let parts: Vec<String> = rel
             .components()
@@ -937,7 +950,7 @@ pub fn reload_project(
             continue;
         }
         if !is_page {
-            return load_project(root, opts);
+            return load_project_with_errors(root, opts);
         }
         targets.push((parts[1].clone(), parts[2..].join("/"), rel.to_path_buf()));
     }
@@ -952,29 +965,40 @@ pub fn reload_project(
     // A fresh reader: a folder checked before may have become a link since.
     let src = match Sources::new(root) {
         Ok(s) => s,
-        Err(_) => return load_project(root, opts),
+        Err(_) => return load_project_with_errors(root, opts),
     };
+    let mut unread = false;
     for (lang, rel, path) in targets {
         pages.retain(|p| !(p.lang == lang && p.rel == rel));
         if std::fs::symlink_metadata(root.join(&path)).is_ok() {
             let (p, d) = load_source(&src, &lang, &rel, &path, None, &tax_names);
             diags.extend(d);
+            unread |= p.is_none();
             pages.extend(published(p.map(|p| with_media(p, &prev.data_hash)), opts));
         }
     }
+    let errors_of_pages = diags.errors().count();
     sort_and_check_pages(&mut pages, &codes, &mut diags);
     diags.sort();
-    if diags.has_errors() {
-        return Err(diags);
+    // Only the pages' own errors (each read): the project is given for the build to
+    // find the rest, as a full load does.
+    let pages_only = !unread && diags.errors().count() == errors_of_pages;
+    if diags.has_errors() && !pages_only {
+        return (None, diags);
     }
     let mut warnings = prev.warnings.clone();
-    warnings.extend(diags);
+    warnings.extend(diags.clone());
     warnings.sort();
-    Ok(Project {
+    let project = Project {
         pages,
         warnings,
         ..prev.clone()
-    })
+    };
+    if diags.has_errors() {
+        (Some(project), diags)
+    } else {
+        (Some(project), Diagnostics::new())
+    }
 }
 
 /// Loads and validates the project at `root`. On failure, returns every error found
