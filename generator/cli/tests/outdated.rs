@@ -113,4 +113,20 @@ fn without_git_recorded_hashes_say_which_translations_are_outdated() {
     // A damaged record is started again, not an error.
     std::fs::write(root.join(".marque-cache/translations.json"), "{not json").unwrap();
     assert!(!check(root, &["--translations"]).contains("outdated"));
+    // A record that is a link to a file elsewhere is neither read nor replaced.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("outside.json");
+    std::fs::write(&outside, "kept").unwrap();
+    let record = root.join(".marque-cache/translations.json");
+    std::fs::remove_file(&record).unwrap();
+    std::os::unix::fs::symlink(&outside, &record).unwrap();
+    append(root, "narrative/fr/about.md", "Encore une phrase.");
+    assert!(!check(root, &["--translations"]).contains("outdated"));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "kept");
+    assert!(
+        std::fs::symlink_metadata(&record)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }

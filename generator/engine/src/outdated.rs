@@ -171,6 +171,10 @@ fn by_recorded_hashes(project: &Project, pairs: &[(usize, usize)], root: &Path) 
         return Vec::new();
     };
     let file = dir.join("translations.json");
+    // Never read or write through a link someone put in the cache.
+    if std::fs::symlink_metadata(&file).is_ok_and(|m| !m.is_file()) {
+        return Vec::new();
+    }
     let mut records: BTreeMap<String, Record> = std::fs::read(&file)
         .ok()
         .filter(|b| b.len() < 16 << 20)
