@@ -253,6 +253,11 @@ impl<'a> Outputs<'a> {
                 html: String::from_utf8_lossy(bytes),
             };
             self.check_links(&page, d);
+            // A former address (`aliases:`) only sends the visitor on: its title is
+            // its page's, and it has no content to check.
+            if page.html.contains("<meta http-equiv=\"refresh\"") {
+                continue;
+            }
             self.check_images(&page, d);
             self.check_headings(&page, d);
             if let Some(key) = title_of(&page.html) {

@@ -263,6 +263,7 @@ pub fn plan<'p>(
     phases.lap("keys");
     errors.extend(prepared.link_errors().clone());
     errors.extend(paths::check(project, &prepared, &jobs, &files));
+    errors.extend(paths::alias_collisions(project, &prepared, &jobs, &files));
     phases.lap("links");
     if errors.has_errors() {
         errors.sort();

@@ -160,6 +160,62 @@ fn address_hint(written: &str, output: &str, addresses: &[String]) -> String {
     marque_project::diag::hint(path, &candidates)
 }
 
+/// Aliases (`aliases:` in front matter) that name an address the site already has
+/// (a page, a file, another alias): an error at the page's `aliases` field for each.
+pub fn alias_collisions(
+    project: &Project,
+    prepared: &Prepared,
+    jobs: &[PageJob],
+    files: &[OutputFile],
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if !jobs.iter().any(|j| matches!(j.kind, PageKind::Alias(..))) {
+        return d;
+    }
+    let mut taken: FxHashMap<&str, String> = FxHashMap::default();
+    for j in jobs
+        .iter()
+        .filter(|j| !matches!(j.kind, PageKind::Alias(..)))
+    {
+        taken.insert(
+            j.output.as_str(),
+            format!("the address of {}", address_of(&j.output)),
+        );
+    }
+    for f in files {
+        taken
+            .entry(f.path.as_str())
+            .or_insert_with(|| format!("the file {}", f.path));
+    }
+    for j in jobs {
+        let PageKind::Alias(i, a) = j.kind else {
+            continue;
+        };
+        let page = &project.pages[prepared.site.entries[i].source];
+        let alias = &page.front.aliases[a];
+        let at = page.front.positions.get("aliases");
+        match taken.get(j.output.as_str()) {
+            Some(what) => {
+                let mut e = Diagnostic::error(
+                    &page.path,
+                    format!("alias '{alias}' is already {what}: a former address must be free"),
+                );
+                if let Some(p) = at {
+                    e = e.at(p.line, p.column);
+                }
+                d.push(e);
+            }
+            None => {
+                taken.insert(
+                    j.output.as_str(),
+                    format!("an alias of {}", page.path.display()),
+                );
+            }
+        }
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

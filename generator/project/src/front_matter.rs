@@ -49,10 +49,34 @@ pub struct FrontMatter {
     /// Sections only: how many pages each page of the section's list shows (the
     /// list is split into `page/2/`, `page/3/`…).
     pub paginate_by: Option<usize>,
+    /// Former addresses of the page (`/ancienne-adresse/`): each gets a page that
+    /// sends the visitor to the page's address.
+    pub aliases: Vec<String>,
     /// Free values for templates.
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Where each field's value starts, for later errors.
     pub positions: BTreeMap<String, Pos>,
+}
+
+/// What is wrong with an alias, if anything: it must be a path of the site from its
+/// root, without `..`, a query or a fragment, and not the home page itself.
+fn alias_problem(a: &str) -> Option<&'static str> {
+    if !a.starts_with('/') {
+        return Some("must be an address from the site's root, starting with '/'");
+    }
+    if a == "/" {
+        return Some("is the home page: an alias names a former address of this page");
+    }
+    if a.len() > 1024 {
+        return Some("is longer than 1024 characters");
+    }
+    if a.contains(['?', '#', '\\']) || a.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("must be a plain path (no '?', '#', '\\', spaces or control characters)");
+    }
+    if a.contains("//") || a.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Some("must not contain '//', '.' or '..' segments");
+    }
+    None
 }
 
 /// The most pages one page of a section's list may show.
@@ -72,6 +96,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "translation_key",
     "sort_by",
     "paginate_by",
+    "aliases",
     "extra",
 ];
 
@@ -245,6 +270,7 @@ pub fn parse_front_matter(
                 }
             }
             "paginate_by" => fm.paginate_by = v.paginate_by(diags),
+            "aliases" => fm.aliases = v.aliases(diags),
             "extra" => match v.v {
                 serde_json::Value::Object(m) => {
                     fm.extra = m.clone();
@@ -356,6 +382,38 @@ impl FieldValue<'_> {
                 None
             }
         }
+    }
+
+    /// Former addresses: a list of paths from the site's root (`/old/`, `/old.html`).
+    fn aliases(&self, diags: &mut Diagnostics) -> Vec<String> {
+        let serde_json::Value::Array(items) = self.v else {
+            if let Some(one) = self.v.as_str() {
+                diags.push(self.error(format!(
+                    "aliases: '{one}' is one address, not a list: write aliases: [\"{one}\"]"
+                )));
+            } else {
+                diags.push(self.type_error("aliases", "a list of addresses"));
+            }
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(a) = item.as_str() else {
+                diags.push(type_error(
+                    self.path,
+                    self.pos,
+                    "aliases",
+                    "a list of addresses",
+                    item,
+                ));
+                continue;
+            };
+            match alias_problem(a) {
+                Some(why) => diags.push(self.error(format!("alias '{a}' {why}"))),
+                None => out.push(a.to_string()),
+            }
+        }
+        out
     }
 
     /// A section's order: `date`, `weight` or `title`.

@@ -249,8 +249,9 @@ impl Jobs<'_> {
             }));
     }
 
-    /// The further pages of paginated sections, then the sections' feeds.
-    fn pagers_and_section_feeds(&mut self, p: &Prepared, project: &Project, k: &KeyInputs) {
+    /// The further pages of paginated sections, the pages at former addresses, then
+    /// the sections' feeds.
+    fn late_jobs(&mut self, p: &Prepared, project: &Project, k: &KeyInputs) {
         for i in 0..p.site.entries.len() {
             let Some((count, by)) = p.pagination(i) else {
                 continue;
@@ -264,6 +265,24 @@ impl Jobs<'_> {
                 self.list.push(PageJob {
                     output: format!("{}index.html", path.trim_start_matches('/')),
                     kind: PageKind::Pager(i, n),
+                    key: h.finish(),
+                });
+            }
+        }
+        for (i, e) in p.site.entries.iter().enumerate() {
+            if e.is_fallback {
+                continue;
+            }
+            let page = &project.pages[e.source];
+            for (a, alias) in page.front.aliases.iter().enumerate() {
+                let mut h = KeyHasher::new(&k.global, "alias");
+                h.part(alias.as_bytes())
+                    .part(e.path.as_bytes())
+                    .part(page.title().as_bytes())
+                    .part(p.languages[e.lang].code.as_bytes());
+                self.list.push(PageJob {
+                    output: alias_output(alias),
+                    kind: PageKind::Alias(i, a),
                     key: h.finish(),
                 });
             }
@@ -338,6 +357,19 @@ impl Jobs<'_> {
                 h.finish()
             });
         }
+    }
+}
+
+/// The output file of an alias: `/old/` and `/old` are `old/index.html`, `/old.html`
+/// is itself.
+pub fn alias_output(alias: &str) -> String {
+    let t = alias.trim_start_matches('/');
+    if t.ends_with('/') {
+        format!("{t}index.html")
+    } else if t.ends_with(".html") || t.ends_with(".htm") {
+        t.to_string()
+    } else {
+        format!("{t}/index.html")
     }
 }
 
@@ -688,7 +720,7 @@ impl<'p> Prepared<'p> {
         });
         // Their number follows front matter and page counts: they come last, so that
         // the jobs above keep their places, and their keys are always made again.
-        jobs.pagers_and_section_feeds(self, project, &k);
+        jobs.late_jobs(self, project, &k);
         let list = jobs.list;
         if !self.resident {
             return list;

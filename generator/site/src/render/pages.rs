@@ -331,6 +331,23 @@ impl<'p> Prepared<'p> {
         }
     }
 
+    /// The page at a former address of entry `i`: it sends the visitor to the entry
+    /// (a refresh at once, the canonical link, a plain link without either) and is
+    /// kept out of search engines.
+    pub(super) fn render_alias(&self, project: &Project, i: usize) -> String {
+        use super::feeds::{encode_url, xml_escape};
+        let e = &self.site.entries[i];
+        let lang = &self.languages[e.lang];
+        let target = xml_escape(&encode_url(&format!("{}{}", self.shared.base_path, e.path)));
+        let absolute = xml_escape(&encode_url(&format!("{}{}", self.shared.base_url, e.path)));
+        let title = xml_escape(project.pages[e.source].title());
+        format!(
+            "<!doctype html>\n<html lang=\"{code}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{absolute}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n</head>\n<body>\n<p><a href=\"{target}\">{title}</a></p>\n</body>\n</html>\n",
+            code = lang.code,
+            dir = lang.dir.as_str(),
+        )
+    }
+
     pub(super) fn render_404(&self, li: usize) -> Result<String, Diagnostic> {
         let path = format!("{}/404.html", self.languages[li].prefix);
         let mut ctx = self.base_context(li, &path, None);
