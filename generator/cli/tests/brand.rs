@@ -442,27 +442,3 @@ fn active_svg_content_is_removed_with_a_warning() {
     let out = read(root, "downloads/logos/one-provence-symbol-primary.svg");
     assert!(!out.contains("script") && !out.contains("onload") && !out.contains("tracker"));
 }
-
-/// A text entry of a PDF's document information (`/Title <FEFF…>` in UTF-16, or a
-/// literal string).
-fn pdf_text(pdf: &str, key: &str) -> String {
-    let at = pdf
-        .find(&format!("/{key} "))
-        .unwrap_or_else(|| panic!("no /{key}"))
-        + key.len()
-        + 2;
-    let rest = &pdf[at..];
-    if let Some(hex) = rest.strip_prefix('<') {
-        let hex = hex.split('>').next().unwrap();
-        let bytes: Vec<u8> = (0..hex.len() / 2)
-            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-            .collect();
-        let units: Vec<u16> = bytes[2..]
-            .chunks(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).unwrap()
-    } else {
-        rest[1..].split(')').next().unwrap().to_string()
-    }
-}

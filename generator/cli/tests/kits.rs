@@ -33,6 +33,34 @@ fn every_kit_zip_equals_its_manifest_and_holds_the_kit() {
     let again = build_ok(root, &[]);
     assert!(again.contains("derived files: 0 made (none)"), "{again}");
     let out = root.join("output");
+    // Print files say what they are (title, author, subject) and their language.
+    for (lang, title, subject) in [
+        (
+            "fr",
+            "Club France 2024 — poster-a4",
+            "La Provence à la Villette avec le Département",
+        ),
+        (
+            "en",
+            "Club France 2024 — rollup-85x200",
+            "Provence at La Villette with the Département",
+        ),
+        (
+            "ar",
+            "نادي فرنسا 2024 — badge-85x55",
+            "بروفانس في لا فيليت مع المقاطعة",
+        ),
+    ] {
+        let format = title.rsplit(" — ").next().unwrap();
+        let pdf =
+            std::fs::read(out.join(format!("downloads/kits/club-france/{lang}/{format}.pdf")))
+                .unwrap();
+        let pdf = String::from_utf8_lossy(&pdf);
+        assert!(pdf.contains(&format!("/Lang ({lang})")), "{lang}");
+        assert_eq!(pdf_text(&pdf, "Title"), title);
+        assert_eq!(pdf_text(&pdf, "Subject"), subject);
+        assert_eq!(pdf_text(&pdf, "Author"), "One Provence");
+    }
     for kit in ["rugby-world-cup-2023", "paris-2024", "club-france"] {
         for lang in ["fr", "en", "ar"] {
             let zip = std::fs::read(out.join(format!("downloads/kits/{kit}-{lang}.zip"))).unwrap();

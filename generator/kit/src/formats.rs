@@ -261,10 +261,11 @@ pub(crate) fn render_format(
     filled: &Filled,
     fonts: &Fonts,
     cache: &DerivedCache,
+    meta: &svg::PdfMeta,
 ) -> Result<Vec<KitFile>, String> {
     let tree = LazyTree::new(&filled.svg, fonts);
     match f.kind {
-        Kind::Print { w, h, preview } => render_print(f.name, (w, h), preview, &tree, cache),
+        Kind::Print { w, h, preview } => render_print(f.name, (w, h), preview, &tree, cache, meta),
         Kind::Screen { w, scale, .. } => {
             let png = format_png(&tree, cache, &format!("w={}", w * scale), w * scale)?;
             let th = format_thumb(&tree, cache)?;
@@ -280,8 +281,9 @@ fn render_print(
     preview: u32,
     tree: &LazyTree,
     cache: &DerivedCache,
+    meta: &svg::PdfMeta,
 ) -> Result<Vec<KitFile>, String> {
-    let pdf = print_pdf(tree.src, (w, h), tree.fonts, cache)?;
+    let pdf = print_pdf(tree.src, (w, h), tree.fonts, cache, meta)?;
     let png = format_png(tree, cache, &format!("preview={preview}"), preview)?;
     let th = format_thumb(tree, cache)?;
     let size = format!("{} × {} mm", fmt(w), fmt(h));
@@ -315,6 +317,7 @@ fn print_pdf(
     (w, h): (f32, f32),
     fonts: &Fonts,
     cache: &DerivedCache,
+    meta: &svg::PdfMeta,
 ) -> Result<Arc<Vec<u8>>, String> {
     // The page: trim + bleed + room for crop marks; the artwork is drawn to the bleed.
     let (mw, mh) = (
@@ -336,16 +339,29 @@ fn print_pdf(
     let page_tree = OnceLock::new();
     cache.get_or_make(
         "kit-pdf",
-        &key("kit-pdf", &[page.as_bytes(), &fonts.digest]),
+        &key(
+            "kit-pdf",
+            &[
+                page.as_bytes(),
+                &fonts.digest,
+                meta.title.as_bytes(),
+                meta.author.as_bytes(),
+                meta.subject.as_bytes(),
+                meta.lang.as_bytes(),
+            ],
+        ),
         || {
             let t = svg::parse(&page, fonts).map_err(|e| e.message)?;
             let t = page_tree.get_or_init(|| t);
-            svg::pdf(&[PdfPage {
-                tree: t,
-                width_pt: mw * PT_PER_MM,
-                height_pt: mh * PT_PER_MM,
-                bleed_pt: Some((SLUG_MM * PT_PER_MM, BLEED_MM * PT_PER_MM)),
-            }])
+            svg::pdf_with(
+                &[PdfPage {
+                    tree: t,
+                    width_pt: mw * PT_PER_MM,
+                    height_pt: mh * PT_PER_MM,
+                    bleed_pt: Some((SLUG_MM * PT_PER_MM, BLEED_MM * PT_PER_MM)),
+                }],
+                Some(meta),
+            )
         },
     )
 }

@@ -114,11 +114,20 @@ fn render_visuals(
     lockups: &Lockups,
 ) -> Result<Vec<KitFile>, Diagnostics> {
     let (fonts, cache) = (inputs.fonts, inputs.cache);
+    // Print files say what they are in viewers and to screen readers.
+    let d = &inputs.project.default_language;
+    let kit_name = locale::localized(&kit.data.name, lang, d);
+    let meta = |format: &str| marque_assets::svg::PdfMeta {
+        title: format!("{kit_name} — {format}"),
+        author: inputs.project.brand.name.clone(),
+        subject: locale::localized(&kit.data.tagline, lang, d),
+        lang: lang.to_string(),
+    };
     let rendered: Vec<Result<Vec<KitFile>, Diagnostic>> = FORMATS
         .par_iter()
         .zip(filled)
         .map(|(f, filled)| {
-            render_format(f, filled, fonts, cache).map_err(|e| {
+            render_format(f, filled, fonts, cache, &meta(f.name)).map_err(|e| {
                 Diagnostic::error(
                     &kit.templates[f.template].rel,
                     format!("kit '{}' ({lang}), {}: {e}", kit.id, f.name),
