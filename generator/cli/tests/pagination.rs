@@ -46,6 +46,13 @@ fn a_paginated_section_lists_its_pages_on_numbered_pages() {
     let second = read(root, "news/page/2/index.html");
     let third = read(root, "news/page/3/index.html");
     assert!(!root.join("output/news/page/4").exists());
+    // `page/1/` sends the visitor to the section's own page.
+    let one = read(root, "news/page/1/index.html");
+    assert!(
+        one.contains("<meta http-equiv=\"refresh\" content=\"0; url=/news/\">"),
+        "{one}"
+    );
+    assert!(!read(root, "sitemap.xml").contains("/news/page/1/"));
     // Newest first: the fixture's two (May and January 25), then items 10 to 1.
     assert!(first.contains("Deuxième nouvelle") && first.contains("Première nouvelle"));
     for k in 1..=10 {

@@ -257,6 +257,19 @@ impl Jobs<'_> {
                 continue;
             };
             let entry = p.entry_key(project, k, i);
+            if count > 1 {
+                // `page/1/`, which Zola and Hugo users expect, sends to page 1.
+                let mut h = KeyHasher::new(&entry, "first pager");
+                h.part(p.site.entries[i].path.as_bytes());
+                self.list.push(PageJob {
+                    output: format!(
+                        "{}page/1/index.html",
+                        p.site.entries[i].path.trim_start_matches('/')
+                    ),
+                    kind: PageKind::FirstPager(i),
+                    key: h.finish(),
+                });
+            }
             for n in 2..=count {
                 let path = p.pager_path(i, n);
                 let mut h = KeyHasher::new(&entry, "pager");

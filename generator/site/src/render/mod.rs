@@ -52,6 +52,9 @@ pub enum PageKind {
     /// A former address of a page (`aliases:`): (entry index, alias index), a page
     /// that sends the visitor on.
     Alias(usize, usize),
+    /// `page/1/` of a paginated section (entry index): sends the visitor to the
+    /// section's own page, which is page 1.
+    FirstPager(usize),
     /// The 404 page of a language (the default language's at `/404.html`, the others'
     /// under their prefix, for servers that can serve one per folder).
     NotFound(usize),
@@ -457,7 +460,9 @@ impl<'p> Prepared<'p> {
             PageKind::SectionFeed(i) => {
                 Ok(self.render_feed(project, FeedOf::Section(*i)).into_bytes())
             }
-            PageKind::Alias(i, _) => Ok(self.render_alias(project, *i).into_bytes()),
+            PageKind::Alias(i, _) | PageKind::FirstPager(i) => {
+                Ok(self.render_alias(project, *i).into_bytes())
+            }
             PageKind::NotFound(li) => self.render_404(*li).map(String::into_bytes),
             PageKind::Sitemap => Ok(self.render_sitemap().into_bytes()),
             PageKind::Robots => Ok(format!(
