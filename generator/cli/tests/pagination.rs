@@ -88,6 +88,13 @@ fn a_paginated_section_lists_its_pages_on_numbered_pages() {
         "{second}"
     );
     assert!(second.contains("<title>Nouvelles · Page 2 ·"), "{second}");
+    // The breadcrumb goes back to the list's first page and names this one.
+    assert!(
+        second.contains(
+            "<li><a href=\"/news/\">Nouvelles</a></li><li aria-current=\"page\">Page 2</li>"
+        ),
+        "{second}"
+    );
     // Every page of the list is in the sitemap, and no link is broken.
     let sitemap = read(root, "sitemap.xml");
     assert!(sitemap.contains("/news/page/2/</loc>"), "{sitemap}");
