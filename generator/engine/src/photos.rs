@@ -30,7 +30,11 @@ pub fn today() -> Date {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0) as i64;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    date_of_days(days)
+}
+
+/// The civil date `days` days after 1970-01-01 (Howard Hinnant's algorithm).
+pub fn date_of_days(days: i64) -> Date {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
