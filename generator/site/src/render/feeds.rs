@@ -147,40 +147,52 @@ impl<'p> Prepared<'p> {
         self.project.pages[self.site.entries[e].source].front.date
     }
 
+    /// The site's title, the feed's title, the address it is the feed of and its own.
+    /// A section's feed is named after the section and points to it.
+    fn feed_names(
+        &self,
+        project: &Project,
+        of: FeedOf,
+        li: usize,
+    ) -> (String, String, String, String) {
+        let lang = &self.languages[li];
+        let site_title = self
+            .shared
+            .strings
+            .get(&lang.code)
+            .and_then(|(_, strings)| strings.get("site_title"))
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        let base = &self.shared.base_url;
+        match of {
+            FeedOf::Language(_) => (
+                site_title.clone(),
+                site_title,
+                format!("{base}{}/", lang.prefix),
+                format!("{base}{}/atom.xml", lang.prefix),
+            ),
+            FeedOf::Section(s) => {
+                let sec = &self.site.entries[s];
+                let title = format!("{} · {site_title}", project.pages[sec.source].title());
+                (
+                    site_title,
+                    title,
+                    format!("{base}{}", sec.path),
+                    format!("{base}{}atom.xml", sec.path),
+                )
+            }
+        }
+    }
+
     pub(super) fn render_feed(&self, project: &Project, of: FeedOf) -> String {
         let (li, entries) = match of {
             FeedOf::Language(li) => (li, self.feed_entries(li)),
             FeedOf::Section(s) => (self.site.entries[s].lang, self.section_feed(s).to_vec()),
         };
         let lang = &self.languages[li];
-        let (_, strings) = self
-            .shared
-            .strings
-            .get(&lang.code)
-            .cloned()
-            .unwrap_or_default();
-        let site_title = strings
-            .get("site_title")
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .to_string();
+        let (site_title, title, home, feed) = self.feed_names(project, of, li);
         let base = &self.shared.base_url;
-        // A section's feed is named after it and points to it.
-        let (title, home, feed) = match of {
-            FeedOf::Language(_) => (
-                site_title.clone(),
-                format!("{base}{}/", lang.prefix),
-                format!("{base}{}/atom.xml", lang.prefix),
-            ),
-            FeedOf::Section(s) => {
-                let sec = &self.site.entries[s];
-                (
-                    format!("{} · {site_title}", project.pages[sec.source].title()),
-                    format!("{base}{}", sec.path),
-                    format!("{base}{}atom.xml", sec.path),
-                )
-            }
-        };
         let updated = entries
             .iter()
             .filter_map(|&e| {
