@@ -48,17 +48,69 @@ async function checkFonts(page, family) {
   return "";
 }
 
+// The search pages: what a query must find, read once the results are shown: the
+// first result, then pages that must follow it among the first ones.
+const searchChecks = {
+  "/recherche/?q=flamme": ["/presse/flamme-olympique/", "/actualites/flamme-olympique-marseille/"],
+  "/en/search/?q=flame": ["/en/press/olympic-flame/", "/en/news/olympic-flame-in-marseille/"],
+  "/ar/bahth/?q=%D8%A7%D9%84%D8%A8%D8%AD%D8%B1": ["/ar/film/", "/ar/manifeste/"],
+};
+
+async function checkSearch(page, want) {
+  try {
+    await page.waitForSelector(".search-results li", { timeout: 15000 });
+  } catch {
+    const status = await page.locator(".search-status").textContent();
+    return `no result shown (status: ${JSON.stringify(status)})`;
+  }
+  const found = await page.$$eval(".search-results li h2 a", (as) => as.map((a) => a.getAttribute("href")));
+  const [first, ...then] = want;
+  if (found[0] !== first || !then.every((w) => found.slice(1, want.length + 2).includes(w)))
+    return `the first results are ${JSON.stringify(found.slice(0, 5))}, not ${JSON.stringify(want)} first`;
+  const section = await page.$eval(".search-results li .search-section", (p) => p.textContent);
+  if (!section.trim()) return "the first result shows no section";
+  const excerpt = await page.$eval(".search-results li p:last-child", (p) => p.innerHTML);
+  if (!excerpt.includes("<mark>")) return `the first excerpt marks no word: ${excerpt}`;
+  return "";
+}
+
 let failures = 0;
 for (const width of [1440, 390]) {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
+  // Bytes of the search index the page loaded (entry, metadata, index chunks and the
+  // results' fragments), and of the code that reads it (pagefind.js and its wasm).
+  let indexBytes = 0, codeBytes = 0;
+  page.on("response", async (r) => {
+    const p = new URL(r.url()).pathname;
+    if (!p.startsWith("/pagefind/")) return;
+    let n = 0;
+    try { n = (await r.body()).length; } catch { /* a cancelled request */ }
+    if (p.endsWith(".js") || p.startsWith("/pagefind/wasm.")) codeBytes += n; else indexBytes += n;
+  });
   for (const path of pages) {
+    indexBytes = 0;
+    codeBytes = 0;
     const response = await page.goto(base + path, { waitUntil: "load" });
     const status = response ? response.status() : 0;
     if (status !== 200 && !path.endsWith("404.html")) {
       console.log(`${path} @${width}: HTTP ${status}`);
       failures++;
       continue;
+    }
+    if (searchChecks[path]) {
+      const problem = await checkSearch(page, searchChecks[path]);
+      if (problem) {
+        failures++;
+        console.log(`${path} @${width}: search: ${problem}`);
+      }
+      await page.waitForLoadState("networkidle");
+      if (width === 1440)
+        console.log(`${path}: one query loaded ${(indexBytes / 1000).toFixed(1)} kB of the index and ${(codeBytes / 1000).toFixed(1)} kB of search code`);
+      if (indexBytes > 100 * 1000) {
+        failures++;
+        console.log(`${path}: search: one query loaded ${indexBytes} bytes of the index (budget 100 KB)`);
+      }
     }
     await page.addScriptTag({ path: axePath });
     const result = await page.evaluate(async () =>

@@ -146,13 +146,13 @@ enum Command {
     },
 }
 
-fn print_diagnostics(d: &Diagnostics) {
+pub(crate) fn print_diagnostics(d: &Diagnostics) {
     for x in &d.0 {
         eprintln!("{x}");
     }
 }
 
-fn print_report(r: &BuildReport, quiet: bool) {
+pub(crate) fn print_report(r: &BuildReport, quiet: bool) {
     print_diagnostics(&r.warnings);
     if !r.missing.is_empty() && !quiet {
         eprintln!(
@@ -192,7 +192,7 @@ fn print_report(r: &BuildReport, quiet: bool) {
 }
 
 /// Says that the command waits for another marque process.
-fn print_wait(message: &str) {
+pub(crate) fn print_wait(message: &str) {
     eprintln!("{message}…");
 }
 
@@ -532,6 +532,27 @@ struct Run {
     seconds: f64,
     peak_kib: u64,
     rendered: u64,
+    /// Seconds of the build's search index step.
+    search: f64,
+}
+
+/// Files in `dir` and their bytes.
+fn folder_size(dir: &std::path::Path) -> (usize, u64) {
+    let mut n = (0, 0);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => {
+                    n.0 += 1;
+                    n.1 += e.metadata().map(|m| m.len()).unwrap_or(0);
+                }
+                _ => {}
+            }
+        }
+    }
+    n
 }
 
 fn run_build(root: &std::path::Path) -> Result<Run, String> {
@@ -564,6 +585,7 @@ fn run_build(root: &std::path::Path) -> Result<Run, String> {
         seconds: field("seconds"),
         peak_kib: field("peak_kib") as u64,
         rendered: field("rendered") as u64,
+        search: field("search"),
     })
 }
 
@@ -595,36 +617,54 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
         dir.display(),
         t.elapsed().as_secs_f64()
     );
+    // Each run times a cold build and a no-change rebuild with the search pages (the
+    // corpus as written), then the same without them: the difference is what the
+    // search index costs.
     let mut cold = Vec::new();
     let mut warm = Vec::new();
+    let mut cold_plain = Vec::new();
+    let mut warm_plain = Vec::new();
+    let mut index = (0usize, 0u64);
     let mut outcome = Ok(());
-    for _ in 0..runs {
-        let _ = std::fs::remove_dir_all(dir.join("output"));
-        let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
-        // Let the disk write back the deletion first, so that it is not timed as part
-        // of the build.
-        let _ = std::process::Command::new("sync").status();
-        match run_build(&dir) {
-            Ok(r) => cold.push(r),
-            Err(e) => {
-                outcome = Err(e);
-                break;
+    'runs: for _ in 0..runs {
+        for with_search in [true, false] {
+            if let Err(e) = marque_engine::bench::set_search_pages(&dir, with_search) {
+                outcome = Err(e.to_string());
+                break 'runs;
+            }
+            let _ = std::fs::remove_dir_all(dir.join("output"));
+            let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
+            // Let the disk write back the deletion first, so that it is not timed as
+            // part of the build.
+            let _ = std::process::Command::new("sync").status();
+            let (c, w) = if with_search {
+                (&mut cold, &mut warm)
+            } else {
+                (&mut cold_plain, &mut warm_plain)
+            };
+            for runs in [c, w] {
+                match run_build(&dir) {
+                    Ok(r) => runs.push(r),
+                    Err(e) => {
+                        outcome = Err(e);
+                        break 'runs;
+                    }
+                }
+            }
+            if with_search {
+                index = folder_size(&dir.join("output/pagefind"));
             }
         }
-        match run_build(&dir) {
-            Ok(r) => warm.push(r),
-            Err(e) => {
-                outcome = Err(e);
-                break;
-            }
-        }
+    }
+    if let Err(e) = marque_engine::bench::set_search_pages(&dir, true) {
+        outcome = outcome.and(Err(e.to_string()));
     }
     if let Err(e) = outcome {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    let total = walkdir_count(&dir.join("output"));
-    let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 2;
+    let total = folder_size(&dir.join("output")).0;
+    let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 2 + 2;
     for (name, rs) in [("cold build", &cold), ("no-change rebuild", &warm)] {
         let secs = median(rs.iter().map(|r| r.seconds).collect());
         let peak = median(rs.iter().map(|r| r.peak_kib as f64).collect());
@@ -636,6 +676,19 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
             rs.len()
         );
     }
+    let secs = |rs: &[Run]| median(rs.iter().map(|r| r.seconds).collect());
+    println!(
+        "search index       cold +{:.3} s ({:.3} s with it, {:.3} s without; its own step {:.3} s, budget +1.5 s), no-change {:+.3} s ({:.3} s with, {:.3} s without; budget +0); {} files, {:.1} MB",
+        secs(&cold) - secs(&cold_plain),
+        secs(&cold),
+        secs(&cold_plain),
+        median(cold.iter().map(|r| r.search).collect()),
+        secs(&warm) - secs(&warm_plain),
+        secs(&warm),
+        secs(&warm_plain),
+        index.0,
+        index.1 as f64 / 1e6
+    );
     println!("output files: {total}");
     match serve_latency(&dir, runs) {
         Ok(line) => println!("{line}"),
@@ -683,22 +736,4 @@ fn serve_latency(dir: &std::path::Path, runs: usize) -> Result<String, String> {
         ));
     }
     Ok(lines.join("\n"))
-}
-
-fn walkdir_count(dir: &std::path::Path) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        if let Ok(r) = std::fs::read_dir(&d) {
-            for e in r.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    n += 1;
-                }
-            }
-        }
-    }
-    n
 }

@@ -134,6 +134,10 @@ fn marque_new_scaffolds_a_project_that_builds() {
     assert!(read(root, "index.html").contains("<html lang=\"fr\""));
     assert!(read(root, "en/news/launch/index.html").contains("The site is live"));
     assert!(read(root, "actualites/atelier/index.html").contains("Premier atelier"));
+    // Search, in both languages.
+    assert!(read(root, "index.html").contains("action=\"/recherche/\""));
+    assert!(read(root, "en/index.html").contains("action=\"/en/search/\""));
+    assert!(root.join("output/pagefind/pagefind-entry.json").is_file());
     assert!(broken_links(&target.join("output")).is_empty());
     // A second `new` into a non-empty folder is refused.
     let again = marque(&["new", target.to_str().unwrap()]);

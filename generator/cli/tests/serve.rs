@@ -48,8 +48,9 @@ fn rebuilds_render_only_what_an_edit_touches() {
     let mut s = session(root);
     let first = s.rebuild().unwrap();
     // Everything is rendered but the files written as they are: the CSS bundle, the
-    // favicon, the copy-button and click-to-load scripts and the five design-token files.
-    const AS_IS: usize = 9;
+    // favicon, the copy-button, click-to-load and search scripts and the five
+    // design-token files.
+    const AS_IS: usize = 10;
     assert_eq!(first.rendered, first.outputs - AS_IS);
 
     // Nothing changed: nothing rendered.
@@ -659,6 +660,20 @@ fn serves_the_site_safely_with_content_types() {
     assert_eq!(get(a, "/about").0, 301);
 }
 
+/// Opens the live-reload stream, as a page in serve mode does.
+fn listen(addr: SocketAddr) -> TcpStream {
+    let mut sse = TcpStream::connect(addr).unwrap();
+    sse.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    write!(
+        sse,
+        "GET /__marque/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    sse
+}
+
 /// Reads server-sent events until one named `name` arrives; returns its data.
 fn wait_event(stream: &mut TcpStream, name: &str, deadline: Instant) -> Option<String> {
     let mut buf = String::new();
@@ -687,15 +702,7 @@ fn wait_event(stream: &mut TcpStream, name: &str, deadline: Instant) -> Option<S
 fn reloads_the_browser_shows_errors_and_recovers() {
     let p = fixture("basic");
     let server = start(p.path());
-    let mut sse = TcpStream::connect(server.addr).unwrap();
-    sse.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    write!(
-        sse,
-        "GET /__marque/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
-    )
-    .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let mut sse = listen(server.addr);
 
     edit(
         p.path(),
@@ -776,4 +783,93 @@ fn a_port_in_use_is_a_clear_error() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn the_search_index_follows_the_reload_and_equals_a_clean_build() {
+    let p = fixture("basic");
+    let root = p.path();
+    write(
+        root,
+        "narrative/fr/recherche.md",
+        "---\ntitle: Recherche\ndescription: Chercher.\ntemplate: search.html\n---\n",
+    );
+    let mut s = session(root);
+    let first = s.rebuild().unwrap();
+    // The rebuild (and so the reload) does not wait for the index: it comes after.
+    assert!(
+        !first
+            .changed_paths
+            .iter()
+            .any(|p| p.starts_with("pagefind/"))
+    );
+    assert!(!s.site().contains_key("pagefind/pagefind-entry.json"));
+    assert!(s.update_search().unwrap() > 0);
+    assert!(s.site().contains_key("pagefind/pagefind-entry.json"));
+    assert_equals_clean_build(root, &s);
+    // Nothing changed: the index stays.
+    s.rebuild().unwrap();
+    assert_eq!(s.update_search().unwrap(), 0);
+    // Indexed text changed: the rebuild keeps the old index, the update remakes it.
+    let before = s.site()["pagefind/pagefind-entry.json"].clone();
+    let changed = edit(
+        root,
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Cinq personnes, une agence.",
+    );
+    let r = s.rebuild_after(&changed).unwrap();
+    assert!(r.removed_paths.is_empty(), "{:?}", r.removed_paths);
+    assert_eq!(s.site()["pagefind/pagefind-entry.json"], before);
+    assert!(s.update_search().unwrap() > 0);
+    assert_ne!(s.site()["pagefind/pagefind-entry.json"], before);
+    assert_equals_clean_build(root, &s);
+}
+
+/// Polls `path` until `ok` accepts its answer (status, body), for up to ten seconds.
+fn poll(addr: SocketAddr, path: &str, ok: impl Fn(u16, &[u8]) -> bool) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (s, _, body) = get(addr, path);
+        if ok(s, &body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{path}: still {s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_server_makes_the_search_index_on_its_own_thread_after_the_reload() {
+    let p = fixture("basic");
+    let root = p.path();
+    write(
+        root,
+        "narrative/fr/recherche.md",
+        "---\ntitle: Recherche\ndescription: Chercher.\ntemplate: search.html\n---\n",
+    );
+    let server = start(root);
+    let a = server.addr;
+    // The search page is served at once; its index follows.
+    assert!(String::from_utf8_lossy(&get(a, "/recherche/").2).contains("role=\"search\""));
+    let entry = poll(a, "/pagefind/pagefind-entry.json", |s, _| s == 200);
+    let (_, ct, _) = get(a, "/pagefind/pagefind.js");
+    assert_eq!(ct, "text/javascript; charset=utf-8");
+
+    let mut sse = listen(a);
+    edit(
+        root,
+        "narrative/fr/about.md",
+        "Cinq personnes.",
+        "Cinq personnes et une mascotte.",
+    );
+    assert!(wait_event(&mut sse, "reload", Instant::now() + Duration::from_secs(10)).is_some());
+    // The index of the new text replaces the old one.
+    poll(a, "/pagefind/pagefind-entry.json", |s, b| {
+        s == 200 && b != entry
+    });
+    // The search page taken away: its index goes too.
+    std::fs::remove_file(root.join("narrative/fr/recherche.md")).unwrap();
+    assert!(wait_event(&mut sse, "reload", Instant::now() + Duration::from_secs(10)).is_some());
+    poll(a, "/pagefind/pagefind-entry.json", |s, _| s == 404);
 }

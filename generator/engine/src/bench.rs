@@ -120,6 +120,33 @@ fn body(rng: &mut Rng, words: &[&str], pages: usize, sections: usize) -> String 
     b
 }
 
+/// The bench project's search pages, one per language (its search index comes with
+/// them): path and text.
+const SEARCH_PAGES: [(&str, &str); 2] = [
+    (
+        "narrative/fr/recherche.md",
+        "---\ntitle: Recherche\ndescription: Chercher dans le site\ntemplate: search.html\n---\n",
+    ),
+    (
+        "narrative/en/search.md",
+        "---\ntitle: Search\ndescription: Search the site\ntemplate: search.html\nslug: search\n---\n",
+    ),
+];
+
+/// Gives the bench project in `dir` its search pages (and so a search index), or
+/// takes them away, to time what the index adds.
+pub fn set_search_pages(dir: &Path, on: bool) -> std::io::Result<()> {
+    for (rel, text) in SEARCH_PAGES {
+        let p = dir.join(rel);
+        if on {
+            std::fs::write(p, text)?;
+        } else if p.exists() {
+            std::fs::remove_file(p)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a bench project with `pages` pages per language into `dir`.
 /// Empties `dir` for a bench project: a folder that does not exist, is empty, or that
 /// a previous bench made (it carries the marker). Anything else is refused: `--dir`
@@ -217,7 +244,7 @@ pub fn generate_corpus(dir: &Path, pages: usize) -> std::io::Result<()> {
             )?;
         }
     }
-    Ok(())
+    set_search_pages(dir, true)
 }
 
 /// Times of deriving the whole brand set of the project at `root` (every logo's SVG,

@@ -25,6 +25,7 @@ pub mod photos;
 pub mod places;
 pub mod presskit;
 pub mod scaffold;
+pub mod search;
 pub mod session;
 pub mod sink;
 pub mod state;
@@ -433,7 +434,25 @@ pub fn run(
     phases.lap("tables");
     let results = render_work(project, prepared, &work, &kept.kept, previous, sink)?;
     phases.lap("render");
-    let (change, mut report) = collect_results(results, &work, kept.found, previous)?;
+    let (mut change, mut report) = collect_results(results, &work, kept.found, previous)?;
+    phases.lap("collect");
+    if sink.indexes_search() {
+        let wanted = prepared.site.search_pages.iter().any(Option::is_some);
+        update_search(
+            project,
+            wanted,
+            &work,
+            previous,
+            &mut change,
+            &mut report,
+            sink,
+        )?;
+        phases.lap("search");
+    } else {
+        // The index is this sink's owner's to update (a session's, after the reload).
+        change.removed.retain(|p| !p.starts_with(search::DIR));
+        report.removed_paths.retain(|p| !p.starts_with(search::DIR));
+    }
     report.pages = prepared.site.entries.len()
         + prepared
             .site
@@ -446,6 +465,92 @@ pub fn run(
     report.languages = project.languages.len();
     report.phases = phases.done;
     Ok((change, report))
+}
+
+/// Makes the search index again when what it reads of the pages changed, else keeps
+/// the previous one; its files join `change` (and are no longer among those gone).
+/// A site without a search page (`wanted` false) has no index.
+fn update_search(
+    project: &Project,
+    wanted: bool,
+    work: &[Work],
+    previous: &BuildState,
+    change: &mut StateChange,
+    report: &mut BuildReport,
+    sink: &dyn Sink,
+) -> Result<(), Diagnostics> {
+    let updated: rustc_hash::FxHashMap<&str, &OutputRecord> = change
+        .updated
+        .iter()
+        .map(|(p, r)| (p.as_str(), r))
+        .collect();
+    let records = work.iter().filter_map(|w| {
+        let p = w.output();
+        updated
+            .get(p)
+            .copied()
+            .or_else(|| previous.outputs.get(p))
+            .map(|r| (p, r))
+    });
+    // Without a search page, nothing would read an index.
+    let pages = if wanted {
+        search::indexed_pages(records)
+    } else {
+        Vec::new()
+    };
+    let base_path = project.config.base_path();
+    let key = search::key(&base_path, pages.iter().copied());
+    let kept: Vec<String> = if pages.is_empty() {
+        Vec::new()
+    } else if search::reusable(&previous.outputs, key, |p, size| sink.reuse(p, size)) {
+        let kept: Vec<String> = previous
+            .outputs
+            .range(search::DIR.to_string()..)
+            .take_while(|(p, _)| p.starts_with(search::DIR))
+            .map(|(p, _)| p.clone())
+            .collect();
+        report.reused += kept.len();
+        kept
+    } else {
+        let paths: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
+        let read = |rel: &str| sink.read(rel);
+        let files = guard("making the search index", || {
+            search::make(&base_path, &paths, &read)
+        })??;
+        let mut made = Vec::with_capacity(files.len());
+        for (path, bytes) in files {
+            let content = Hash32::of(&bytes);
+            let old = previous.outputs.get(&path);
+            let same = old.is_some_and(|o| o.content == content && sink.reuse(&path, o.size));
+            if !same {
+                sink.write(&path, &bytes)
+                    .map_err(|e| one(Path::new(&path), format!("cannot write: {e}")))?;
+                report.written += 1;
+                report.changed_paths.push(path.clone());
+            }
+            report.rendered += 1;
+            report.rendered_paths.push(path.clone());
+            change.updated.push((
+                path.clone(),
+                OutputRecord {
+                    key,
+                    content,
+                    size: bytes.len() as u64,
+                    reads: Vec::new(),
+                    search: None,
+                },
+            ));
+            made.push(path);
+        }
+        report.rendered_paths.sort();
+        report.changed_paths.sort();
+        made
+    };
+    report.outputs += kept.len();
+    let now: rustc_hash::FxHashSet<&str> = kept.iter().map(String::as_str).collect();
+    change.removed.retain(|p| !now.contains(p.as_str()));
+    report.removed_paths = change.removed.clone();
+    Ok(())
 }
 
 /// Every output: the pages to render, then the files written as they are.
@@ -464,6 +569,16 @@ fn check_unique_outputs(project: &Project, work: &[Work]) -> Result<(), Diagnost
     let mut seen = rustc_hash::FxHashSet::default();
     seen.reserve(work.len());
     for w in work {
+        if w.output().starts_with(search::DIR) {
+            return Err(one(
+                &project.theme.dir,
+                format!(
+                    "'{}': the folder {} of the output is the site's search index: rename the static file or page",
+                    w.output(),
+                    search::DIR
+                ),
+            ));
+        }
         if !seen.insert(w.output()) {
             return Err(one(
                 &project.theme.dir,
@@ -591,6 +706,7 @@ fn render_one(
         content,
         size: bytes.len() as u64,
         reads,
+        search: rendered.then(|| search::indexed_hash(&bytes)).flatten(),
     };
     // Rendered again but identical: the old file stays, with its timestamp.
     if let Some(o) = old

@@ -483,6 +483,26 @@ impl Staging {
         std::fs::write(self.target(rel)?, bytes)
     }
 
+    /// The bytes of `rel` in the new site: staged this time, else the previous
+    /// output's (reached through real folders only, and never larger than a page).
+    pub fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        let staged = self.dir.join(rel);
+        let from = if std::fs::symlink_metadata(&staged).is_ok_and(|m| m.is_file()) {
+            staged
+        } else if self.real_folders(rel) {
+            self.output.join(rel)
+        } else {
+            return Err(std::io::Error::other(
+                "it is reached through a link in the output folder",
+            ));
+        };
+        let meta = std::fs::symlink_metadata(&from)?;
+        if !meta.is_file() || meta.len() > crate::search::MAX_PAGE {
+            return Err(std::io::Error::other("not a plain file of a page's size"));
+        }
+        std::fs::read(&from)
+    }
+
     /// Keeps the previous output file `rel` when it is there with `size` bytes (it is
     /// linked into the new folder at commit). False when it must be written.
     pub fn reuse(&self, rel: &str, size: u64) -> bool {

@@ -1,5 +1,5 @@
 //! `marque new DIR`: a small working project (fr + en, a home page, one section with
-//! two pages, the default theme) that builds at once.
+//! two pages, a search page, the default theme) that builds at once.
 
 use std::path::Path;
 
@@ -103,6 +103,14 @@ typography:
     (
         "narrative/en/actualites/atelier.md",
         "---\ntitle: First workshop\ndescription: A workshop open to all.\nslug: workshop\ndate: 2024-03-15\ntags: [workshop]\n---\n## On the programme\n\n- The brand, presented\n- Questions and answers\n",
+    ),
+    (
+        "narrative/fr/recherche.md",
+        "---\ntitle: Rechercher\ndescription: Chercher dans le site.\ntemplate: search.html\n---\nTapez un mot : les pages qui en parlent s’affichent, les plus proches d’abord.\n",
+    ),
+    (
+        "narrative/en/recherche.md",
+        "---\ntitle: Search\ndescription: Search the site.\nslug: search\ntemplate: search.html\n---\nType a word: the pages that mention it are listed, the closest first.\n",
     ),
     (".gitignore", "/output\n/.marque-cache\n"),
 ];

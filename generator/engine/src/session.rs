@@ -11,10 +11,38 @@ use marque_project::{
 };
 use marque_site::{Carry, MarkdownCache};
 
+use crate::search;
 use crate::sink::{MemorySink, MemorySite};
 use crate::state::BuildState;
 use crate::{BuildReport, plan, run};
 use marque_assets::cache::DerivedCache;
+
+/// A search index to make from a view of the site (see [`Session::search_job`]).
+pub struct SearchJob {
+    key: crate::state::Hash32,
+    base_path: String,
+    pages: Vec<String>,
+    site: Arc<MemorySite>,
+}
+
+impl SearchJob {
+    /// Makes the index's files (none when the site has no search page any longer).
+    pub fn run(&self) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+        if self.pages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let paths: Vec<&str> = self.pages.iter().map(String::as_str).collect();
+        let read = |rel: &str| {
+            self.site
+                .get(rel)
+                .map(|b| b.to_vec())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the site"))
+        };
+        crate::guard("making the search index", || {
+            search::make(&self.base_path, &paths, &read)
+        })?
+    }
+}
 
 /// The state kept between rebuilds.
 pub struct Session {
@@ -31,6 +59,8 @@ pub struct Session {
     derived: DerivedCache,
     /// What each feature gave at the last rebuild (kept while its inputs are the same).
     features: crate::feature::FeatureCache,
+    /// The site has a search page (so it has an index).
+    search_wanted: bool,
 }
 
 impl Session {
@@ -49,6 +79,7 @@ impl Session {
                 Err(_) => DerivedCache::in_memory(),
             },
             features: crate::feature::FeatureCache::resident(),
+            search_wanted: false,
             root,
         }
     }
@@ -66,6 +97,120 @@ impl Session {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// Makes the search index again when what it reads of the pages changed since it
+    /// was made. Returns how many of its files changed; the site in memory gets them
+    /// in one step. `marque serve` does the same in three steps ([`Session::search_job`],
+    /// [`SearchJob::run`] on another thread, [`Session::apply_search`]), so that no
+    /// rebuild waits for the index.
+    pub fn update_search(&mut self) -> Result<usize, Diagnostics> {
+        match self.search_job() {
+            None => Ok(0),
+            Some(job) => {
+                let files = job.run()?;
+                Ok(self.apply_search(&job, files))
+            }
+        }
+    }
+
+    /// The indexed pages of the site as it is now, and the key of their index.
+    fn search_pages(&self) -> (Vec<String>, crate::state::Hash32, String) {
+        let base_path = self
+            .project
+            .as_ref()
+            .map(|p| p.config.base_path())
+            .unwrap_or_default();
+        let pages = if self.search_wanted {
+            search::indexed_pages(self.state.outputs.iter().map(|(p, r)| (p.as_str(), r)))
+        } else {
+            Vec::new()
+        };
+        let key = search::key(&base_path, pages.iter().copied());
+        (
+            pages.into_iter().map(|(p, _)| p.to_string()).collect(),
+            key,
+            base_path,
+        )
+    }
+
+    /// The paths of the index's files in the site now.
+    fn search_files(&self) -> Vec<String> {
+        self.state
+            .outputs
+            .range(search::DIR.to_string()..)
+            .take_while(|(p, _)| p.starts_with(search::DIR))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// The index to make now, from a view of the site as it is: `None` when the index
+    /// in the site is up to date (or the site has no search page and no index).
+    pub fn search_job(&self) -> Option<SearchJob> {
+        self.project.as_ref()?;
+        let (pages, key, base_path) = self.search_pages();
+        let site = self.site();
+        if pages.is_empty() {
+            if self.search_files().is_empty() {
+                return None;
+            }
+        } else {
+            let present = |p: &str, size: u64| site.get(p).is_some_and(|b| b.len() as u64 == size);
+            if search::reusable(&self.state.outputs, key, present) {
+                return None;
+            }
+        }
+        Some(SearchJob {
+            key,
+            base_path,
+            pages,
+            site,
+        })
+    }
+
+    /// Puts the index `files` made by `job` into the site in one step, in place of the
+    /// previous one, unless the indexed pages changed since the job was made (a later
+    /// job will make it). Returns how many files changed.
+    pub fn apply_search(&mut self, job: &SearchJob, files: Vec<(String, Vec<u8>)>) -> usize {
+        if self.search_pages().1 != job.key {
+            return 0;
+        }
+        let gone = self.search_files();
+        let sink = MemorySink::new(&self.site);
+        let mut change = crate::StateChange::default();
+        let mut changed = 0;
+        for (path, bytes) in files {
+            let content = crate::state::Hash32::of(&bytes);
+            if self
+                .state
+                .outputs
+                .get(&path)
+                .is_none_or(|o| o.content != content)
+            {
+                changed += 1;
+            }
+            let _ = crate::sink::Sink::write(&sink, &path, &bytes);
+            let record = crate::state::OutputRecord {
+                key: job.key,
+                content,
+                size: bytes.len() as u64,
+                reads: Vec::new(),
+                search: None,
+            };
+            change.updated.push((path, record));
+        }
+        let now: std::collections::HashSet<&str> =
+            change.updated.iter().map(|(p, _)| p.as_str()).collect();
+        let gone: Vec<String> = gone
+            .into_iter()
+            .filter(|p| !now.contains(p.as_str()))
+            .collect();
+        changed += gone.len();
+        drop(now);
+        change.removed = gone.clone();
+        sink.commit(&gone);
+        change.apply(&mut self.state);
+        changed
     }
 
     /// Rebuilds from the sources on disk, reading them all. On error the site in memory
@@ -125,6 +270,7 @@ impl Session {
         sink.commit(&report.removed_paths);
         phases.lap("commit");
         change.apply(&mut self.state);
+        self.search_wanted = plan.prepared.site.search_pages.iter().any(Option::is_some);
         // The sources rendered this time join the cache (an edit undone is then taken
         // from it); the cache is made again from the site when it has grown too large.
         self.md_cache.extend(plan.prepared.fresh_markdown());

@@ -13,6 +13,13 @@ pub trait Sink: Sync {
     fn reuse(&self, rel: &str, size: u64) -> bool;
     /// Stages a new or changed output.
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// The bytes output `rel` has in the new site (staged this time, or kept).
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>>;
+    /// Whether a build into this sink makes the search index along with the pages
+    /// (`marque serve` makes it after the reload, [`crate::session::Session`]).
+    fn indexes_search(&self) -> bool {
+        false
+    }
 }
 
 impl Sink for crate::output::Staging {
@@ -21,6 +28,12 @@ impl Sink for crate::output::Staging {
     }
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         crate::output::Staging::write(self, rel, bytes)
+    }
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        crate::output::Staging::read(self, rel)
+    }
+    fn indexes_search(&self) -> bool {
+        true
     }
 }
 
@@ -74,6 +87,17 @@ impl<'a> MemorySink<'a> {
 impl Sink for MemorySink<'_> {
     fn reuse(&self, rel: &str, size: u64) -> bool {
         self.before.get(rel).is_some_and(|b| b.len() as u64 == size)
+    }
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        let staged = self.staged.lock().ok().and_then(|s| {
+            s.iter()
+                .rev()
+                .find(|(r, _)| r == rel)
+                .map(|(_, b)| b.to_vec())
+        });
+        staged
+            .or_else(|| self.before.get(rel).map(|b| b.to_vec()))
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the site"))
     }
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         if let Ok(mut s) = self.staged.lock() {

@@ -52,6 +52,10 @@ pub struct OutputRecord {
     /// before it is reused: its key is made with their answers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<marque_site::Read>,
+    /// For a page in the search index: the hash of what the index reads of it (see
+    /// [`crate::search`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Hash32>,
 }
 
 /// Every output of the last successful build.
@@ -235,6 +239,7 @@ mod tests {
             content: Hash32::of(c.as_bytes()),
             size: 1,
             reads: Vec::new(),
+            search: None,
         }
     }
 

@@ -52,6 +52,13 @@ pub struct FrontMatter {
     /// Former addresses of the page (`/ancienne-adresse/`): each gets a page that
     /// sends the visitor to the page's address.
     pub aliases: Vec<String>,
+    /// `in_search_index: false` leaves the page out of the site's search index (Zola's
+    /// name); pages are in it by default (`None`).
+    pub in_search_index: Option<bool>,
+    /// How much the page's text counts in the search index's ranking (0.1 to 10; 1 is
+    /// the normal weight). On a section's `_index.md`, it is also the weight of the
+    /// pages of the section that give none.
+    pub search_weight: Option<f64>,
     /// Free values for templates.
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Where each field's value starts, for later errors.
@@ -97,6 +104,8 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "sort_by",
     "paginate_by",
     "aliases",
+    "in_search_index",
+    "search_weight",
     "extra",
 ];
 
@@ -260,6 +269,10 @@ pub fn parse_front_matter(
                 serde_json::Value::Bool(b) => fm.draft = *b,
                 _ => diags.push(v.type_error("draft", "true or false")),
             },
+            "in_search_index" => match v.v {
+                serde_json::Value::Bool(b) => fm.in_search_index = Some(*b),
+                _ => diags.push(v.type_error("in_search_index", "true or false")),
+            },
             "weight" => match v.v.as_i64() {
                 Some(w) => fm.weight = Some(w),
                 None => diags.push(v.type_error("weight", "a whole number")),
@@ -270,6 +283,7 @@ pub fn parse_front_matter(
                 }
             }
             "paginate_by" => fm.paginate_by = v.paginate_by(diags),
+            "search_weight" => fm.search_weight = v.search_weight(diags),
             "aliases" => fm.aliases = v.aliases(diags),
             "extra" => match v.v {
                 serde_json::Value::Object(m) => {
@@ -379,6 +393,23 @@ impl FieldValue<'_> {
                     "paginate_by",
                     &format!("a whole number of pages from 1 to {MAX_PAGINATE_BY}"),
                 ));
+                None
+            }
+        }
+    }
+
+    /// A search weight: a number from 0.1 to 10.
+    fn search_weight(&self, diags: &mut Diagnostics) -> Option<f64> {
+        match self.v.as_f64() {
+            Some(w) if (0.1..=10.0).contains(&w) => Some(w),
+            Some(w) => {
+                diags.push(self.error(format!(
+                    "field 'search_weight' is {w}: it must be a number from 0.1 to 10 (1 is the normal weight; 2 counts the text twice)"
+                )));
+                None
+            }
+            None => {
+                diags.push(self.type_error("search_weight", "a number from 0.1 to 10"));
                 None
             }
         }

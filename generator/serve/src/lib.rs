@@ -12,11 +12,11 @@ pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use marque_engine::BuildReport;
-use marque_engine::session::Session;
+use marque_engine::session::{SearchJob, Session};
 use marque_engine::sink::MemorySite;
 use marque_project::Diagnostics;
 
@@ -113,6 +113,48 @@ fn rebuild(
     }
 }
 
+/// Makes the search index on a thread of its own, after the reloads: each rebuild
+/// hands it the index to make (the latest one wins), and what it made joins the
+/// session's site unless pages changed meanwhile. No rebuild waits for it.
+struct Indexer {
+    jobs: std::sync::mpsc::Sender<SearchJob>,
+}
+
+impl Indexer {
+    fn start(
+        session: Arc<Mutex<Session>>,
+        on_event: Arc<dyn Fn(ServeEvent) + Send + Sync>,
+    ) -> Indexer {
+        let (tx, rx) = std::sync::mpsc::channel::<SearchJob>();
+        std::thread::spawn(move || {
+            while let Ok(mut job) = rx.recv() {
+                // Only the latest index is worth making.
+                while let Ok(later) = rx.try_recv() {
+                    job = later;
+                }
+                match job.run() {
+                    Ok(files) => {
+                        let mut s = match session.lock() {
+                            Ok(s) => s,
+                            Err(p) => p.into_inner(),
+                        };
+                        s.apply_search(&job, files);
+                    }
+                    Err(d) => on_event(ServeEvent::Failed(d)),
+                }
+            }
+        });
+        Indexer { jobs: tx }
+    }
+
+    /// Hands over the index the session needs now, if any.
+    fn queue(&self, session: &Session) {
+        if let Some(job) = session.search_job() {
+            let _ = self.jobs.send(job);
+        }
+    }
+}
+
 /// A running server: dropping it does not stop it; [`Server::wait`] blocks.
 pub struct Server {
     /// The address it listens at.
@@ -158,6 +200,11 @@ impl Server {
             Instant::now(),
             &*on_event,
         );
+        let session = Arc::new(Mutex::new(session));
+        let indexer = Indexer::start(session.clone(), on_event.clone());
+        if let Ok(s) = session.lock() {
+            indexer.queue(&s);
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -172,7 +219,12 @@ impl Server {
         let events = on_event.clone();
         let shared_w = shared.clone();
         let watcher = watch::Watcher::start(&root, move |changed, since| {
-            rebuild(&mut session, &shared_w, changed, since, &*events);
+            let mut s = match session.lock() {
+                Ok(s) => s,
+                Err(p) => p.into_inner(),
+            };
+            rebuild(&mut s, &shared_w, changed, since, &*events);
+            indexer.queue(&s);
         })?;
         on_event(ServeEvent::Listening(addr));
         Ok(Server {

@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod model;
 pub mod render;
 
-pub use model::{Entry, EntryKind, Site, slugify};
+pub use model::{Entry, EntryKind, SEARCH_TEMPLATE, Site, slugify};
 pub use render::{
     CardEntry, Carry, Global, MarkdownCache, PageJob, PageKind, Prepared, Read, recording,
     tera_error, xml_escape,

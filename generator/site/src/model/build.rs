@@ -431,6 +431,7 @@ impl Site {
             taxonomies,
             menus: Vec::new(),
             footer_menus: Vec::new(),
+            search_pages: Vec::new(),
             missing,
         };
         update_taxonomies(project, &mut site, fresh, &vec![Vec::new(); fresh.len()]);
@@ -641,6 +642,22 @@ fn menus(
     (main, footer)
 }
 
+/// Each language's search page: its entry with the template `search.html` (its own
+/// page before a fallback copy; the first in the site's order).
+fn search_pages(project: &Project, entries: &[Entry]) -> Vec<Option<usize>> {
+    let mut found: Vec<Option<usize>> = vec![None; project.languages.len()];
+    for (i, e) in entries.iter().enumerate() {
+        if project.pages[e.source].front.template.as_deref() != Some(SEARCH_TEMPLATE) {
+            continue;
+        }
+        let slot = &mut found[e.lang];
+        if slot.is_none_or(|j| entries[j].is_fallback && !e.is_fallback) {
+            *slot = Some(i);
+        }
+    }
+    found
+}
+
 impl Site {
     /// Builds the site model; fails on URL clashes.
     pub fn build(project: &Project) -> Result<Site, Diagnostics> {
@@ -656,6 +673,7 @@ impl Site {
         let homes = link_sections(project, &mut entries, nl);
         let taxonomies = taxonomies(project, &entries);
         let (menus, footer_menus) = menus(project, &entries, &homes, &by_key, &mut diags);
+        let search_pages = search_pages(project, &entries);
         if diags.has_errors() {
             return Err(diags);
         }
@@ -665,6 +683,7 @@ impl Site {
             by_path,
             homes,
             taxonomies,
+            search_pages,
             menus,
             footer_menus,
             missing: chosen.missing,
@@ -743,6 +762,7 @@ impl Site {
             &self.by_key,
             &mut diags,
         );
+        self.search_pages = search_pages(project, &self.entries);
         if diags.has_errors() {
             return Err(diags);
         }

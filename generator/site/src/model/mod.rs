@@ -98,9 +98,14 @@ pub struct Site {
     pub menus: Vec<Vec<usize>>,
     /// Per language: footer links.
     pub footer_menus: Vec<Vec<usize>>,
+    /// Per language: its search page (the entry whose template is `search.html`).
+    pub search_pages: Vec<Option<usize>>,
     /// Per translation key, the languages that lack it (translation report).
     pub missing: BTreeMap<String, Vec<String>>,
 }
+
+/// The template of a language's search page.
+pub const SEARCH_TEMPLATE: &str = "search.html";
 
 /// Makes a URL slug: lowercase, accents removed, anything else becomes `-`.
 pub fn slugify(s: &str) -> String {

@@ -687,6 +687,9 @@ impl<'p> Prepared<'p> {
                             .part(&[en.is_fallback as u8]);
                     }
                 }
+                // Every page links its language's search page, like a menu item.
+                h.part(b"search")
+                    .opt(self.search_path(li).map(str::as_bytes));
                 h.finish()
             })
             .collect();

@@ -100,9 +100,36 @@ impl<'p> Prepared<'p> {
                 })
                 .collect()
         };
+        if let Some(search) = self.search_path(li) {
+            ctx.insert("search_url", &format!("{}{search}", self.shared.base_path));
+        }
         ctx.insert("menu", &items(&self.site.menus[li]));
         ctx.insert("footer_menu", &items(&self.site.footer_menus[li]));
         ctx
+    }
+
+    /// The path of language `li`'s search page: its own, else the first language's
+    /// that has one; `None` when the site has no search page.
+    pub(super) fn search_path(&self, li: usize) -> Option<&str> {
+        let pages = &self.site.search_pages;
+        pages
+            .get(li)
+            .copied()
+            .flatten()
+            .or_else(|| pages.iter().flatten().next().copied())
+            .map(|e| self.site.entries[e].path.as_str())
+    }
+
+    /// Whether entry `i`'s page goes into the search index: its own text (not a
+    /// fallback copy, not the home page or the search page), unless its front matter
+    /// says `in_search_index: false`.
+    pub(super) fn in_search_index(&self, project: &Project, i: usize) -> bool {
+        let e = &self.site.entries[i];
+        let front = &project.pages[e.source].front;
+        !e.is_fallback
+            && e.parent.is_some()
+            && front.template.as_deref() != Some(crate::SEARCH_TEMPLATE)
+            && front.in_search_index != Some(false)
     }
 
     pub(super) fn render_template(
@@ -232,6 +259,21 @@ impl<'p> Prepared<'p> {
             }
         }
         let template = self.template_of(i);
+        let indexed = pager <= 1 && self.in_search_index(project, i);
+        ctx.insert("in_search_index", &indexed);
+        if indexed {
+            // Its own weight, else its section's.
+            let weight = project.pages[e.source].front.search_weight.or_else(|| {
+                e.parent.and_then(|p| {
+                    project.pages[self.site.entries[p].source]
+                        .front
+                        .search_weight
+                })
+            });
+            if let Some(w) = weight {
+                ctx.insert("search_weight", &w);
+            }
+        }
         if e.kind == EntryKind::Section {
             let sec = self.tables().section(&self.site, i);
             if let Some(m) = sec.as_map() {

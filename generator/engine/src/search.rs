@@ -1,0 +1,196 @@
+//! The site's search index: every page whose `<main>` carries `data-pagefind-body` (the
+//! theme puts it on the pages that are their language's own text) is indexed per
+//! language, with stemming, by pagefind, in process; its files go under `pagefind/`
+//! beside the pages, with the browser code that reads them.
+//!
+//! Each page's record keeps the hash of what the index reads of it (its language and
+//! its main content), so that the index is made again only when one of these changed,
+//! a page came or went: a build that changes no indexed text reuses the index as it is.
+
+use std::collections::BTreeMap;
+
+use marque_project::{Diagnostic, Diagnostics};
+
+use crate::state::{Hash32, OutputRecord};
+
+/// The folder of the index in the output.
+pub const DIR: &str = "pagefind/";
+
+/// The attribute that marks the content to index.
+const BODY: &[u8] = b"data-pagefind-body";
+
+/// The largest page read for the index (a page is never this large; a file put in
+/// the output in its place is not read whole).
+pub(crate) const MAX_PAGE: u64 = 64 << 20;
+
+/// What the index reads of a page: its `<html …>` tag (the language) and its `<main>`
+/// element, as a document of its own; `None` for a page that is not indexed.
+pub fn indexed_part(html: &[u8]) -> Option<Vec<u8>> {
+    let at = find(html, BODY, 0)?;
+    let start = html[..at].iter().rposition(|&b| b == b'<')?;
+    let end = find(html, b"</main>", at)
+        .map(|e| e + b"</main>".len())
+        .unwrap_or(html.len());
+    let head = find(html, b"<html", 0)
+        .and_then(|h| (h < start).then_some(h))
+        .and_then(|h| find(html, b">", h).map(|e| &html[h..=e]))
+        .unwrap_or(b"<html>");
+    let mut doc = Vec::with_capacity(head.len() + end - start + 32);
+    doc.extend_from_slice(head);
+    doc.extend_from_slice(b"<body>");
+    doc.extend_from_slice(&html[start..end]);
+    doc.extend_from_slice(b"</body></html>");
+    Some(doc)
+}
+
+/// The hash a page's record keeps of what the index reads of it.
+pub fn indexed_hash(html: &[u8]) -> Option<Hash32> {
+    indexed_part(html).map(|d| Hash32::of(&d))
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The key of an index: the pagefind version, the site's address and every indexed
+/// page (path and hash of what is read of it), in order.
+pub fn key<'a>(base_path: &str, pages: impl Iterator<Item = (&'a str, Hash32)>) -> Hash32 {
+    let mut buf = Vec::new();
+    buf.extend_from_slice(b"pagefind 1.6.0\0");
+    buf.extend_from_slice(base_path.as_bytes());
+    buf.push(0);
+    for (path, h) in pages {
+        buf.extend_from_slice(path.as_bytes());
+        buf.push(0);
+        buf.extend_from_slice(&h.0);
+    }
+    Hash32::of(&buf)
+}
+
+/// The indexed pages among `outputs`, sorted by path.
+pub fn indexed_pages<'a>(
+    outputs: impl Iterator<Item = (&'a str, &'a OutputRecord)>,
+) -> Vec<(&'a str, Hash32)> {
+    let mut v: Vec<(&str, Hash32)> = outputs
+        .filter_map(|(p, r)| r.search.map(|h| (p, h)))
+        .collect();
+    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
+/// True when the previous build's index (its records in `previous`) was made with
+/// `key` and every file of it is still there (`present`).
+pub fn reusable(
+    previous: &BTreeMap<String, OutputRecord>,
+    key: Hash32,
+    present: impl Fn(&str, u64) -> bool,
+) -> bool {
+    let mut any = false;
+    for (path, r) in previous.range(DIR.to_string()..) {
+        if !path.starts_with(DIR) {
+            break;
+        }
+        if r.key != key || !present(path, r.size) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// The files of the browser's side of pagefind that the theme does not use (its own
+/// search page reads `pagefind.js`, without a worker): left out of the site.
+fn unused(name: &str) -> bool {
+    name.starts_with("pagefind-ui.")
+        || name.starts_with("pagefind-modular-ui.")
+        || name.starts_with("pagefind-component-ui.")
+        || name.starts_with("pagefind-highlight.")
+        || name == "pagefind-worker.js"
+        || name.starts_with("playground/")
+}
+
+/// Makes the index of `pages` (their output paths), whose HTML `read` gives: its files,
+/// by output path (under [`DIR`]), sorted. A page that cannot be read, or a failure of
+/// pagefind, is an error naming it.
+pub fn make(
+    base_path: &str,
+    pages: &[&str],
+    read: &(dyn Fn(&str) -> std::io::Result<Vec<u8>> + Sync),
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    use rayon::prelude::*;
+    let docs: Vec<(String, String)> = pages
+        .par_iter()
+        .map(|rel| {
+            let html = read(rel).map_err(|e| {
+                Diagnostic::error(*rel, format!("cannot read it for the search index: {e}"))
+            })?;
+            let doc = indexed_part(&html).unwrap_or_default();
+            let url = format!(
+                "{base_path}/{}",
+                rel.strip_suffix("index.html").unwrap_or(rel)
+            );
+            Ok((url, String::from_utf8_lossy(&doc).into_owned()))
+        })
+        .collect::<Result<_, Diagnostic>>()
+        .map_err(Diagnostics::from)?;
+    let fail = |e: String| Diagnostics::from(Diagnostic::error(DIR, e));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(format!("cannot start the search indexer: {e}")))?;
+    let files = runtime.block_on(async {
+        let config = pagefind::options::PagefindServiceConfig::builder().build();
+        let mut index = pagefind::api::PagefindIndex::new(Some(config))
+            .map_err(|e| format!("cannot start the search indexer: {e}"))?;
+        for (url, doc) in docs {
+            index
+                .add_html_file(None, Some(url.clone()), doc)
+                .await
+                .map_err(|e| format!("cannot index {url}: {e}"))?;
+        }
+        index
+            .get_files()
+            .await
+            .map_err(|e| format!("cannot write the search index: {e}"))
+    });
+    let files = files.map_err(fail)?;
+    let mut out: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .filter_map(|f| {
+            let name = f.filename.to_string_lossy().replace('\\', "/");
+            let name = name
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .trim_start_matches(DIR)
+                .to_string();
+            (!unused(&name) && crate::state::plain_path(&name))
+                .then(|| (format!("{DIR}{name}"), f.contents))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_reads_the_language_and_the_main_element_only() {
+        let page = br#"<!doctype html><html lang="fr" dir="ltr"><head><title>T</title></head><body><header>Menu</header><main id="main" data-pagefind-body><h1>Flamme</h1></main><footer>Pied</footer></body></html>"#;
+        let doc = String::from_utf8(indexed_part(page).unwrap()).unwrap();
+        assert_eq!(
+            doc,
+            r#"<html lang="fr" dir="ltr"><body><main id="main" data-pagefind-body><h1>Flamme</h1></main></body></html>"#
+        );
+        assert_eq!(indexed_part(b"<html><main>x</main></html>"), None);
+        // The same main content with another menu: same hash.
+        let other = String::from_utf8_lossy(page).replace("Menu", "Autre menu");
+        assert_eq!(indexed_hash(page), indexed_hash(other.as_bytes()));
+        let edited = String::from_utf8_lossy(page).replace("Flamme", "Flammes");
+        assert_ne!(indexed_hash(page), indexed_hash(edited.as_bytes()));
+    }
+}
