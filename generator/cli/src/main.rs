@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod publish;
+
 use clap::{Parser, Subcommand};
 use marque_engine::{BuildOptions, BuildReport, build};
 use marque_project::Diagnostics;
@@ -123,6 +125,31 @@ enum Command {
         /// Write into the output folder even if marque did not make it.
         #[arg(long)]
         force: bool,
+    },
+    /// Builds the site if it is missing or stale, then publishes it to S3-compatible
+    /// object storage (AWS S3, Cloudflare R2, MinIO, Scaleway, OVH), uploading only what
+    /// changed. Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    Publish {
+        /// Where: s3://BUCKET or s3://BUCKET/FOLDER.
+        #[arg(long, value_name = "s3://BUCKET[/PREFIX]")]
+        to: String,
+        /// The storage's address, for anything but AWS S3 (path-style requests):
+        /// https://ACCOUNT.r2.cloudflarestorage.com, https://s3.fr-par.scw.cloud,
+        /// http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, else AWS S3).
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// The region (default: AWS_REGION, else us-east-1; `auto` for R2).
+        #[arg(long, value_name = "R")]
+        region: Option<String>,
+        /// Print what would be uploaded and deleted, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The most files one publish may delete from the bucket.
+        #[arg(long, value_name = "N", default_value_t = marque_publish::DEFAULT_MAX_DELETES)]
+        max_deletes: usize,
+        /// Project folder (holds marque.yaml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
     /// Builds a synthetic bilingual project and prints timings and peak memory.
     Bench {
@@ -269,6 +296,21 @@ fn main() -> ExitCode {
             on_wait: &print_wait,
         }),
         Command::New { dir } => new_project(&dir),
+        Command::Publish {
+            to,
+            endpoint,
+            region,
+            dry_run,
+            max_deletes,
+            root,
+        } => publish::run(&publish::Request {
+            root,
+            to,
+            endpoint,
+            region,
+            dry_run,
+            max_deletes,
+        }),
         Command::Bench {
             brand: true,
             runs,

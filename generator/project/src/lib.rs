@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod kits;
 pub mod limits;
 pub mod load;
+pub mod mime;
 pub mod photos;
 pub mod source;
 pub mod theme;

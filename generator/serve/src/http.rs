@@ -23,39 +23,8 @@ pub const EVENTS_PATH: &str = "/__marque/events";
 /// The script injected before `</body>` of every HTML page in serve mode.
 pub const LIVE_RELOAD_SCRIPT: &str = r#"<script>(function(){var s=new EventSource("/__marque/events");function show(t){var o=document.getElementById("__marque_overlay");if(!o){o=document.createElement("div");o.id="__marque_overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap";document.body.appendChild(o);}o.textContent="marque: the last change does not build (the page shows the last good build)\n\n"+t;}s.addEventListener("reload",function(){location.reload();});s.addEventListener("error-report",function(e){show(e.data);});s.addEventListener("ok",function(){var o=document.getElementById("__marque_overlay");if(o){o.remove();}});})();</script>"#;
 
-/// The content type of a file name.
-pub fn content_type(path: &str) -> &'static str {
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "gif" => "image/gif",
-        "ico" => "image/x-icon",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "vtt" => "text/vtt; charset=utf-8",
-        "ics" => "text/calendar; charset=utf-8",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "ttf" => "font/ttf",
-        "otf" => "font/otf",
-        "mp4" => "video/mp4",
-        "webm" => "video/webm",
-        "ase" => "application/octet-stream",
-        "gpl" => "text/plain; charset=utf-8",
-        "scss" => "text/x-scss; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
+/// The content type of a file name (one table for serve and publish).
+pub use marque_project::mime::content_type;
 
 /// Turns a request path into the name of a file of the site, or `None` for anything
 /// that could reach outside it: `..` (also percent-encoded), encoded slashes or
@@ -325,26 +294,6 @@ mod tests {
             "/a%00b",
         ] {
             assert_eq!(site_path(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn knows_the_content_types_of_the_site() {
-        for (f, t) in [
-            ("a.html", "text/html; charset=utf-8"),
-            ("a.css", "text/css; charset=utf-8"),
-            ("a.js", "text/javascript; charset=utf-8"),
-            ("a.svg", "image/svg+xml"),
-            ("a.png", "image/png"),
-            ("a.webp", "image/webp"),
-            ("a.pdf", "application/pdf"),
-            ("a.zip", "application/zip"),
-            ("a.vtt", "text/vtt; charset=utf-8"),
-            ("a.ics", "text/calendar; charset=utf-8"),
-            ("a.xml", "application/xml; charset=utf-8"),
-            ("a.json", "application/json"),
-        ] {
-            assert_eq!(content_type(f), t);
         }
     }
 
