@@ -109,7 +109,7 @@ pub fn run(req: &Request) -> ExitCode {
     };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "uploading {bar:30} {binary_bytes}/{binary_total_bytes} ({msg}) {eta} left",
+            "uploading {bar:30} {decimal_bytes}/{decimal_total_bytes} ({msg}) {eta} left",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );

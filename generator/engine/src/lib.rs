@@ -515,8 +515,9 @@ fn update_search(
         let paths: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
         let read = |rel: &str| sink.read(rel);
         let files = guard("making the search index", || {
-            search::make(&base_path, &paths, &read)
-        })??;
+            search::make(&base_path, &paths, &read, &|| false)
+        })??
+        .unwrap_or_default();
         let mut made = Vec::with_capacity(files.len());
         for (path, bytes) in files {
             let content = Hash32::of(&bytes);

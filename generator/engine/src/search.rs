@@ -13,6 +13,9 @@ use marque_project::{Diagnostic, Diagnostics};
 
 use crate::state::{Hash32, OutputRecord};
 
+/// The files of an index: path and bytes.
+pub type IndexFiles = Vec<(String, Vec<u8>)>;
+
 /// The folder of the index in the output.
 pub const DIR: &str = "pagefind/";
 
@@ -82,23 +85,21 @@ pub fn indexed_pages<'a>(
 }
 
 /// True when the previous build's index (its records in `previous`) was made with
-/// `key` and every file of it is still there (`present`).
+/// `key` and every file of it is still there (`present`, asked in parallel: an index
+/// has a file per page).
 pub fn reusable(
     previous: &BTreeMap<String, OutputRecord>,
     key: Hash32,
-    present: impl Fn(&str, u64) -> bool,
+    present: impl Fn(&str, u64) -> bool + Sync,
 ) -> bool {
-    let mut any = false;
-    for (path, r) in previous.range(DIR.to_string()..) {
-        if !path.starts_with(DIR) {
-            break;
-        }
-        if r.key != key || !present(path, r.size) {
-            return false;
-        }
-        any = true;
-    }
-    any
+    use rayon::prelude::*;
+    let files: Vec<(&String, &OutputRecord)> = previous
+        .range(DIR.to_string()..)
+        .take_while(|(path, _)| path.starts_with(DIR))
+        .collect();
+    !files.is_empty()
+        && files.iter().all(|(_, r)| r.key == key)
+        && files.par_iter().all(|(path, r)| present(path, r.size))
 }
 
 /// The files of the browser's side of pagefind that the theme does not use (its own
@@ -112,16 +113,34 @@ fn unused(name: &str) -> bool {
         || name.starts_with("playground/")
 }
 
+/// The language a page's `<html lang="…">` tag gives (`""` when it gives none).
+fn language_of(doc: &[u8]) -> String {
+    let head = &doc[..doc.iter().position(|&b| b == b'>').unwrap_or(doc.len())];
+    find(head, b" lang=\"", 0)
+        .and_then(|at| {
+            let from = at + b" lang=\"".len();
+            let len = head[from..].iter().position(|&b| b == b'"')?;
+            std::str::from_utf8(&head[from..from + len]).ok()
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
 /// Makes the index of `pages` (their output paths), whose HTML `read` gives: its files,
-/// by output path (under [`DIR`]), sorted. A page that cannot be read, or a failure of
-/// pagefind, is an error naming it.
+/// by output path (under [`DIR`]), sorted. Each language's index is made on a thread
+/// of its own (pagefind works through one page at a time), then their entry files
+/// are merged into one. A page that cannot be read, or a failure of pagefind, is an
+/// error naming it. `stop` is asked between pages: when it says yes, the work is
+/// dropped and the answer is `None` (`marque serve` stops an index when a save
+/// comes, and makes the newer one).
 pub fn make(
     base_path: &str,
     pages: &[&str],
     read: &(dyn Fn(&str) -> std::io::Result<Vec<u8>> + Sync),
-) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<IndexFiles>, Diagnostics> {
     use rayon::prelude::*;
-    let docs: Vec<(String, String)> = pages
+    let docs: Vec<(String, String, String)> = pages
         .par_iter()
         .map(|rel| {
             let html = read(rel).map_err(|e| {
@@ -132,20 +151,85 @@ pub fn make(
                 "{base_path}/{}",
                 rel.strip_suffix("index.html").unwrap_or(rel)
             );
-            Ok((url, String::from_utf8_lossy(&doc).into_owned()))
+            Ok((
+                language_of(&doc),
+                url,
+                String::from_utf8_lossy(&doc).into_owned(),
+            ))
         })
         .collect::<Result<_, Diagnostic>>()
         .map_err(Diagnostics::from)?;
+    let mut by_lang: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (lang, url, doc) in docs {
+        by_lang.entry(lang).or_default().push((url, doc));
+    }
     let fail = |e: String| Diagnostics::from(Diagnostic::error(DIR, e));
+    if stop() {
+        return Ok(None);
+    }
+    let made: Vec<Result<Option<IndexFiles>, String>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = by_lang
+            .into_values()
+            .map(|docs| scope.spawn(move || index_one_language(docs, stop)))
+            .collect();
+        jobs.into_iter()
+            .map(|j| {
+                j.join()
+                    .unwrap_or_else(|_| Err("the search indexer stopped".into()))
+            })
+            .collect()
+    });
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut entries: Vec<serde_json::Value> = Vec::new();
+    for one in made {
+        let Some(one) = one.map_err(fail)? else {
+            return Ok(None);
+        };
+        for (name, bytes) in one {
+            if name == "pagefind-entry.json" {
+                let entry = serde_json::from_slice(&bytes).map_err(|e| {
+                    fail(format!(
+                        "pagefind wrote an entry file marque cannot read: {e}"
+                    ))
+                })?;
+                entries.push(entry);
+            } else {
+                // The files every language's index has (the script, the fallback
+                // WebAssembly) are the same in each.
+                files.entry(name).or_insert(bytes);
+            }
+        }
+    }
+    if let Some(entry) = merge_entries(entries) {
+        files.insert("pagefind-entry.json".into(), entry);
+    }
+    Ok(Some(
+        files
+            .into_iter()
+            .filter(|(name, _)| !unused(name) && crate::state::plain_path(name))
+            .map(|(name, bytes)| (format!("{DIR}{name}"), bytes))
+            .collect(),
+    ))
+}
+
+/// One language's index, made by pagefind from its pages (URL, document): its files,
+/// by name inside [`DIR`].
+fn index_one_language(
+    docs: Vec<(String, String)>,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<IndexFiles>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| fail(format!("cannot start the search indexer: {e}")))?;
+        .map_err(|e| format!("cannot start the search indexer: {e}"))?;
     let files = runtime.block_on(async {
         let config = pagefind::options::PagefindServiceConfig::builder().build();
         let mut index = pagefind::api::PagefindIndex::new(Some(config))
             .map_err(|e| format!("cannot start the search indexer: {e}"))?;
         for (url, doc) in docs {
+            if stop() {
+                return Ok(None);
+            }
             index
                 .add_html_file(None, Some(url.clone()), doc)
                 .await
@@ -154,24 +238,46 @@ pub fn make(
         index
             .get_files()
             .await
+            .map(Some)
             .map_err(|e| format!("cannot write the search index: {e}"))
-    });
-    let files = files.map_err(fail)?;
-    let mut out: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .filter_map(|f| {
-            let name = f.filename.to_string_lossy().replace('\\', "/");
-            let name = name
-                .trim_start_matches("./")
-                .trim_start_matches('/')
-                .trim_start_matches(DIR)
-                .to_string();
-            (!unused(&name) && crate::state::plain_path(&name))
-                .then(|| (format!("{DIR}{name}"), f.contents))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    })?;
+    let Some(files) = files else {
+        return Ok(None);
+    };
+    Ok(Some(
+        files
+            .into_iter()
+            .map(|f| {
+                let name = f.filename.to_string_lossy().replace('\\', "/");
+                let name = name
+                    .trim_start_matches("./")
+                    .trim_start_matches('/')
+                    .trim_start_matches(DIR)
+                    .to_string();
+                (name, f.contents)
+            })
+            .collect(),
+    ))
+}
+
+/// One entry file for the languages' indexes: their `languages` maps together, in
+/// the order of their codes; the rest (pagefind's version, the characters it keeps)
+/// is the same in each.
+fn merge_entries(entries: Vec<serde_json::Value>) -> Option<Vec<u8>> {
+    let mut merged = entries.first()?.clone();
+    let mut languages: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for e in &entries {
+        if let Some(map) = e.get("languages").and_then(|l| l.as_object()) {
+            for (code, v) in map {
+                languages.insert(code.clone(), v.clone());
+            }
+        }
+    }
+    let object: serde_json::Map<String, serde_json::Value> = languages.into_iter().collect();
+    if let Some(m) = merged.as_object_mut() {
+        m.insert("languages".into(), serde_json::Value::Object(object));
+    }
+    serde_json::to_vec(&merged).ok()
 }
 
 #[cfg(test)]
@@ -190,6 +296,8 @@ mod tests {
         // The same main content with another menu: same hash.
         let other = String::from_utf8_lossy(page).replace("Menu", "Autre menu");
         assert_eq!(indexed_hash(page), indexed_hash(other.as_bytes()));
+        assert_eq!(language_of(doc.as_bytes()), "fr");
+        assert_eq!(language_of(b"<html><body></body></html>"), "");
         let edited = String::from_utf8_lossy(page).replace("Flamme", "Flammes");
         assert_ne!(indexed_hash(page), indexed_hash(edited.as_bytes()));
     }

@@ -21,25 +21,32 @@ use marque_assets::cache::DerivedCache;
 pub struct SearchJob {
     key: crate::state::Hash32,
     base_path: String,
-    pages: Vec<String>,
-    site: Arc<MemorySite>,
+    /// The indexed pages and their bytes (shared with the site, not copied; the job
+    /// holds no view of the whole site, which would make every later rebuild copy it).
+    pages: Vec<(String, Arc<Vec<u8>>)>,
 }
 
 impl SearchJob {
-    /// Makes the index's files (none when the site has no search page any longer).
-    pub fn run(&self) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    /// Makes the index's files (none when the site has no search page any longer);
+    /// `None` when `stop` said to stop.
+    pub fn run(
+        &self,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<search::IndexFiles>, Diagnostics> {
         if self.pages.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
-        let paths: Vec<&str> = self.pages.iter().map(String::as_str).collect();
+        let paths: Vec<&str> = self.pages.iter().map(|(p, _)| p.as_str()).collect();
+        let bytes: std::collections::HashMap<&str, &Arc<Vec<u8>>> =
+            self.pages.iter().map(|(p, b)| (p.as_str(), b)).collect();
         let read = |rel: &str| {
-            self.site
+            bytes
                 .get(rel)
                 .map(|b| b.to_vec())
                 .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the site"))
         };
         crate::guard("making the search index", || {
-            search::make(&self.base_path, &paths, &read)
+            search::make(&self.base_path, &paths, &read, stop)
         })?
     }
 }
@@ -108,7 +115,7 @@ impl Session {
         match self.search_job() {
             None => Ok(0),
             Some(job) => {
-                let files = job.run()?;
+                let files = job.run(&|| false)?.unwrap_or_default();
                 Ok(self.apply_search(&job, files))
             }
         }
@@ -160,11 +167,18 @@ impl Session {
                 return None;
             }
         }
+        let mut with_bytes = Vec::with_capacity(pages.len());
+        for p in pages {
+            // A page the site lacks is not indexed (the records and the site agree
+            // after every rebuild).
+            if let Some(b) = site.get(&p) {
+                with_bytes.push((p, b.clone()));
+            }
+        }
         Some(SearchJob {
             key,
             base_path,
-            pages,
-            site,
+            pages: with_bytes,
         })
     }
 

@@ -113,38 +113,75 @@ fn rebuild(
     }
 }
 
-/// Makes the search index on a thread of its own, after the reloads: each rebuild
-/// hands it the index to make (the latest one wins), and what it made joins the
-/// session's site unless pages changed meanwhile. No rebuild waits for it.
+/// Makes the search index on a thread of its own, at the lowest priority, when the
+/// sources have been quiet for a moment: each rebuild hands it the index to make (the
+/// latest one wins), a save stops the index being made (the rebuild goes first; the
+/// newer index follows), and what it made joins the session's site unless pages
+/// changed meanwhile. No rebuild waits for it.
 struct Indexer {
     jobs: std::sync::mpsc::Sender<SearchJob>,
+    /// Counts the rebuilds begun: a job made before the latest one stops.
+    rebuilds: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// How long the sources stay quiet before the index is made.
+const QUIET: Duration = Duration::from_millis(300);
 
 impl Indexer {
     fn start(
         session: Arc<Mutex<Session>>,
         on_event: Arc<dyn Fn(ServeEvent) + Send + Sync>,
     ) -> Indexer {
+        use std::sync::atomic::Ordering;
+        use std::sync::mpsc::RecvTimeoutError;
         let (tx, rx) = std::sync::mpsc::channel::<SearchJob>();
+        let rebuilds = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = rebuilds.clone();
         std::thread::spawn(move || {
+            lower_priority();
+            // Its own threads (at its priority, which they inherit): on the threads
+            // rebuilds use, its work would queue before theirs.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .thread_name(|i| format!("marque-search-{i}"))
+                .build()
+                .ok();
             while let Ok(mut job) = rx.recv() {
-                // Only the latest index is worth making.
-                while let Ok(later) = rx.try_recv() {
-                    job = later;
+                // Only the latest index is worth making, once the saves pause.
+                loop {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(later) => job = later,
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
                 }
-                match job.run() {
-                    Ok(files) => {
+                let begun = counter.load(Ordering::SeqCst);
+                let stop = || counter.load(Ordering::SeqCst) != begun;
+                let made = match &pool {
+                    Some(pool) => pool.install(|| job.run(&stop)),
+                    None => job.run(&stop),
+                };
+                match made {
+                    Ok(Some(files)) => {
                         let mut s = match session.lock() {
                             Ok(s) => s,
                             Err(p) => p.into_inner(),
                         };
                         s.apply_search(&job, files);
                     }
+                    // Stopped by a save: its rebuild hands over the newer index.
+                    Ok(None) => {}
                     Err(d) => on_event(ServeEvent::Failed(d)),
                 }
             }
         });
-        Indexer { jobs: tx }
+        Indexer { jobs: tx, rebuilds }
+    }
+
+    /// A rebuild begins: an index being made stops.
+    fn rebuilding(&self) {
+        self.rebuilds
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Hands over the index the session needs now, if any.
@@ -152,6 +189,15 @@ impl Indexer {
         if let Some(job) = session.search_job() {
             let _ = self.jobs.send(job);
         }
+    }
+}
+
+/// Gives the calling thread (and the threads it starts) the lowest scheduling
+/// priority, so that rebuilds go first when both want the processor.
+fn lower_priority() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
     }
 }
 
@@ -219,6 +265,7 @@ impl Server {
         let events = on_event.clone();
         let shared_w = shared.clone();
         let watcher = watch::Watcher::start(&root, move |changed, since| {
+            indexer.rebuilding();
             let mut s = match session.lock() {
                 Ok(s) => s,
                 Err(p) => p.into_inner(),
