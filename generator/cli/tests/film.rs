@@ -8,7 +8,7 @@ use common::*;
 
 #[test]
 fn the_film_page_has_its_captions_and_transcript() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let page = read(root, "en/film/index.html");
@@ -34,7 +34,7 @@ fn the_film_page_has_its_captions_and_transcript() {
 
 #[test]
 fn bad_captions_fail_with_file_and_line() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let vtt = "narrative/media/manifeste.en.vtt";
@@ -89,7 +89,7 @@ fn bad_captions_fail_with_file_and_line() {
 
 #[test]
 fn an_external_player_loads_only_on_request() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     edit(
         root,

@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn the_press_room_lists_releases_newest_first_with_sourced_figures() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     for (page, releases) in [
@@ -71,7 +71,7 @@ fn the_press_room_lists_releases_newest_first_with_sourced_figures() {
 
 #[test]
 fn the_academy_publishes_its_sessions_as_a_calendar_in_each_language() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     for (page, ics, summary) in [
@@ -112,7 +112,7 @@ fn the_academy_publishes_its_sessions_as_a_calendar_in_each_language() {
 
 #[test]
 fn indicators_are_drawn_as_charts_with_their_table_and_source() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let page = read(root, "indicateurs/index.html");
@@ -156,7 +156,7 @@ fn indicators_are_drawn_as_charts_with_their_table_and_source() {
 
 #[test]
 fn landmark_places_are_mapped_from_their_coordinates() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let page = read(root, "lieux-totems/index.html");
@@ -252,7 +252,7 @@ fn landmark_places_are_mapped_from_their_coordinates() {
 
 #[test]
 fn a_bad_base_map_or_photo_reference_fails_naming_file_and_field() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let before = tree(&root.join("output"));
@@ -367,7 +367,7 @@ fn a_bad_base_map_or_photo_reference_fails_naming_file_and_field() {
 
 #[test]
 fn people_are_grouped_by_field_with_a_filter_that_needs_no_script() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     // French-only pages: English need not be complete here.
     let cfg = std::fs::read_to_string(root.join("marque.yaml")).unwrap();
@@ -423,7 +423,7 @@ fn people_are_grouped_by_field_with_a_filter_that_needs_no_script() {
 
 #[test]
 fn the_bundled_change_makers_are_profiles_grouped_by_field_in_a_stable_order() {
-    let dir = bundled_copy();
+    let dir = bundled_copy_warm();
     let root = dir.path();
     build_ok(root, &[]);
     let fr = read(root, "acteurs-du-changement/index.html");
@@ -453,7 +453,7 @@ fn the_bundled_change_makers_are_profiles_grouped_by_field_in_a_stable_order() {
     );
     // Tera's own group_by orders groups by a hash map: a second build elsewhere gives
     // the same page.
-    let again = bundled_copy();
+    let again = bundled_copy_warm();
     build_ok(again.path(), &[]);
     assert_eq!(read(again.path(), "acteurs-du-changement/index.html"), fr);
 }

@@ -614,7 +614,7 @@ fn a_site_that_does_not_build_is_not_published() {
 #[test]
 fn the_bundled_site_is_published_whole_with_a_type_for_every_file() {
     let s3 = S3::start();
-    let p = bundled_copy();
+    let p = bundled_copy_warm();
     let root = p.path();
     let endpoint = s3.endpoint();
     let args = [

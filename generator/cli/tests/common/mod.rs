@@ -222,6 +222,39 @@ pub fn bundled_copy() -> tempfile::TempDir {
     dir
 }
 
+/// [`bundled_copy`] with the derived files of a build of the bundled site already in
+/// its cache (`.marque-cache/derived`, keyed by the hash of their inputs, so a file
+/// whose inputs changed is made again): for tests about pages, which need not wait
+/// for the kits and the brand set to be drawn again. The warm build is made once per
+/// test binary, in cargo's scratch folder for tests.
+pub fn bundled_copy_warm() -> tempfile::TempDir {
+    static WARM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let warm = WARM.get_or_init(|| {
+        // One folder per test binary, kept from run to run (its cache prunes itself).
+        let exe = std::env::current_exe().unwrap();
+        let name = exe.file_stem().unwrap().to_string_lossy().into_owned();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bundled-warm-{name}"));
+        for d in ["brand", "narrative", "themes", "kits", "output"] {
+            let _ = std::fs::remove_dir_all(dir.join(d));
+        }
+        let root = repo_root();
+        for d in ["brand", "narrative", "themes", "kits"] {
+            copy_dir(&root.join(d), &dir.join(d));
+        }
+        std::fs::copy(root.join("marque.yaml"), dir.join("marque.yaml")).unwrap();
+        build_ok(&dir, &[]);
+        let cache = dir.join(".marque-cache/derived");
+        // Only the cache is kept (the next run builds it again from there).
+        for d in ["brand", "narrative", "themes", "kits", "output"] {
+            let _ = std::fs::remove_dir_all(dir.join(d));
+        }
+        cache
+    });
+    let dir = bundled_copy();
+    copy_dir(warm, &dir.path().join(".marque-cache/derived"));
+    dir
+}
+
 /// SHA-256 of `bytes` by `sha256sum`, independent of marque's own.
 pub fn sha256(bytes: &[u8]) -> String {
     let mut child = Command::new("sha256sum")
