@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use marque_engine::{BuildOptions, build};
@@ -41,7 +42,7 @@ fn files(n: usize) -> String {
     }
 }
 
-/// `marque publish`.
+/// `marque publish`: checks the flags, builds, then publishes and says what it did.
 pub fn run(req: &Request) -> ExitCode {
     let fail = |e: &dyn std::fmt::Display| {
         eprintln!("error: {e}");
@@ -59,23 +60,9 @@ pub fn run(req: &Request) -> ExitCode {
             Ok(c) => c,
             Err(e) => return fail(&e),
         };
-    // Build first: only what changed since the last build is made again, and an
-    // output that is up to date is left as it is.
-    let report = match build(&BuildOptions {
-        on_wait: crate::print_wait,
-        ..BuildOptions::new(&req.root)
-    }) {
-        Ok(r) => r,
-        Err(d) => {
-            crate::print_diagnostics(&d);
-            eprintln!(
-                "publish stopped: the site does not build ({} error(s)); nothing was sent",
-                d.errors().count()
-            );
-            return ExitCode::from(1);
-        }
+    let Some(output) = build_first(&req.root) else {
+        return ExitCode::from(1);
     };
-    crate::print_report(&report, false);
     // A build started meanwhile waits until the files are sent.
     let _lock = match marque_engine::lock::ProjectLock::acquire(
         &req.root,
@@ -85,13 +72,6 @@ pub fn run(req: &Request) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let opts = Options {
-        output: report.output.clone(),
-        target: target.clone(),
-        connection: connection.clone(),
-        dry_run: req.dry_run,
-        max_deletes: req.max_deletes,
-    };
     println!(
         "{} {} to {target} at {}",
         if req.dry_run {
@@ -99,43 +79,22 @@ pub fn run(req: &Request) -> ExitCode {
         } else {
             "publishing"
         },
-        opts.output.display(),
+        output.display(),
         connection.describe()
     );
-    let bar = if std::io::stderr().is_terminal() && !req.dry_run {
-        indicatif::ProgressBar::new(0)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "uploading {bar:30} {decimal_bytes}/{decimal_total_bytes} ({msg}) {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let total_files = std::sync::atomic::AtomicUsize::new(0);
-    let done_files = std::sync::atomic::AtomicUsize::new(0);
-    let on_event = |e: Event| match e {
-        Event::Planned(plan) => {
-            total_files.store(plan.uploads.len(), std::sync::atomic::Ordering::Relaxed);
-            bar.set_length(plan.upload_bytes());
-            bar.set_message(format!("0/{}", plan.uploads.len()));
-        }
-        Event::Uploaded { bytes, .. } => {
-            let n = done_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.inc(bytes);
-            bar.set_message(format!(
-                "{n}/{}",
-                total_files.load(std::sync::atomic::Ordering::Relaxed)
-            ));
-        }
-        Event::Deleting(n) => bar.println(format!("deleting {}…", files(n))),
+    let opts = Options {
+        output,
+        target,
+        connection,
+        dry_run: req.dry_run,
+        max_deletes: req.max_deletes,
     };
     let started = Instant::now();
-    let result = marque_publish::publish(&opts, &on_event);
-    bar.finish_and_clear();
-    let r = match result {
-        Ok(r) => r,
+    let progress = Progress::new(!req.dry_run);
+    let result = marque_publish::publish(&opts, &|e| progress.on(e));
+    progress.bar.finish_and_clear();
+    match result {
+        Ok(r) => say_done(&r, &opts, started),
         Err(e) => {
             eprintln!("error: {e}");
             if e.midway {
@@ -143,17 +102,90 @@ pub fn run(req: &Request) -> ExitCode {
                     "what was sent is consistent (pages go after what they use): run the same command again to finish"
                 );
             }
-            return ExitCode::from(1);
+            ExitCode::from(1)
         }
-    };
+    }
+}
+
+/// Builds the project (only what changed since the last build is made again; an
+/// output that is up to date is left as it is); the output folder, or `None` after
+/// printing why it does not build.
+fn build_first(root: &std::path::Path) -> Option<PathBuf> {
+    match build(&BuildOptions {
+        on_wait: crate::print_wait,
+        ..BuildOptions::new(root)
+    }) {
+        Ok(r) => {
+            crate::print_report(&r, false);
+            Some(r.output)
+        }
+        Err(d) => {
+            crate::print_diagnostics(&d);
+            eprintln!(
+                "publish stopped: the site does not build ({} error(s)); nothing was sent",
+                d.errors().count()
+            );
+            None
+        }
+    }
+}
+
+/// The upload's progress bar (on a terminal only): bytes, files, time left.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    total: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    fn new(shown: bool) -> Progress {
+        let bar = if shown && std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(0)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "uploading {bar:30} {decimal_bytes}/{decimal_total_bytes} ({msg}) {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress {
+            bar,
+            total: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    fn on(&self, e: Event) {
+        match e {
+            Event::Planned(plan) => {
+                self.total.store(plan.uploads.len(), Ordering::Relaxed);
+                self.bar.set_length(plan.upload_bytes());
+                self.bar.set_message(format!("0/{}", plan.uploads.len()));
+            }
+            Event::Uploaded { bytes, .. } => {
+                let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+                self.bar.inc(bytes);
+                self.bar
+                    .set_message(format!("{n}/{}", self.total.load(Ordering::Relaxed)));
+            }
+            Event::Deleting(n) => self.bar.println(format!("deleting {}…", files(n))),
+        }
+    }
+}
+
+/// The plan (dry run) or what was done, and the exit code.
+fn say_done(r: &marque_publish::Report, opts: &Options, started: Instant) -> ExitCode {
     let plan = &r.plan;
+    let target = &opts.target;
     if let Some(why) = &plan.damaged_manifest {
         eprintln!(
             "warning: the manifest {target}/{} was not read ({why}): every file is sent again and nothing is deleted this time",
             marque_publish::MANIFEST
         );
     }
-    if req.dry_run {
+    if opts.dry_run {
         print_plan(plan);
         println!(
             "plan: upload {} ({}), delete {}, unchanged {} ({}){}; nothing was changed",
@@ -164,7 +196,8 @@ pub fn run(req: &Request) -> ExitCode {
             size(plan.unchanged_bytes),
             left_alone(plan)
         );
-        if let Err(e) = marque_publish::check_deletes(plan, &target, req.max_deletes) {
+        // What a real publish would refuse, a dry run says too.
+        if let Err(e) = marque_publish::check_deletes(plan, target, opts.max_deletes) {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }

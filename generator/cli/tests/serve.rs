@@ -787,13 +787,8 @@ fn a_port_in_use_is_a_clear_error() {
 
 #[test]
 fn the_search_index_follows_the_reload_and_equals_a_clean_build() {
-    let p = fixture("basic");
+    let p = with_search_page();
     let root = p.path();
-    write(
-        root,
-        "narrative/fr/recherche.md",
-        "---\ntitle: Recherche\ndescription: Chercher.\ntemplate: search.html\n---\n",
-    );
     let mut s = session(root);
     let first = s.rebuild().unwrap();
     // The rebuild (and so the reload) does not wait for the index: it comes after.
@@ -829,6 +824,17 @@ fn the_search_index_follows_the_reload_and_equals_a_clean_build() {
     assert_equals_clean_build(root, &s);
 }
 
+/// The basic fixture with a search page in French (so the site has an index).
+fn with_search_page() -> tempfile::TempDir {
+    let p = fixture("basic");
+    write(
+        p.path(),
+        "narrative/fr/recherche.md",
+        "---\ntitle: Recherche\ndescription: Chercher.\ntemplate: search.html\n---\n",
+    );
+    p
+}
+
 /// Polls `path` until `ok` accepts its answer (status, body), for up to ten seconds.
 fn poll(addr: SocketAddr, path: &str, ok: impl Fn(u16, &[u8]) -> bool) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -844,13 +850,8 @@ fn poll(addr: SocketAddr, path: &str, ok: impl Fn(u16, &[u8]) -> bool) -> Vec<u8
 
 #[test]
 fn the_server_makes_the_search_index_on_its_own_thread_after_the_reload() {
-    let p = fixture("basic");
+    let p = with_search_page();
     let root = p.path();
-    write(
-        root,
-        "narrative/fr/recherche.md",
-        "---\ntitle: Recherche\ndescription: Chercher.\ntemplate: search.html\n---\n",
-    );
     let server = start(root);
     let a = server.addr;
     // The search page is served at once; its index follows.
