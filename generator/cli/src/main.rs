@@ -642,6 +642,66 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The timed builds of `bench`.
+struct BuildTimes {
+    /// Cold builds and no-change rebuilds with the search pages.
+    cold: Vec<Run>,
+    warm: Vec<Run>,
+    /// The same without them.
+    cold_plain: Vec<Run>,
+    warm_plain: Vec<Run>,
+    /// The search index's files and bytes.
+    index: (usize, u64),
+}
+
+/// Times, `runs` times, a cold build and a no-change rebuild of the bench project in
+/// `dir` with its search pages (the corpus as written), then the same without them:
+/// the difference is what the search index costs. The pages are put back after.
+fn time_builds(dir: &std::path::Path, runs: usize) -> Result<BuildTimes, String> {
+    let mut t = BuildTimes {
+        cold: Vec::new(),
+        warm: Vec::new(),
+        cold_plain: Vec::new(),
+        warm_plain: Vec::new(),
+        index: (0, 0),
+    };
+    let mut outcome = Ok(());
+    'runs: for _ in 0..runs {
+        for with_search in [true, false] {
+            if let Err(e) = marque_engine::bench::set_search_pages(dir, with_search) {
+                outcome = Err(e.to_string());
+                break 'runs;
+            }
+            let _ = std::fs::remove_dir_all(dir.join("output"));
+            let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
+            // Let the disk write back the deletion first, so that it is not timed as
+            // part of the build.
+            let _ = std::process::Command::new("sync").status();
+            let (c, w) = if with_search {
+                (&mut t.cold, &mut t.warm)
+            } else {
+                (&mut t.cold_plain, &mut t.warm_plain)
+            };
+            for runs in [c, w] {
+                match run_build(dir) {
+                    Ok(r) => runs.push(r),
+                    Err(e) => {
+                        outcome = Err(e);
+                        break 'runs;
+                    }
+                }
+            }
+            if with_search {
+                t.index = folder_size(&dir.join("output/pagefind"));
+            }
+        }
+    }
+    if let Err(e) = marque_engine::bench::set_search_pages(dir, true) {
+        outcome = outcome.and(Err(e.to_string()));
+    }
+    outcome.map(|()| t)
+}
+
 fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
     let (dir, temp) = match dir {
         Some(d) => (d, false),
@@ -665,55 +725,18 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
         dir.display(),
         t.elapsed().as_secs_f64()
     );
-    // Each run times a cold build and a no-change rebuild with the search pages (the
-    // corpus as written), then the same without them: the difference is what the
-    // search index costs.
-    let mut cold = Vec::new();
-    let mut warm = Vec::new();
-    let mut cold_plain = Vec::new();
-    let mut warm_plain = Vec::new();
-    let mut index = (0usize, 0u64);
-    let mut outcome = Ok(());
-    'runs: for _ in 0..runs {
-        for with_search in [true, false] {
-            if let Err(e) = marque_engine::bench::set_search_pages(&dir, with_search) {
-                outcome = Err(e.to_string());
-                break 'runs;
-            }
-            let _ = std::fs::remove_dir_all(dir.join("output"));
-            let _ = std::fs::remove_dir_all(dir.join(".marque-cache"));
-            // Let the disk write back the deletion first, so that it is not timed as
-            // part of the build.
-            let _ = std::process::Command::new("sync").status();
-            let (c, w) = if with_search {
-                (&mut cold, &mut warm)
-            } else {
-                (&mut cold_plain, &mut warm_plain)
-            };
-            for runs in [c, w] {
-                match run_build(&dir) {
-                    Ok(r) => runs.push(r),
-                    Err(e) => {
-                        outcome = Err(e);
-                        break 'runs;
-                    }
-                }
-            }
-            if with_search {
-                index = folder_size(&dir.join("output/pagefind"));
-            }
+    let t = match time_builds(&dir, runs) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
         }
-    }
-    if let Err(e) = marque_engine::bench::set_search_pages(&dir, true) {
-        outcome = outcome.and(Err(e.to_string()));
-    }
-    if let Err(e) = outcome {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
-    }
+    };
+    let (cold, warm, cold_plain, warm_plain) = (&t.cold, &t.warm, &t.cold_plain, &t.warm_plain);
+    let index = t.index;
     let total = folder_size(&dir.join("output")).0;
     let html_pages = 2 * pages + 2 * 11 + 2 * 51 + 2 + 2;
-    for (name, rs) in [("cold build", &cold), ("no-change rebuild", &warm)] {
+    for (name, rs) in [("cold build", cold), ("no-change rebuild", warm)] {
         let secs = median(rs.iter().map(|r| r.seconds).collect());
         let peak = median(rs.iter().map(|r| r.peak_kib as f64).collect());
         println!(
@@ -727,13 +750,13 @@ fn bench(pages: usize, runs: usize, dir: Option<PathBuf>) -> ExitCode {
     let secs = |rs: &[Run]| median(rs.iter().map(|r| r.seconds).collect());
     println!(
         "search index       cold +{:.3} s ({:.3} s with it, {:.3} s without; its own step {:.3} s, budget +1.5 s), no-change {:+.3} s ({:.3} s with, {:.3} s without; budget +0); {} files, {:.1} MB",
-        secs(&cold) - secs(&cold_plain),
-        secs(&cold),
-        secs(&cold_plain),
+        secs(cold) - secs(cold_plain),
+        secs(cold),
+        secs(cold_plain),
         median(cold.iter().map(|r| r.search).collect()),
-        secs(&warm) - secs(&warm_plain),
-        secs(&warm),
-        secs(&warm_plain),
+        secs(warm) - secs(warm_plain),
+        secs(warm),
+        secs(warm_plain),
         index.0,
         index.1 as f64 / 1e6
     );
