@@ -654,3 +654,40 @@ fn the_bundled_site_is_published_whole_with_a_type_for_every_file() {
     let o = publish_with(root, &args, Some((KEY, SECRET)));
     assert!(text(&o).contains("0 files uploaded"), "{}", text(&o));
 }
+
+#[test]
+fn a_link_in_the_output_or_a_file_named_like_the_manifest_is_never_published() {
+    let s3 = S3::start();
+    let p = project();
+    let root = p.path();
+    publish_ok(&s3, root, &[]);
+    s3.take_log();
+    // A link someone put in the output folder: nothing of it is read or sent.
+    // The build before the publish removes it when it swaps in a new site;
+    // when it did not, the publish refuses it in one line.
+    std::os::unix::fs::symlink("/etc/passwd", root.join("output/passwd")).unwrap();
+    let o = publish(&s3, root, &[]);
+    let t = if o.status.success() {
+        assert!(std::fs::symlink_metadata(root.join("output/passwd")).is_err());
+        text(&o)
+    } else {
+        let e = one_error(&o);
+        assert!(e.contains("output/passwd is a link"), "{e}");
+        e
+    };
+    assert!(!t.contains("root:"), "{t}");
+    assert!(
+        s3.take_log().iter().all(|(m, _)| m == "GET" || m == "HEAD"),
+        "something was sent"
+    );
+    assert!(!s3.objects("www").contains_key("passwd"));
+    let _ = std::fs::remove_file(root.join("output/passwd"));
+    // A static file of the theme with the manifest's name: hidden files are not
+    // part of the site, so it never reaches the output nor replaces the manifest.
+    write(root, "themes/default/static/.marque-publish.json", "{}");
+    let t = publish_ok(&s3, root, &[]);
+    assert!(t.contains("0 files uploaded"), "{t}");
+    assert!(!root.join("output/.marque-publish.json").exists());
+    let m = &s3.objects("www")[".marque-publish.json"];
+    assert!(String::from_utf8_lossy(m).contains("\"files\""));
+}

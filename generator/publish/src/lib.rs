@@ -998,6 +998,35 @@ mod tests {
     }
 
     #[test]
+    fn a_link_or_the_manifest_name_in_the_site_is_refused() {
+        let d = std::env::temp_dir().join(format!("marque-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("css")).unwrap();
+        std::fs::write(d.join(MARKER), "").unwrap();
+        std::fs::write(d.join("index.html"), "<p>x</p>").unwrap();
+        std::fs::write(d.join("css/site.css"), "p{}").unwrap();
+        let files = scan_site(&d).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(names, ["css/site.css", "index.html"]);
+        std::os::unix::fs::symlink("/etc/passwd", d.join("css/passwd")).unwrap();
+        let e = scan_site(&d).unwrap_err();
+        assert!(e.message.contains("css/passwd is a link"), "{e}");
+        std::fs::remove_file(d.join("css/passwd")).unwrap();
+        std::os::unix::fs::symlink("/etc", d.join("etc")).unwrap();
+        let e = scan_site(&d).unwrap_err();
+        assert!(e.message.contains("/etc is a link"), "{e}");
+        std::fs::remove_file(d.join("etc")).unwrap();
+        std::fs::write(d.join(MANIFEST), "{}").unwrap();
+        let e = scan_site(&d).unwrap_err();
+        assert!(e.message.contains("rename it"), "{e}");
+        std::fs::remove_file(d.join(MANIFEST)).unwrap();
+        std::fs::remove_file(d.join(MARKER)).unwrap();
+        let e = scan_site(&d).unwrap_err();
+        assert!(e.message.contains("run marque build first"), "{e}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
     fn without_a_manifest_nothing_is_deleted() {
         let now = [file("index.html", "a")];
         let listing: BTreeMap<String, Listed> = [
