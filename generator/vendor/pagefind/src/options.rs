@@ -248,6 +248,8 @@ pub(crate) struct SearchOptions {
     pub(crate) config_warnings: ConfigWarnings,
     pub(crate) index_chunk_size: usize,
     pub(crate) max_fragments: Option<u32>,
+    /// marque: the gzip level of the index's files (9, the best, by default).
+    pub(crate) compression_level: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -337,6 +339,7 @@ impl SearchOptions {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(defaults::default_index_chunk_size()),
                 max_fragments: config.max_fragments,
+                compression_level: 9,
             })
         }
     }

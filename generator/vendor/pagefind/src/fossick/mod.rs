@@ -34,6 +34,16 @@ lazy_static! {
 pub mod parser;
 mod splitting;
 
+/// marque: the most words a thread keeps the indexable forms of, per language.
+const WORD_CACHE_SIZE: usize = 200_000;
+
+type WordCache = HashMap<String, HashMap<String, Vec<splitting::IndexableWord>>>;
+
+thread_local! {
+    /// marque: each thread's cache of the indexable forms of words, by language.
+    static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::new(HashMap::new());
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FossickedWord {
     pub position: u32,
@@ -412,6 +422,14 @@ impl Fossicker {
         let coarse_segments =
             segment_chunks.map(|s| Either::<&str, core::slice::Iter<&str>>::Left(s));
 
+        // marque: this thread's cache of words for the page's language.
+        let cache_key = format!("{}\0{:?}", data.language, options.include_characters);
+        let mut all_words = WORD_CACHE.with(|c| std::mem::take(&mut *c.borrow_mut()));
+        if all_words.len() > 64 {
+            all_words.clear();
+        }
+        let words = all_words.entry(cache_key).or_default();
+
         let mut total_word_index: usize = 0;
         let mut max_word_index = 0;
         let weight_multiplier = 24.0;
@@ -507,15 +525,31 @@ impl Fossicker {
 
             let word_weight = *weight_stack.last().unwrap_or(&1);
 
-            let mut indexable_words =
-                get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
-            let dotted_tails = get_dotted_tails(
-                &base_word,
-                stemmer.as_ref(),
-                &options.include_characters,
-                &indexable_words,
-            );
-            indexable_words.extend(dotted_tails);
+            // marque: a word's indexable forms depend on the word alone (and the
+            // page's language): they are looked up in this thread's cache before
+            // being worked out (stemming every occurrence was a fifth of the time).
+            let mut indexable_words = match words.get(base_word.as_str()) {
+                Some(known) => known.clone(),
+                None => {
+                    let mut found = get_indexable_words(
+                        &base_word,
+                        stemmer.as_ref(),
+                        &options.include_characters,
+                    );
+                    let dotted_tails = get_dotted_tails(
+                        &base_word,
+                        stemmer.as_ref(),
+                        &options.include_characters,
+                        &found,
+                    );
+                    found.extend(dotted_tails);
+                    if words.len() >= WORD_CACHE_SIZE {
+                        words.clear();
+                    }
+                    words.insert(base_word.clone(), found.clone());
+                    found
+                }
+            };
             let mut cross_bigram = None;
             if segmented {
                 let bigrams =
@@ -601,6 +635,7 @@ impl Fossicker {
                 }
             };
         }
+        WORD_CACHE.with(|c| *c.borrow_mut() = all_words);
         if content.ends_with('\u{200B}') {
             content.pop();
         }

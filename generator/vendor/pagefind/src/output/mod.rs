@@ -321,6 +321,10 @@ impl PagefindIndexes {
             WriteBehavior::Immutable
         };
 
+        if synthetic {
+            return Some(self.files_in_memory(options, outdir));
+        }
+
         let mut files = vec![write(
             outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
             vec![&self.meta_index.1],
@@ -386,6 +390,75 @@ impl PagefindIndexes {
             None
         }
     }
+}
+
+impl PagefindIndexes {
+    /// marque: the index's files in memory, compressed in parallel (one file after
+    /// the other on the async runtime made one core do all the compression).
+    fn files_in_memory(&self, options: &SearchOptions, outdir: &PathBuf) -> Vec<SyntheticFile> {
+        use rayon::prelude::*;
+        let mut plain = Vec::new();
+        if self.language != "unknown" {
+            if let Some(wasm_path) = self.lang_wasm_path() {
+                plain.push(SyntheticFile {
+                    filename: outdir.join(format!("wasm.{}.pagefind", self.language)),
+                    contents: WEB_WASM_FILES
+                        .get_file(wasm_path)
+                        .expect("WASM should exist")
+                        .contents()
+                        .to_vec(),
+                });
+            } else {
+                options.logger.v_warn(format!(
+                    "Note: Pagefind doesn't support stemming for the language {}. \n\
+                    Search will still work, but will not match across root words.",
+                    self.language
+                ));
+            }
+        }
+        let mut packed: Vec<(PathBuf, &[u8])> = vec![(
+            outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
+            &self.meta_index.1,
+        )];
+        packed.extend(self.fragments.iter().map(|(hash, fragment)| {
+            (
+                outdir.join(format!("fragment/{}.pf_fragment", hash)),
+                fragment.as_bytes(),
+            )
+        }));
+        packed.extend(self.word_indexes.iter().map(|(hash, index)| {
+            (
+                outdir.join(format!("index/{}.pf_index", hash)),
+                index.as_slice(),
+            )
+        }));
+        packed.extend(self.filter_indexes.iter().map(|(hash, index)| {
+            (
+                outdir.join(format!("filter/{}.pf_filter", hash)),
+                index.as_slice(),
+            )
+        }));
+        let level = options.compression_level;
+        let mut files: Vec<SyntheticFile> = packed
+            .into_par_iter()
+            .map(|(filename, content)| SyntheticFile {
+                filename,
+                contents: gzip(&[content], level),
+            })
+            .collect();
+        files.extend(plain);
+        files
+    }
+}
+
+/// The gzip stream of the chunks, each after pagefind's marker.
+fn gzip(content_chunks: &[&[u8]], level: u32) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::new(level));
+    for chunk in content_chunks {
+        gz.write_all(b"pagefind_dcd").expect("writing to memory");
+        gz.write_all(chunk).expect("writing to memory");
+    }
+    gz.finish().expect("writing to memory")
 }
 
 #[derive(Copy, Clone)]

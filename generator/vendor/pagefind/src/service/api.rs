@@ -113,6 +113,21 @@ impl PagefindIndex {
         })
     }
 
+    /// marque: the gzip level (0 to 9) of the index's files; 9 unless set.
+    pub fn set_compression_level(&mut self, level: u32) {
+        self.search_index.blocking_lock().options.compression_level = level.min(9);
+    }
+
+    /// marque: adds many HTML documents that are not on disk, as (URL, HTML) pairs,
+    /// parsed in parallel. Answers how many were added.
+    pub fn add_html_documents(&mut self, documents: Vec<(String, String)>) -> Result<usize> {
+        let files = documents
+            .into_iter()
+            .map(|(url, content)| Fossicker::new_synthetic(None, Some(url), content))
+            .collect();
+        self.search_index.blocking_lock().fossick_batch(files)
+    }
+
     /// Index a custom record that isn't backed by an HTML file.
     ///
     /// # Arguments
