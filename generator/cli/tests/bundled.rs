@@ -17,6 +17,23 @@ fn the_bundled_site_builds_with_working_links_and_hreflang() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let root = out.path();
+    // The search index reads the pages with marque's quick reader, which gives what
+    // pagefind's own (lol_html) gives, or leaves a page to it.
+    let (mut quick, mut indexed) = (0, 0);
+    for (rel, bytes) in tree(&root.join("output")) {
+        if rel.ends_with(".html") && marque_engine::search::indexed_part(&bytes).is_some() {
+            indexed += 1;
+            match marque_engine::search::compare_readers(&bytes) {
+                Ok(true) => quick += 1,
+                Ok(false) => {}
+                Err(e) => panic!("{rel}: the readers differ:\n{e}"),
+            }
+        }
+    }
+    assert!(
+        indexed > 60 && quick * 10 >= indexed * 9,
+        "{quick} of {indexed} read quickly"
+    );
     let home = read(root, "index.html");
     assert!(home.contains("<html lang=\"fr\" dir=\"ltr\">"));
     assert!(home.contains(

@@ -58,6 +58,18 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// Checks the quick HTML reader of marque's pagefind against lol_html's on what the
+/// index reads of `html` (nothing for a page not indexed): `Ok(true)` when the quick
+/// reader read it and agrees, `Ok(false)` when it left it to lol_html, both readings
+/// when they differ. For tests.
+pub fn compare_readers(html: &[u8]) -> Result<bool, String> {
+    let Some(doc) = indexed_part(html) else {
+        return Ok(false);
+    };
+    let index = pagefind::api::PagefindIndex::new(None).map_err(|e| e.to_string())?;
+    index.compare_readers(&String::from_utf8_lossy(&doc))
+}
+
 /// The key of an index: the pagefind version, the site's address and every indexed
 /// page (path and hash of what is read of it), in order.
 pub fn key<'a>(base_path: &str, pages: impl Iterator<Item = (&'a str, Hash32)>) -> Hash32 {
@@ -289,6 +301,54 @@ fn merge_entries(entries: Vec<serde_json::Value>) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page as the theme writes it, around `main`.
+    fn page(lang: &str, main: &str) -> Vec<u8> {
+        format!("<!doctype html><html lang=\"{lang}\"><head><title>T</title></head><body><header><nav><a href=\"/\">Accueil</a></nav></header><main id=\"main\" data-pagefind-body>{main}</main><footer>Pied</footer></body></html>").into_bytes()
+    }
+
+    #[test]
+    fn the_quick_html_reader_reads_what_lol_html_reads_or_leaves_it_to_it() {
+        // Read by the quick reader, and the same as lol_html's reading.
+        let read_quickly = [
+            r#"<span hidden data-pagefind-ignore data-pagefind-meta="section">Actualités</span><article><header><nav class="breadcrumb" data-pagefind-ignore><ol><li><a href="/a/">A</a></li></ol></nav><h1>La flamme &amp; le &#39;port&#39;</h1><p class="meta" data-pagefind-ignore>Publié le <time datetime="2024-05-08">8 mai</time></p></header><figure><img src="/p.jpg" alt="Le port" width="10" height="10"><figcaption>Le Vieux-Port</figcaption></figure><div class="prose"><h2 id="arrivee">L’arrivée <em id="em1">du</em> <a href="/b/?x=1&amp;y=2">Belem</a></h2><p>Un texte<br>sur deux lignes,<br/>et&nbsp;une fin</p><!-- un commentaire <p>caché</p> --><ul><li>Un</li><li>Deux <strong>gras</strong></li></ul><h3 id="sous titre">Sous-titre</h3><pre><code>let x = 1;</code></pre><blockquote><p>Citation ?</p></blockquote></div><footer class="article-foot"><h2>Thèmes</h2><ul><li>t</li></ul></footer></article>"#,
+            r#"<h1 id="t">Titre</h1><span hidden data-pagefind-meta="weight:2"></span><div data-pagefind-weight="3"><p>Pesé</p></div><div data-pagefind-ignore="all"><span data-pagefind-meta="hidden:1"></span><p id="x">Exclu</p></div><section data-pagefind-ignore="index"><h2 id="y">Ignoré</h2></section><p>Après</p>"#,
+            r#"<h1>Couleurs</h1><table><caption>Nuancier</caption><thead><tr><th id="c">Couleur</th><th>Hex</th></tr></thead><tbody><tr><td>Bleu</td><td>#0055A4</td></tr></tbody></table><svg id="fig" viewBox="0 0 10 10" role="img"><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs><rect x="0" y="0" width="5" height="5"/><text x="1" y="1">Légende</text><image href="/i.png"/></svg><p>Fin</p>"#,
+            r#"<H1 CLASS=titre>Majuscules</H1><P>Texte <A HREF=/x/>lien</A></P><script src="/js/embed.js" defer></script><form action="/recherche/"><label for="q">Chercher</label><input id="q" name="q"></form><p>Fin</p>"#,
+            r#"<h1>يافطة</h1><p dir="rtl">مرسيليا بروفانس، <b>الميناء</b></p>"#,
+        ];
+        for main in read_quickly {
+            assert_eq!(compare_readers(&page("fr", main)), Ok(true), "{main}");
+        }
+        // Outside what it reads: left to lol_html (`Ok(false)`), never read otherwise.
+        let left = [
+            "<ul><li>Un<li>Deux</ul>",
+            "<p>Un <div>bloc</div></p>",
+            r#"<p id="a&amp;b">Référence dans un id lu</p>"#,
+            r#"<div data-pagefind-filter="type:news">Filtre</div>"#,
+            r#"<iframe src="/x"></iframe>"#,
+            "<p>1 < 2</p>",
+            "<p>Ouvert",
+            "<script>let x = '<p>';</script>",
+            "<math><mi>x</mi></math>",
+            "<div/>",
+            r#"<p class="x>Jamais fermé"#,
+            "<!-- jamais fermé",
+            r#"<p data-pagefind-meta="image[src]">x</p>"#,
+            r#"<div data-pagefind-ignore="quoi">x</div>"#,
+        ];
+        for main in left {
+            assert_eq!(compare_readers(&page("fr", main)), Ok(false), "{main}");
+        }
+        // A page nested very deeply: read without recursion, the same as lol_html's.
+        let deep = format!("{}x{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+        assert_eq!(compare_readers(&page("en", &deep)), Ok(true));
+        // Not indexed: nothing to compare.
+        assert_eq!(
+            compare_readers(b"<html><body><p>x</p></body></html>"),
+            Ok(false)
+        );
+    }
 
     /// The words of an index's chunks, as CBOR text strings (`run` is `0x63 r u n`).
     fn index_words(files: &IndexFiles, lang: &str) -> Vec<u8> {

@@ -31,6 +31,7 @@ lazy_static! {
     static ref PRIVATE_PAGEFIND: Regex = Regex::new("___PAGEFIND_[\\S]+\\s?").unwrap();
 }
 
+mod fast;
 pub mod parser;
 mod splitting;
 
@@ -225,6 +226,15 @@ impl Fossicker {
         let Some(contents) = self.synthetic_content.as_ref() else {
             return Ok(());
         };
+
+        // marque: well-formed HTML is read without lol_html (see `fast`).
+        if let Some(mut data) = fast::parse(contents, options) {
+            if let Some(forced_language) = &options.force_language {
+                data.language = forced_language.clone();
+            }
+            self.data = Some(data);
+            return Ok(());
+        }
 
         let mut rewriter = DomParser::new(options);
 
@@ -1441,5 +1451,24 @@ mod tests {
 
         let p: PathBuf = "C:\\hello\\world\\about\\index.htm".into();
         assert_eq!(&build_url(&p, None, &opts), "/about/index.htm");
+    }
+}
+
+/// marque: what the quick reader and lol_html's make of `html`: `Ok(true)` when the
+/// quick one read it and both agree, `Ok(false)` when it left it to lol_html, the two
+/// results when they differ.
+pub(crate) fn compare_readers(html: &str, options: &SearchOptions) -> Result<bool, String> {
+    let Some(quick) = fast::parse(html, options) else {
+        return Ok(false);
+    };
+    let mut rewriter = DomParser::new(options);
+    rewriter
+        .write(html.as_bytes())
+        .map_err(|e| format!("lol_html: {e}"))?;
+    let slow = rewriter.wrap();
+    if quick == slow {
+        Ok(true)
+    } else {
+        Err(format!("quick reader: {quick:#?}\nlol_html: {slow:#?}"))
     }
 }

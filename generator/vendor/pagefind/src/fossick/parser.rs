@@ -12,8 +12,8 @@ use crate::SearchOptions;
 use super::normalize_content;
 
 lazy_static! {
-    static ref ALL_SPACES: Regex = Regex::new("\\s").unwrap();
-    static ref SENTENCE_CHARS: Regex = Regex::new("[\\w'\"\\)\\$\\*]").unwrap();
+    pub(crate) static ref ALL_SPACES: Regex = Regex::new("\\s").unwrap();
+    pub(crate) static ref SENTENCE_CHARS: Regex = Regex::new("[\\w'\"\\)\\$\\*]").unwrap();
 }
 lazy_static! {
     static ref ATTRIBUTE_MATCH: Regex =
@@ -103,7 +103,7 @@ struct DomParsingNode {
 }
 
 /// The search-relevant data that was retrieved from the given input
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct DomParserResult {
     pub digest: String,
     pub filters: BTreeMap<String, Vec<String>>,

@@ -118,6 +118,14 @@ impl PagefindIndex {
         self.search_index.blocking_lock().options.compression_level = level.min(9);
     }
 
+    /// marque: checks the quick HTML reader against lol_html's on `html`: `Ok(true)`
+    /// when it read the page and gives what lol_html gives, `Ok(false)` when it left
+    /// the page to lol_html, both results when they differ. For tests.
+    #[doc(hidden)]
+    pub fn compare_readers(&self, html: &str) -> std::result::Result<bool, String> {
+        crate::fossick::compare_readers(html, &self.search_index.blocking_lock().options)
+    }
+
     /// marque: adds many HTML documents that are not on disk, as (URL, HTML) pairs,
     /// parsed in parallel. Answers how many were added.
     pub fn add_html_documents(&mut self, documents: Vec<(String, String)>) -> Result<usize> {
