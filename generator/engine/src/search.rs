@@ -336,6 +336,8 @@ mod tests {
             "<!-- jamais fermé",
             r#"<p data-pagefind-meta="image[src]">x</p>"#,
             r#"<div data-pagefind-ignore="quoi">x</div>"#,
+            "<p>Fin de ligne Windows\r\nici</p>",
+            "<p>Un \0 nul</p>",
         ];
         for main in left {
             assert_eq!(compare_readers(&page("fr", main)), Ok(false), "{main}");

@@ -4,9 +4,10 @@
 //! it answer `None`, and the page is read by lol_html as before: a tag closed out of
 //! order or left open, a block opened inside a `<p>`, raw-text elements, MathML, a
 //! script with content, links, filters, sorts, default meta, index attributes,
-//! anchor titles, an attribute it reads that holds a character reference, an
-//! exclude selector or another root selector in the options. Reading the HTML with
-//! lol_html was the largest part of indexing a large site.
+//! anchor titles, an attribute it reads that holds a character reference, a
+//! carriage return or a NUL, an exclude selector or another root selector in the
+//! options. Reading the HTML with lol_html was the largest part of indexing a
+//! large site.
 
 use std::collections::BTreeMap;
 
@@ -209,6 +210,11 @@ fn start_tag(html: &str, at: usize) -> Option<(Tag<'_>, usize)> {
 /// What `DomParser` would give for `html`, or `None` when it is outside the subset.
 pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
     if options.root_selector != "html" || !options.exclude_selectors.is_empty() {
+        return None;
+    }
+    // An HTML parser turns carriage returns into line feeds and NUL into U+FFFD
+    // in places: such pages are left to lol_html.
+    if html.bytes().any(|c| c == b'\r' || c == 0) {
         return None;
     }
     let b = html.as_bytes();
