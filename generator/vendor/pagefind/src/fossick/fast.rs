@@ -49,6 +49,14 @@ const CLOSES_P: &[&str] = &[
     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
     "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "table", "ul",
 ];
+/// The HTML elements that end an SVG drawing where they appear in it, and those
+/// whose content is HTML again: in a drawing they are left to lol_html.
+const LEAVES_SVG: &[&str] = &[
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em",
+    "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing",
+    "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike",
+    "sub", "sup", "table", "tt", "u", "ul", "var", "font", "foreignobject", "desc", "title",
+];
 /// Attributes only lol_html's reader handles.
 const LEFT_ATTRIBUTES: &[&str] = &[
     "data-pagefind-filter",
@@ -389,7 +397,9 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
         // In an SVG drawing a self-closing element has no content; an HTML void
         // element there (or `<image>` outside one) is left to lol_html.
         let foreign = svg_depth > 0 || name == "svg";
-        if (foreign && VOID.contains(&name)) || (!foreign && name == "image") {
+        if (foreign && (VOID.contains(&name) || LEAVES_SVG.contains(&name)))
+            || (!foreign && name == "image")
+        {
             return None;
         }
         let void = if foreign {
