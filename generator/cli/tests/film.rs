@@ -30,6 +30,29 @@ fn the_film_page_has_its_captions_and_transcript() {
     let webm = std::fs::read(root.join("output/media/manifeste.webm")).unwrap();
     assert_eq!(&webm[..4], b"\x1a\x45\xdf\xa3", "a WebM (Matroska) file");
     assert!(read(root, "media/manifeste.fr.vtt").starts_with("WEBVTT"));
+    // The search index keeps the transcript and leaves out the player's labels (its
+    // excerpt would otherwise show "Download the video (WEBM, … kB)").
+    let fragments = tree(&root.join("output/pagefind/fragment"));
+    let film = fragments
+        .values()
+        .map(|gz| {
+            use std::io::Read;
+            let mut json = String::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_string(&mut json)
+                .unwrap();
+            json
+        })
+        .find(|json| json.contains("\"url\":\"/en/film/\""))
+        .expect("the film page is in the index");
+    assert!(
+        film.contains("First, there is the sea, and the light."),
+        "{film}"
+    );
+    assert!(
+        !film.contains("Download the video") && !film.contains("Captions in"),
+        "{film}"
+    );
 }
 
 #[test]
