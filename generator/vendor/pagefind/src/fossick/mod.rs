@@ -36,7 +36,11 @@ pub mod parser;
 mod splitting;
 
 /// marque: the most words a thread keeps the indexable forms of, per language.
-const WORD_CACHE_SIZE: usize = 200_000;
+const WORD_CACHE_SIZE: usize = 100_000;
+
+/// marque: the longest word kept in the cache, in bytes (a long word is rare, and a
+/// page of long words must not fill memory).
+const WORD_CACHE_MAX_LEN: usize = 64;
 
 type WordCache = HashMap<String, HashMap<String, Vec<splitting::IndexableWord>>>;
 
@@ -553,10 +557,12 @@ impl Fossicker {
                         &found,
                     );
                     found.extend(dotted_tails);
-                    if words.len() >= WORD_CACHE_SIZE {
-                        words.clear();
+                    if base_word.len() <= WORD_CACHE_MAX_LEN {
+                        if words.len() >= WORD_CACHE_SIZE {
+                            words.clear();
+                        }
+                        words.insert(base_word.clone(), found.clone());
                     }
-                    words.insert(base_word.clone(), found.clone());
                     found
                 }
             };
