@@ -225,178 +225,218 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
     if html.bytes().any(|c| c == b'\r' || c == 0) {
         return None;
     }
-    let b = html.as_bytes();
-    let mut stack: Vec<Node> = vec![Node::root()];
-    let mut meta: BTreeMap<String, String> = BTreeMap::new();
-    let mut anchor_content: BTreeMap<String, String> = BTreeMap::new();
-    let mut language: Option<String> = None;
-    let mut html_state = 0u8; // 0: before <html>, 1: in it, 2: after it
-    let mut anchor_counter = 0usize;
-    let mut p_open = 0usize;
-    let mut svg_depth = 0usize;
-    let (mut old_bundle, mut default_ui) = (false, false);
+    let mut reader = Reader::default();
     let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'<' {
-            let end = html[i..].find('<').map_or(b.len(), |e| e + i);
-            let text = &html[i..end];
-            if html_state == 1 {
-                let top = stack.last_mut()?;
-                top.value.push_str(text);
-                let ignored = matches!(top.status, Status::Ignored | Status::Excluded);
-                if !ignored {
-                    if let Some(ids) = &top.anchor_ids {
-                        for id in ids {
-                            anchor_content.entry(id.clone()).or_default().push_str(text);
-                        }
-                    }
-                }
-            } else if !text.trim().is_empty() {
-                return None;
-            }
-            i = end;
-            continue;
-        }
+    while i < html.len() {
         let rest = &html[i..];
-        if rest.starts_with("<!--") {
+        if !rest.starts_with('<') {
+            let end = rest.find('<').unwrap_or(rest.len());
+            reader.text(&rest[..end])?;
+            i += end;
+        } else if rest.starts_with("<!--") {
             i += rest.find("-->")? + 3;
-            continue;
-        }
-        if rest.starts_with("<!") || rest.starts_with("<?") {
-            if html_state != 0 {
+        } else if rest.starts_with("<!") || rest.starts_with("<?") {
+            // A doctype or processing instruction, only before `<html>`.
+            if reader.html_state != HtmlState::Before {
                 return None;
             }
             i += rest.find('>')? + 1;
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("</") {
+        } else if let Some(after) = rest.strip_prefix("</") {
             let len = after.find('>')?;
             let name = after[..len].trim_end().to_ascii_lowercase();
             if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric()) {
                 return None;
             }
+            reader.end_tag(&name)?;
             i += 2 + len + 1;
-            if html_state != 1 || stack.len() < 2 || stack.last()?.tag != name {
+        } else if rest.as_bytes().get(1)?.is_ascii_alphabetic() {
+            let (tag, end) = start_tag(html, i + 1)?;
+            // Only an empty script (loaded from its `src`) is read.
+            if tag.name == "script" && !html[end..].starts_with("</script>") {
                 return None;
             }
-            if name == "p" {
-                p_open -= 1;
-            }
-            if name == "svg" {
-                svg_depth -= 1;
-            }
-            let mut node = stack.pop()?;
-            if name == "html" {
-                html_state = 2;
-            }
-            if node.status == Status::Excluded {
-                continue;
-            }
-            if let Some(metas) = &node.meta {
-                for m in metas {
-                    if let Some((k, v)) = attribute_pair(m, &node.value) {
-                        meta.insert(k, v);
-                    }
-                }
-            }
-            if name == "h1" && !meta.contains_key("auto_title") && !node.value.trim().is_empty() {
-                meta.insert("auto_title".into(), normalize_content(&node.value));
-            }
-            if node.status == Status::Ignored {
-                continue;
-            }
-            if SENTENCE.contains(&name.as_str()) {
-                node.value.insert(0, ' ');
-                if ends_sentence(&node.value) {
-                    node.value.push('.');
-                }
-                node.value.push(' ');
-            }
-            if let Some(weight) = &node.weight {
-                node.value = [
-                    " ___PAGEFIND_WEIGHT___",
-                    weight,
-                    " ",
-                    &node.value,
-                    " ___END_PAGEFIND_WEIGHT___ ",
-                ]
-                .concat();
-            } else if let Some(auto) = match name.as_str() {
-                "h1" => Some("7"),
-                "h2" => Some("6"),
-                "h3" => Some("5"),
-                "h4" => Some("4"),
-                "h5" => Some("3"),
-                "h6" => Some("2"),
-                _ => None,
-            } {
-                node.value = [
-                    " ___PAGEFIND_AUTO_WEIGHT___",
-                    auto,
-                    " ",
-                    &node.value,
-                    " ___END_PAGEFIND_WEIGHT___ ",
-                ]
-                .concat();
-            }
-            let parent = stack.last_mut()?;
-            if parent.status == Status::ParentOfBody
-                && node.status != Status::Body
-                && node.status != Status::ParentOfBody
-            {
-                continue;
-            }
-            match node.status {
-                Status::Ignored | Status::Excluded => {}
-                Status::Indexing => parent.value.push_str(&node.value),
-                Status::Body | Status::ParentOfBody => {
-                    if parent.status != Status::ParentOfBody {
-                        parent.value.clear();
-                    }
-                    parent.value.push_str(&node.value);
-                    parent.status = Status::ParentOfBody;
-                }
-            }
-            continue;
-        }
-        if !rest.as_bytes().get(1)?.is_ascii_alphabetic() {
+            reader.start_tag(&tag)?;
+            i = end;
+        } else {
             // A `<` that starts no tag is text.
             return None;
         }
-        let (tag, end) = start_tag(html, i + 1)?;
-        i = end;
+    }
+    reader.finish()
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum HtmlState {
+    #[default]
+    Before,
+    In,
+    After,
+}
+
+/// What is read so far: the open elements (`DomParser`'s nodes, the root first) and
+/// what the page gives besides its digest.
+struct Reader {
+    stack: Vec<Node>,
+    meta: BTreeMap<String, String>,
+    anchor_content: BTreeMap<String, String>,
+    language: Option<String>,
+    html_state: HtmlState,
+    anchor_counter: usize,
+    p_open: usize,
+    svg_depth: usize,
+    old_bundle: bool,
+    default_ui: bool,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Reader {
+            stack: vec![Node::root()],
+            meta: BTreeMap::new(),
+            anchor_content: BTreeMap::new(),
+            language: None,
+            html_state: HtmlState::Before,
+            anchor_counter: 0,
+            p_open: 0,
+            svg_depth: 0,
+            old_bundle: false,
+            default_ui: false,
+        }
+    }
+}
+
+impl Reader {
+    /// Text goes to the innermost open element and to the anchors it carries.
+    fn text(&mut self, text: &str) -> Option<()> {
+        if self.html_state != HtmlState::In {
+            // Outside `<html>` only white space is read the same way.
+            return text.trim().is_empty().then_some(());
+        }
+        let top = self.stack.last_mut()?;
+        top.value.push_str(text);
+        if !matches!(top.status, Status::Ignored | Status::Excluded) {
+            if let Some(ids) = &top.anchor_ids {
+                for id in ids {
+                    self.anchor_content
+                        .entry(id.clone())
+                        .or_default()
+                        .push_str(text);
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The meta an element gives (`data-pagefind-meta`), its content being `value`.
+    fn take_meta(&mut self, node: &Node, value: &str) {
+        if let Some(metas) = &node.meta {
+            for m in metas {
+                if let Some((k, v)) = attribute_pair(m, value) {
+                    self.meta.insert(k, v);
+                }
+            }
+        }
+    }
+
+    /// As the end tag handler of `DomParser`: the element's content, marked and
+    /// weighted, goes to its parent.
+    fn end_tag(&mut self, name: &str) -> Option<()> {
+        if self.html_state != HtmlState::In || self.stack.len() < 2 || self.stack.last()?.tag != name
+        {
+            return None;
+        }
+        match name {
+            "p" => self.p_open -= 1,
+            "svg" => self.svg_depth -= 1,
+            "html" => self.html_state = HtmlState::After,
+            _ => {}
+        }
+        let mut node = self.stack.pop()?;
+        if node.status == Status::Excluded {
+            return Some(());
+        }
+        self.take_meta(&node, &node.value);
+        if name == "h1" && !self.meta.contains_key("auto_title") && !node.value.trim().is_empty()
+        {
+            self.meta
+                .insert("auto_title".into(), normalize_content(&node.value));
+        }
+        if node.status == Status::Ignored {
+            return Some(());
+        }
+        if SENTENCE.contains(&name) {
+            node.value.insert(0, ' ');
+            if ends_sentence(&node.value) {
+                node.value.push('.');
+            }
+            node.value.push(' ');
+        }
+        let auto_weight = match name {
+            "h1" => Some("7"),
+            "h2" => Some("6"),
+            "h3" => Some("5"),
+            "h4" => Some("4"),
+            "h5" => Some("3"),
+            "h6" => Some("2"),
+            _ => None,
+        };
+        if let Some(weight) = &node.weight {
+            node.value = weighted(" ___PAGEFIND_WEIGHT___", weight, &node.value);
+        } else if let Some(auto) = auto_weight {
+            node.value = weighted(" ___PAGEFIND_AUTO_WEIGHT___", auto, &node.value);
+        }
+        let parent = self.stack.last_mut()?;
+        if parent.status == Status::ParentOfBody
+            && node.status != Status::Body
+            && node.status != Status::ParentOfBody
+        {
+            return Some(());
+        }
+        match node.status {
+            Status::Ignored | Status::Excluded => {}
+            Status::Indexing => parent.value.push_str(&node.value),
+            Status::Body | Status::ParentOfBody => {
+                if parent.status != Status::ParentOfBody {
+                    parent.value.clear();
+                }
+                parent.value.push_str(&node.value);
+                parent.status = Status::ParentOfBody;
+            }
+        }
+        Some(())
+    }
+
+    /// As the element handler of `DomParser`: a new open element (or, for a void
+    /// one, its meta and picture at once).
+    fn start_tag(&mut self, tag: &Tag<'_>) -> Option<()> {
         let name = tag.name.as_str();
         if LEFT_TO_LOL_HTML.contains(&name) {
             return None;
         }
         if name == "script" {
-            // Only an empty one (a script loaded from its `src`), read for the
-            // references pagefind looks for in it.
-            if !html[i..].starts_with("</script>") {
-                return None;
-            }
+            // Read for the references pagefind looks for in it.
             if let Some(src) = tag.get("src").ok()? {
                 if src.starts_with("_pagefind") || src.contains("/_pagefind") {
-                    old_bundle = true;
+                    self.old_bundle = true;
                 }
                 if src.contains("pagefind-ui.js") || src.contains("pagefind-modular-ui.js") {
-                    default_ui = true;
+                    self.default_ui = true;
                 }
             }
         }
-        match (html_state, name) {
-            (0, "html") => {
-                html_state = 1;
+        match (self.html_state, name) {
+            (HtmlState::Before, "html") => {
+                self.html_state = HtmlState::In;
                 if let Some(lang) = tag.get("lang").ok()? {
-                    language = Some(lang.to_lowercase());
+                    self.language = Some(lang.to_lowercase());
                 }
             }
-            (1, "html") | (0 | 2, _) => return None,
+            (HtmlState::In, "html") | (HtmlState::Before | HtmlState::After, _) => return None,
             _ => {}
         }
         // In an SVG drawing a self-closing element has no content; an HTML void
         // element there (or `<image>` outside one) is left to lol_html.
-        let foreign = svg_depth > 0 || name == "svg";
+        let foreign = self.svg_depth > 0 || name == "svg";
         if (foreign && (VOID.contains(&name) || LEAVES_SVG.contains(&name)))
             || (!foreign && name == "image")
         {
@@ -407,12 +447,44 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
         } else {
             VOID.contains(&name)
         };
-        if tag.self_closing && !void {
+        if (tag.self_closing && !void) || (self.p_open > 0 && CLOSES_P.contains(&name)) {
             return None;
         }
-        if p_open > 0 && CLOSES_P.contains(&name) {
-            return None;
+        let node = self.open(tag)?;
+        if !void {
+            match name {
+                "p" => self.p_open += 1,
+                "svg" => self.svg_depth += 1,
+                _ => {}
+            }
+            self.stack.push(node);
+            return Some(());
         }
+        // A void element ends where it starts.
+        if node.status == Status::Excluded {
+            return Some(());
+        }
+        self.take_meta(&node, "");
+        if name == "img"
+            && !self.meta.contains_key("auto_image")
+            && (self.meta.contains_key("auto_title") || self.meta.contains_key("title"))
+        {
+            if let Some(src) = tag.get("src").ok()? {
+                self.meta
+                    .insert("auto_image".into(), normalize_content(src));
+                if let Some(alt) = tag.get("alt").ok()? {
+                    self.meta
+                        .insert("auto_image_alt".into(), normalize_content(alt));
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The node of a start tag, with its status, meta, weight and anchors; its
+    /// anchor mark (and a `<br>`'s space) go to its parent.
+    fn open(&mut self, tag: &Tag<'_>) -> Option<Node> {
+        let name = tag.name.as_str();
         if LEFT_ATTRIBUTES.iter().any(|a| tag.has(a)) {
             return None;
         }
@@ -429,7 +501,7 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
         } else {
             explicit_ignore.unwrap_or(Status::Indexing)
         };
-        let node_meta = match tag.get("data-pagefind-meta").ok()? {
+        let meta = match tag.get("data-pagefind-meta").ok()? {
             Some(v) if v.contains('[') || v.contains(']') => return None,
             Some(v) => Some(parse_attr_string(v)),
             None => None,
@@ -439,7 +511,7 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
             .get("id")
             .ok()?
             .map(|id| ALL_SPACES.replace_all(id, "").into_owned());
-        let parent = stack.last_mut()?;
+        let parent = self.stack.last_mut()?;
         let mut anchor_id = None;
         if status != Status::Excluded && status != Status::Ignored {
             if let Some(element_id) = element_id {
@@ -447,101 +519,81 @@ pub fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
                     && status != Status::Body
                     && status != Status::ParentOfBody)
                 {
+                    let counter = self.anchor_counter;
                     parent.value.push_str(&format!(
-                        " ___PAGEFIND_ANCHOR___{name}:{anchor_counter}:{element_id} "
+                        " ___PAGEFIND_ANCHOR___{name}:{counter}:{element_id} "
                     ));
-                    anchor_id = Some(format!("{anchor_counter}:{element_id}"));
-                    anchor_counter += 1;
+                    anchor_id = Some(format!("{counter}:{element_id}"));
+                    self.anchor_counter += 1;
                 }
             }
         }
         if status != Status::Excluded && name == "br" {
             parent.value.push(' ');
         }
-        let mut anchors = if parent.anchor_ids.is_some() && INLINE.contains(&name) {
+        let mut anchor_ids = if parent.anchor_ids.is_some() && INLINE.contains(&name) {
             parent.anchor_ids.clone()
         } else {
             None
         };
         if let Some(id) = anchor_id {
-            anchors.get_or_insert_with(Vec::new).push(id);
+            anchor_ids.get_or_insert_with(Vec::new).push(id);
         }
-        let mut node = Node {
+        let status = if REMOVE.contains(&name) {
+            Status::Ignored
+        } else if parent.status == Status::Excluded {
+            Status::Excluded
+        } else {
+            status
+        };
+        Some(Node {
             tag: tag.name.clone(),
             value: String::new(),
-            status: if parent.status == Status::Excluded {
-                Status::Excluded
-            } else {
-                status
-            },
-            meta: node_meta,
+            status,
+            meta,
             weight,
-            anchor_ids: anchors,
-        };
-        if REMOVE.contains(&name) {
-            node.status = Status::Ignored;
+            anchor_ids,
+        })
+    }
+
+    /// As `DomParser::wrap`, for a page read to its end with every element closed.
+    fn finish(mut self) -> Option<DomParserResult> {
+        if self.html_state != HtmlState::After || self.stack.len() != 1 {
+            return None;
         }
-        if !void {
-            if name == "p" {
-                p_open += 1;
-            }
-            if name == "svg" {
-                svg_depth += 1;
-            }
-            stack.push(node);
-            continue;
-        }
-        // A void element ends where it starts.
-        if node.status == Status::Excluded {
-            continue;
-        }
-        if let Some(metas) = &node.meta {
-            for m in metas {
-                if let Some((k, v)) = attribute_pair(m, "") {
-                    meta.insert(k, v);
-                }
+        let root = self.stack.pop()?;
+        let mut meta = self.meta;
+        if let Some(image) = meta.remove("auto_image") {
+            let alt = meta.remove("auto_image_alt").unwrap_or_default();
+            if !meta.contains_key("image") {
+                meta.insert("image".into(), image);
+                meta.insert("image_alt".into(), alt);
             }
         }
-        if name == "img"
-            && !meta.contains_key("auto_image")
-            && (meta.contains_key("auto_title") || meta.contains_key("title"))
-        {
-            if let Some(src) = tag.get("src").ok()? {
-                meta.insert("auto_image".into(), normalize_content(src));
-                if let Some(alt) = tag.get("alt").ok()? {
-                    meta.insert("auto_image_alt".into(), normalize_content(alt));
-                }
-            }
+        if let Some(title) = meta.remove("auto_title") {
+            meta.entry("title".into()).or_insert(title);
         }
+        Some(DomParserResult {
+            digest: normalize_content(&root.value),
+            filters: BTreeMap::new(),
+            sort: BTreeMap::new(),
+            meta,
+            anchor_content: self.anchor_content,
+            anchor_titles: BTreeMap::new(),
+            has_custom_body: root.status == Status::ParentOfBody,
+            force_inclusion: false,
+            has_html_element: true,
+            has_old_bundle_reference: self.old_bundle,
+            has_default_ui_reference: self.default_ui,
+            language: self
+                .language
+                .filter(|lang| !lang.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+        })
     }
-    if html_state != 2 || stack.len() != 1 {
-        return None;
-    }
-    let root = stack.pop()?;
-    if let Some(image) = meta.remove("auto_image") {
-        let alt = meta.remove("auto_image_alt").unwrap_or_default();
-        if !meta.contains_key("image") {
-            meta.insert("image".into(), image);
-            meta.insert("image_alt".into(), alt);
-        }
-    }
-    if let Some(title) = meta.remove("auto_title") {
-        meta.entry("title".into()).or_insert(title);
-    }
-    Some(DomParserResult {
-        digest: normalize_content(&root.value),
-        filters: BTreeMap::new(),
-        sort: BTreeMap::new(),
-        meta,
-        anchor_content,
-        anchor_titles: BTreeMap::new(),
-        has_custom_body: root.status == Status::ParentOfBody,
-        force_inclusion: false,
-        has_html_element: true,
-        has_old_bundle_reference: old_bundle,
-        has_default_ui_reference: default_ui,
-        language: language
-            .filter(|lang| !lang.is_empty())
-            .unwrap_or_else(|| "unknown".into()),
-    })
+}
+
+/// An element's content between pagefind's weight marks.
+fn weighted(mark: &str, weight: &str, value: &str) -> String {
+    [mark, weight, " ", value, " ___END_PAGEFIND_WEIGHT___ "].concat()
 }
