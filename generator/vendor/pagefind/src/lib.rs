@@ -118,7 +118,13 @@ impl SearchState {
     pub fn fossick_batch(&mut self, files: Vec<Fossicker>) -> Result<usize> {
         let results: Vec<Result<FossickedData>> = files
             .into_par_iter()
-            .map(|f| f.fossick_sync(&self.options))
+            .map(|f| {
+                // Packed at once: the positions of every page are not kept.
+                f.fossick_sync(&self.options).map(|mut page| {
+                    page.packed_words = index::pack_words(std::mem::take(&mut page.word_data));
+                    page
+                })
+            })
             .collect();
         let before = self.fossicked_pages.len();
         for r in results {
@@ -185,7 +191,7 @@ impl SearchState {
                 if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                     return false;
                 }
-                !d.word_data.is_empty()
+                !d.word_data.is_empty() || !d.packed_words.is_empty()
             });
 
         let mut language_map: HashMap<String, Vec<fossick::FossickedData>> = HashMap::new();

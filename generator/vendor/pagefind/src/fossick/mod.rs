@@ -71,6 +71,9 @@ pub struct FossickedData {
     pub fragment: PageFragment,
     pub word_data: HashMap<String, Vec<FossickedWord>>,
     pub meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
+    /// marque: `word_data` packed for the index, when the page was read in a batch
+    /// (`SearchState::fossick_batch`); `word_data` is then empty.
+    pub(crate) packed_words: Vec<crate::index::PackedWord>,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
     pub force_inclusion: bool,
@@ -379,6 +382,7 @@ impl Fossicker {
             },
             word_data,
             meta_word_data,
+            packed_words: Vec::new(),
             sort: data.sort,
         })
     }
@@ -523,7 +527,12 @@ impl Fossicker {
 
             // We use zero-width spaces as boundary values for some languages,
             // so we make sure that all are removed from the source content before going into the index.
-            let base_word = word.replace('\u{200B}', "");
+            // marque: a copy only when there is one to remove.
+            let base_word: std::borrow::Cow<str> = if word.contains('\u{200B}') {
+                std::borrow::Cow::Owned(word.replace('\u{200B}', ""))
+            } else {
+                std::borrow::Cow::Borrowed(word)
+            };
             if base_word.is_empty() {
                 return;
             }
@@ -541,36 +550,40 @@ impl Fossicker {
 
             // marque: a word's indexable forms depend on the word alone (and the
             // page's language): they are looked up in this thread's cache before
-            // being worked out (stemming every occurrence was a fifth of the time).
-            let mut indexable_words = match words.get(base_word.as_str()) {
-                Some(known) => known.clone(),
-                None => {
-                    let mut found = get_indexable_words(
-                        &base_word,
-                        stemmer.as_ref(),
-                        &options.include_characters,
-                    );
-                    let dotted_tails = get_dotted_tails(
-                        &base_word,
-                        stemmer.as_ref(),
-                        &options.include_characters,
-                        &found,
-                    );
-                    found.extend(dotted_tails);
-                    if base_word.len() <= WORD_CACHE_MAX_LEN {
-                        if words.len() >= WORD_CACHE_SIZE {
-                            words.clear();
-                        }
-                        words.insert(base_word.clone(), found.clone());
-                    }
-                    found
-                }
+            // being worked out (stemming every occurrence was a fifth of the time),
+            // and read from there without a copy.
+            let work_out = || {
+                let mut found =
+                    get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
+                let dotted_tails = get_dotted_tails(
+                    &base_word,
+                    stemmer.as_ref(),
+                    &options.include_characters,
+                    &found,
+                );
+                found.extend(dotted_tails);
+                found
             };
+            let uncached;
+            let known: &[splitting::IndexableWord] = if base_word.len() <= WORD_CACHE_MAX_LEN {
+                if words.len() >= WORD_CACHE_SIZE && !words.contains_key(base_word.as_ref()) {
+                    words.clear();
+                }
+                words
+                    .entry_ref(base_word.as_ref())
+                    .or_insert_with(work_out)
+            } else {
+                uncached = work_out();
+                &uncached
+            };
+            #[allow(unused_mut)]
+            let mut indexable_words: std::borrow::Cow<[splitting::IndexableWord]> =
+                std::borrow::Cow::Borrowed(known);
             let mut cross_bigram = None;
             if segmented {
                 let bigrams =
                     get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
-                indexable_words.extend(bigrams);
+                indexable_words.to_mut().extend(bigrams);
                 // The pair that spans the boundary from the previous segment is
                 // indexed against that segment, so it is tracked separately
                 cross_bigram = get_indexable_cross_bigram(
@@ -592,7 +605,7 @@ impl Fossicker {
                 0
             };
 
-            for indexable in indexable_words {
+            for indexable in indexable_words.iter() {
                 let weight = if indexable.is_compound_part {
                     partial_weight
                 } else {
@@ -602,12 +615,12 @@ impl Fossicker {
                 let entry = FossickedWord {
                     position: total_word_index.try_into().unwrap(),
                     weight,
-                    original_word: indexable.original,
+                    original_word: indexable.original.clone(),
                 };
-                if let Some(repeat) = map.get_mut(&indexable.stemmed) {
+                if let Some(repeat) = map.get_mut(indexable.stemmed.as_str()) {
                     repeat.push(entry);
                 } else {
-                    map.insert(indexable.stemmed, vec![entry]);
+                    map.insert(indexable.stemmed.clone(), vec![entry]);
                 }
             }
 

@@ -11,7 +11,8 @@ use crate::{
 use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
-use index_words::{PackedPage, PackedVariant, PackedWord, WordIndex};
+pub(crate) use index_words::PackedWord;
+use index_words::{PackedPage, PackedVariant, WordIndex};
 
 use self::index_metadata::MetaSort;
 
@@ -47,7 +48,7 @@ enum SortType {
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
-    word_map: HashMap<String, PackedWord>,
+    words: Vec<PackedWord>,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_page: IntermediaryPageData,
 }
@@ -150,7 +151,19 @@ pub async fn build_indexes(
     let page_results: Vec<PageProcessingResult> = pages
         .into_par_iter()
         .map(|page| {
-            let mut local_word_map: HashMap<String, PackedWord> = HashMap::new();
+            // marque: the page's words as a list (each word once), packed when the
+            // page was read (`pack_words`) or now; page numbers set here.
+            let page_number = page.fragment.page_number;
+            let mut words = page.packed_words;
+            if !page.word_data.is_empty() {
+                words.extend(pack_words(page.word_data));
+            }
+            for word in &mut words {
+                let variant_pages = word.additional_variants.iter_mut().flat_map(|v| &mut v.pages);
+                for packed_page in word.pages.iter_mut().chain(variant_pages) {
+                    packed_page.page_number = page_number;
+                }
+            }
 
             // Meta field IDs were assigned per-page,
             // but need to be remapped to the global meta_fields order.
@@ -160,60 +173,24 @@ pub async fn build_indexes(
                 .map(|name| meta_fields_ref.iter().position(|f| f == *name).unwrap() as u16)
                 .collect();
 
-            for (word, positions) in page.word_data {
-                // Group positions by original_word for this page
-                let mut normalized_positions: Vec<FossickedWord> = Vec::new();
-                let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+            // marque: where each meta word is in the page's list, if it is.
+            let meta_word_data: Vec<(String, Vec<MetaFossickedWord>)> =
+                page.meta_word_data.into_iter().collect();
+            let found: Vec<Option<usize>> = if meta_word_data.is_empty() {
+                Vec::new()
+            } else {
+                let at: HashMap<&str, usize> = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (w.word.as_str(), i))
+                    .collect();
+                meta_word_data
+                    .iter()
+                    .map(|(word, _)| at.get(word.as_str()).copied())
+                    .collect()
+            };
 
-                for fossicked in positions {
-                    if fossicked.original_word.is_none() {
-                        // No diacritics - original matches normalized form
-                        normalized_positions.push(fossicked);
-                    } else {
-                        // Original form differs (has diacritics) - stored instead in additional_variants
-                        variant_positions
-                            .entry(fossicked.original_word.clone().unwrap())
-                            .or_default()
-                            .push(fossicked);
-                    }
-                }
-
-                let packed_word =
-                    local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
-                            word: word.clone(),
-                            pages: Vec::new(),
-                            additional_variants: Vec::new(),
-                        });
-
-                if !normalized_positions.is_empty() {
-                    packed_word.pages.push(positions_to_packed_page(
-                        normalized_positions,
-                        page.fragment.page_number,
-                    ));
-                }
-
-                for (variant_form, variant_pos) in variant_positions {
-                    let variant_page =
-                        positions_to_packed_page(variant_pos, page.fragment.page_number);
-
-                    if let Some(existing_variant) = packed_word
-                        .additional_variants
-                        .iter_mut()
-                        .find(|v| v.form == variant_form)
-                    {
-                        existing_variant.pages.push(variant_page);
-                    } else {
-                        packed_word.additional_variants.push(PackedVariant {
-                            form: variant_form,
-                            pages: vec![variant_page],
-                        });
-                    }
-                }
-            }
-
-            for (word, meta_positions) in page.meta_word_data {
+            for ((word, meta_positions), found) in meta_word_data.into_iter().zip(found) {
                 let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
                 let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
                     BTreeMap::new();
@@ -230,14 +207,17 @@ pub async fn build_indexes(
                     }
                 }
 
-                let packed_word =
-                    local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
-                            word: word.clone(),
+                let packed_word = match found {
+                    Some(i) => &mut words[i],
+                    None => {
+                        words.push(PackedWord {
+                            word,
                             pages: Vec::new(),
                             additional_variants: Vec::new(),
                         });
+                        words.last_mut().expect("just pushed")
+                    }
+                };
 
                 if !normalized_meta_positions.is_empty() {
                     let meta_locs = meta_positions_to_packed(normalized_meta_positions);
@@ -315,7 +295,7 @@ pub async fn build_indexes(
             };
 
             PageProcessingResult {
-                word_map: local_word_map,
+                words,
                 filter_entries,
                 encoded_page,
             }
@@ -324,28 +304,24 @@ pub async fn build_indexes(
 
     // Merge results sequentially
     for result in page_results {
-        // Merge word maps using Entry API to avoid unnecessary clones
-        for (word, packed) in result.word_map {
-            match word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                    let existing = entry.get_mut();
-                    existing.pages.extend(packed.pages); // Move, not clone
-                                                         // Merge additional_variants
-                    for variant in packed.additional_variants {
-                        if let Some(existing_variant) = existing
-                            .additional_variants
-                            .iter_mut()
-                            .find(|v| v.form == variant.form)
-                        {
-                            existing_variant.pages.extend(variant.pages);
-                        } else {
-                            existing.additional_variants.push(variant);
-                        }
+        // marque: a word is copied only the first time it is met.
+        for packed in result.words {
+            if let Some(existing) = word_map.get_mut(packed.word.as_str()) {
+                existing.pages.extend(packed.pages); // Move, not clone
+                // Merge additional_variants
+                for variant in packed.additional_variants {
+                    if let Some(existing_variant) = existing
+                        .additional_variants
+                        .iter_mut()
+                        .find(|v| v.form == variant.form)
+                    {
+                        existing_variant.pages.extend(variant.pages);
+                    } else {
+                        existing.additional_variants.push(variant);
                     }
                 }
-                hashbrown::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(packed);
-                }
+            } else {
+                word_map.insert(packed.word.clone(), packed);
             }
         }
 
@@ -594,6 +570,48 @@ pub async fn build_indexes(
     })
 }
 
+/// marque: a page's words as the index keeps them, each word once with its
+/// positions packed (page number 0 until the page is numbered in
+/// `build_indexes`). Done as soon as a page is read, it keeps the memory of a large
+/// index to the packed form instead of every position of every page.
+pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Vec<PackedWord> {
+    let mut packed = Vec::with_capacity(word_data.len());
+    for (word, positions) in word_data {
+        let mut normalized_positions: Vec<FossickedWord> = Vec::new();
+        let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+        // The list is kept as it is when no form differs (most words).
+        if positions.iter().all(|p| p.original_word.is_none()) {
+            normalized_positions = positions;
+        } else {
+            for mut fossicked in positions {
+                if let Some(original) = fossicked.original_word.take() {
+                    // Original form differs (has diacritics) - stored instead in additional_variants
+                    variant_positions.entry(original).or_default().push(fossicked);
+                } else {
+                    // No diacritics - original matches normalized form
+                    normalized_positions.push(fossicked);
+                }
+            }
+        }
+        let mut packed_word = PackedWord {
+            word,
+            pages: Vec::new(),
+            additional_variants: Vec::new(),
+        };
+        if !normalized_positions.is_empty() {
+            packed_word.pages = vec![positions_to_packed_page(normalized_positions, 0)];
+        }
+        for (form, variant_pos) in variant_positions {
+            packed_word.additional_variants.push(PackedVariant {
+                form,
+                pages: vec![positions_to_packed_page(variant_pos, 0)],
+            });
+        }
+        packed.push(packed_word);
+    }
+    packed
+}
+
 /// Convert fossicked word positions to a packed page representation.
 /// Sorts by weight (with common weight 25 first) then by position for delta encoding.
 fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usize) -> PackedPage {
@@ -602,7 +620,8 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     // when we inline weight changes.
     // We then sort by position within each weight group,
     // which helps us delta encode the index.
-    positions.sort_by_cached_key(|p| (if p.weight == 25 { 0 } else { p.weight }, p.position));
+    // marque: the key is two numbers, worked out at each comparison (stable, as before).
+    positions.sort_by_key(|p| (if p.weight == 25 { 0 } else { p.weight }, p.position));
 
     let mut current_weight = 25;
     let mut weighted_positions = Vec::with_capacity(positions.len());
@@ -642,7 +661,8 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
         .into_iter()
         .map(|(_, w)| w)
         .collect::<Vec<PackedWord>>();
-    words.sort_by_key(|w| w.word.clone());
+    // marque: compared in place (a key function cloned both words at every comparison).
+    words.sort_by(|a, b| a.word.cmp(&b.word));
 
     let mut index_chunks = Vec::new();
 
@@ -658,8 +678,8 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
             + word.additional_variants.len();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
-            index_chunks.push(index_chunk.clone());
-            index_chunk.clear();
+            // marque: the chunk is moved, not copied.
+            index_chunks.push(std::mem::take(&mut index_chunk));
             index_chunk_size = 0;
         }
     }
