@@ -530,6 +530,161 @@ mod tests {
         assert!(make("", &paths, &read, &|| true).unwrap().is_none());
     }
 
+    /// A CBOR value of the word index (only what its files use).
+    #[derive(Debug, PartialEq)]
+    enum Cbor {
+        Int(i64),
+        Text(String),
+        Array(Vec<Cbor>),
+    }
+
+    fn read_cbor(bytes: &[u8], at: &mut usize) -> Cbor {
+        let head = bytes[*at];
+        *at += 1;
+        let (major, info) = (head >> 5, head & 0x1f);
+        let mut arg = |info: u8| -> u64 {
+            let n = match info {
+                0..=23 => return u64::from(info),
+                24 => 1,
+                25 => 2,
+                26 => 4,
+                _ => 8,
+            };
+            let v = bytes[*at..*at + n]
+                .iter()
+                .fold(0u64, |v, b| (v << 8) | u64::from(*b));
+            *at += n;
+            v
+        };
+        let n = arg(info);
+        match major {
+            0 => Cbor::Int(n as i64),
+            1 => Cbor::Int(-1 - n as i64),
+            3 => {
+                let text = String::from_utf8(bytes[*at..*at + n as usize].to_vec()).unwrap();
+                *at += n as usize;
+                Cbor::Text(text)
+            }
+            4 => Cbor::Array((0..n).map(|_| read_cbor(bytes, at)).collect()),
+            _ => panic!("unexpected CBOR type {major}"),
+        }
+    }
+
+    /// Every word of a language's index: word → (pages, forms), a page being
+    /// (page number delta, locations, meta locations).
+    #[allow(clippy::type_complexity)]
+    fn decoded_words(
+        files: &IndexFiles,
+        lang: &str,
+    ) -> BTreeMap<
+        String,
+        (
+            Vec<(i64, usize, usize)>,
+            Vec<(String, Vec<(i64, usize, usize)>)>,
+        ),
+    > {
+        use std::io::Read;
+        let pages = |v: &Cbor| -> Vec<(i64, usize, usize)> {
+            let Cbor::Array(pages) = v else { panic!() };
+            pages
+                .iter()
+                .map(|p| match p {
+                    Cbor::Array(f) => match (&f[0], &f[1], &f[2]) {
+                        (Cbor::Int(n), Cbor::Array(l), Cbor::Array(m)) => (*n, l.len(), m.len()),
+                        _ => panic!("{p:?}"),
+                    },
+                    _ => panic!("{p:?}"),
+                })
+                .collect()
+        };
+        let mut words = BTreeMap::new();
+        for (name, bytes) in files {
+            if !name.starts_with(&format!("{DIR}index/{lang}_")) {
+                continue;
+            }
+            let mut raw = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut raw)
+                .unwrap();
+            assert!(raw.starts_with(b"pagefind_dcd"));
+            let Cbor::Array(index) = read_cbor(&raw, &mut 12) else {
+                panic!()
+            };
+            let Cbor::Array(list) = &index[0] else {
+                panic!()
+            };
+            for w in list {
+                let Cbor::Array(f) = w else { panic!() };
+                let Cbor::Text(word) = &f[0] else { panic!() };
+                let Cbor::Array(variants) = &f[2] else {
+                    panic!()
+                };
+                let forms = variants
+                    .iter()
+                    .map(|v| match v {
+                        Cbor::Array(v) => match &v[0] {
+                            Cbor::Text(form) => (form.clone(), pages(&v[1])),
+                            _ => panic!(),
+                        },
+                        _ => panic!(),
+                    })
+                    .collect();
+                words.insert(word.clone(), (pages(&f[1]), forms));
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn words_with_accents_and_words_of_the_meta_keep_their_pages_and_places() {
+        // Page 0: "Été" in the title (and so the meta), "été" and "ete" in the
+        // text, a section name only in the meta; page 1: "Marseille" again.
+        let pages: BTreeMap<String, String> = [
+            (
+                "a/index.html",
+                "<h1>Été</h1><span hidden data-pagefind-ignore data-pagefind-meta=\"section\">Rubriqueunique</span><p>L’été à Marseille, ete comme été.</p>",
+            ),
+            ("b/index.html", "<h1>Autre</h1><p>Marseille encore, sans accent : ete.</p>"),
+        ]
+        .into_iter()
+        .map(|(path, main)| {
+            (
+                path.to_string(),
+                format!("<html lang=\"fr\"><body><main data-pagefind-body>{main}</main></body></html>"),
+            )
+        })
+        .collect();
+        let paths: Vec<&str> = pages.keys().map(String::as_str).collect();
+        let read = |rel: &str| Ok(pages[rel].clone().into_bytes());
+        let files = make("", &paths, &read, &|| false).unwrap().unwrap();
+        let words = decoded_words(&files, "fr");
+        // (French stems: "marseil", "rubriqueun".) Both pages, in order: page 0,
+        // then 1 more; places in the text, none in the meta.
+        let (marseille, forms) = &words["marseil"];
+        assert_eq!(marseille.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 1]);
+        assert!(forms.is_empty() && marseille.iter().all(|p| p.1 > 0 && p.2 == 0));
+        // A word of the meta only: on page 0, no place in the text, its meta places.
+        let (section, _) = &words["rubriqueun"];
+        assert_eq!(section.len(), 1, "{words:?}");
+        assert!(
+            section[0].0 == 0 && section[0].1 == 0 && section[0].2 > 0,
+            "{section:?}"
+        );
+        // "ete" on both pages as it is written; "été" a form of it on page 0, in
+        // the text (twice, and the title) and in the meta (the title).
+        let (ete, forms) = &words["ete"];
+        assert_eq!(
+            ete.iter().map(|p| p.0).collect::<Vec<_>>(),
+            [0, 1],
+            "{ete:?}"
+        );
+        assert!(ete.iter().all(|p| p.1 > 0 && p.2 == 0), "{ete:?}");
+        let ete_accented = forms.iter().find(|f| f.0 == "été").unwrap();
+        assert_eq!(ete_accented.1.len(), 1, "{forms:?}");
+        let (page, locs, meta) = ete_accented.1[0];
+        assert!(page == 0 && locs > ete[0].1 && meta > 0, "{forms:?}");
+    }
+
     #[test]
     fn the_index_reads_the_language_and_the_main_element_only() {
         let page = br#"<!doctype html><html lang="fr" dir="ltr"><head><title>T</title></head><body><header>Menu</header><main id="main" data-pagefind-body><h1>Flamme</h1></main><footer>Pied</footer></body></html>"#;

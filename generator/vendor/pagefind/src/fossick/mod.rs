@@ -70,7 +70,7 @@ pub struct FossickedData {
     pub meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
     /// marque: `word_data` packed for the index, when the page was read in a batch
     /// (`SearchState::fossick_batch`); `word_data` is then empty.
-    pub(crate) packed_words: Vec<crate::index::PackedWord>,
+    pub(crate) packed_words: crate::index::PagePacked,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
     pub force_inclusion: bool,
@@ -379,7 +379,7 @@ impl Fossicker {
             },
             word_data,
             meta_word_data,
-            packed_words: Vec::new(),
+            packed_words: Default::default(),
             sort: data.sort,
         })
     }

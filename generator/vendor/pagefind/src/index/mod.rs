@@ -11,14 +11,18 @@ use crate::{
 use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
-pub(crate) use index_words::PackedWord;
-use index_words::{PackedPage, PackedVariant, WordIndex};
+#[cfg(test)]
+use index_words::{PackedPage, PackedVariant};
+use index_words::{PackedWord, WordIndex};
 
 use self::index_metadata::MetaSort;
 
 mod index_filter;
 mod index_metadata;
 mod index_words;
+mod packed;
+
+pub(crate) use packed::{pack_words, PagePacked};
 
 pub struct PagefindIndexes {
     pub word_indexes: HashMap<String, Vec<u8>>,
@@ -48,7 +52,7 @@ enum SortType {
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
-    words: Vec<PackedWord>,
+    words: PagePacked,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_page: IntermediaryPageData,
 }
@@ -75,7 +79,7 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, PackedWord> = HashMap::new();
+    let mut site_words = packed::SiteWords::default();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -151,18 +155,11 @@ pub async fn build_indexes(
     let page_results: Vec<PageProcessingResult> = pages
         .into_par_iter()
         .map(|page| {
-            // marque: the page's words as a list (each word once), packed when the
-            // page was read (`pack_words`) or now; page numbers set here.
-            let page_number = page.fragment.page_number;
+            // marque: the page's words, packed when the page was read
+            // (`pack_words`) or now, and its meta words added to them.
             let mut words = page.packed_words;
             if !page.word_data.is_empty() {
-                words.extend(pack_words(page.word_data));
-            }
-            for word in &mut words {
-                let variant_pages = word.additional_variants.iter_mut().flat_map(|v| &mut v.pages);
-                for packed_page in word.pages.iter_mut().chain(variant_pages) {
-                    packed_page.page_number = page_number;
-                }
+                words.append(pack_words(page.word_data));
             }
 
             // Meta field IDs were assigned per-page,
@@ -172,105 +169,7 @@ pub async fn build_indexes(
                 .iter()
                 .map(|name| meta_fields_ref.iter().position(|f| f == *name).unwrap() as u16)
                 .collect();
-
-            // marque: where each meta word is in the page's list, if it is.
-            let meta_word_data: Vec<(String, Vec<MetaFossickedWord>)> =
-                page.meta_word_data.into_iter().collect();
-            let found: Vec<Option<usize>> = if meta_word_data.is_empty() {
-                Vec::new()
-            } else {
-                let at: HashMap<&str, usize> = words
-                    .iter()
-                    .enumerate()
-                    .map(|(i, w)| (w.word.as_str(), i))
-                    .collect();
-                meta_word_data
-                    .iter()
-                    .map(|(word, _)| at.get(word.as_str()).copied())
-                    .collect()
-            };
-
-            for ((word, meta_positions), found) in meta_word_data.into_iter().zip(found) {
-                let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
-                let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
-                    BTreeMap::new();
-
-                for mut meta_fossicked in meta_positions {
-                    meta_fossicked.field_id = field_id_map[meta_fossicked.field_id as usize];
-                    if let Some(original) = meta_fossicked.original_word.clone() {
-                        variant_meta_positions
-                            .entry(original)
-                            .or_default()
-                            .push(meta_fossicked);
-                    } else {
-                        normalized_meta_positions.push(meta_fossicked);
-                    }
-                }
-
-                let packed_word = match found {
-                    Some(i) => &mut words[i],
-                    None => {
-                        words.push(PackedWord {
-                            word,
-                            pages: Vec::new(),
-                            additional_variants: Vec::new(),
-                        });
-                        words.last_mut().expect("just pushed")
-                    }
-                };
-
-                if !normalized_meta_positions.is_empty() {
-                    let meta_locs = meta_positions_to_packed(normalized_meta_positions);
-
-                    if let Some(existing_page) = packed_word
-                        .pages
-                        .iter_mut()
-                        .find(|p| p.page_number == page.fragment.page_number)
-                    {
-                        existing_page.meta_locs = meta_locs;
-                    } else {
-                        packed_word.pages.push(PackedPage {
-                            page_number: page.fragment.page_number,
-                            locs: vec![],
-                            meta_locs,
-                        });
-                    }
-                }
-
-                // Handle diacritic variants in meta
-                for (variant_form, variant_pos) in variant_meta_positions {
-                    let meta_locs = meta_positions_to_packed(variant_pos);
-
-                    if let Some(existing_variant) = packed_word
-                        .additional_variants
-                        .iter_mut()
-                        .find(|v| v.form == variant_form)
-                    {
-                        if let Some(existing_page) = existing_variant
-                            .pages
-                            .iter_mut()
-                            .find(|p| p.page_number == page.fragment.page_number)
-                        {
-                            existing_page.meta_locs = meta_locs;
-                        } else {
-                            existing_variant.pages.push(PackedPage {
-                                page_number: page.fragment.page_number,
-                                locs: vec![],
-                                meta_locs,
-                            });
-                        }
-                    } else {
-                        packed_word.additional_variants.push(PackedVariant {
-                            form: variant_form,
-                            pages: vec![PackedPage {
-                                page_number: page.fragment.page_number,
-                                locs: vec![],
-                                meta_locs,
-                            }],
-                        });
-                    }
-                }
-            }
+            words.add_meta(page.meta_word_data, &field_id_map);
 
             // Collect filter entries for this page
             let filter_entries: Vec<(String, String, usize)> = page
@@ -304,25 +203,10 @@ pub async fn build_indexes(
 
     // Merge results sequentially
     for result in page_results {
-        // marque: a word is copied only the first time it is met.
-        for packed in result.words {
-            if let Some(existing) = word_map.get_mut(packed.word.as_str()) {
-                existing.pages.extend(packed.pages); // Move, not clone
-                // Merge additional_variants
-                for variant in packed.additional_variants {
-                    if let Some(existing_variant) = existing
-                        .additional_variants
-                        .iter_mut()
-                        .find(|v| v.form == variant.form)
-                    {
-                        existing_variant.pages.extend(variant.pages);
-                    } else {
-                        existing.additional_variants.push(variant);
-                    }
-                }
-            } else {
-                word_map.insert(packed.word.clone(), packed);
-            }
+        // marque: the site's words refer to the pages' packed lists; a word is
+        // copied only the first time it is met.
+        if !site_words.add(result.encoded_page.page_number, result.words) {
+            bail!("Language {language} has too many documents or words to index");
         }
 
         // Merge filter entries using or_default for cleaner code
@@ -358,13 +242,8 @@ pub async fn build_indexes(
         fragment_hashes.insert(short_hash.to_string(), encoded_page);
     }
 
-    // Sort pages within each word by page_number to maintain correct order after parallel processing
-    for packed_word in word_map.values_mut() {
-        packed_word.pages.sort_by_key(|p| p.page_number);
-        for variant in &mut packed_word.additional_variants {
-            variant.pages.sort_by_key(|p| p.page_number);
-        }
-    }
+    // (marque: each word's pages are put in the order of their numbers by
+    // `SiteWords::chunks`.)
 
     fragments.extend(
         fragment_hashes
@@ -376,8 +255,9 @@ pub async fn build_indexes(
     let page_count = fragments.len();
     let mut final_fragments = Vec::new();
 
-    if let Some(max_fragments) =
-        options.max_fragments.filter(|&m| m > 0 && (m as usize) < fragments.len())
+    if let Some(max_fragments) = options
+        .max_fragments
+        .filter(|&m| m > 0 && (m as usize) < fragments.len())
     {
         let group_size = (fragments.len() as f32 / max_fragments as f32).ceil() as usize;
         options.logger.info(format!(
@@ -488,37 +368,18 @@ pub async fn build_indexes(
     }
 
     // TODO: Parameterize these chunk sizes via byte size rather than word count
-    let word_count = word_map.len();
-    let chunks = chunk_index(word_map, options.index_chunk_size);
-    meta.index_chunks = chunk_meta(&chunks);
+    let word_count = site_words.len();
+    let chunks = site_words.chunks(options.index_chunk_size);
+    meta.index_chunks = chunk_meta_by(&chunks, |w| &w.0);
 
     // Encode word index chunks in parallel (delta encoding + CBOR serialization)
     let encoded_chunks: Vec<(usize, Vec<u8>, String)> = chunks
         .into_par_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            // Delta-encode page numbers within each word's page list
-            let delta_chunk: Vec<PackedWord> = chunk
-                .into_iter()
-                .map(|mut word| {
-                    let mut last_page: usize = 0;
-                    for page in &mut word.pages {
-                        let delta = page.page_number - last_page;
-                        last_page = page.page_number;
-                        page.page_number = delta;
-                    }
-                    // Also handle additional_variants
-                    for variant in &mut word.additional_variants {
-                        let mut last_page: usize = 0;
-                        for page in &mut variant.pages {
-                            let delta = page.page_number - last_page;
-                            last_page = page.page_number;
-                            page.page_number = delta;
-                        }
-                    }
-                    word
-                })
-                .collect();
+            // marque: the chunk's `PackedWord`s, page numbers delta-encoded, made
+            // from the pages' packed lists just before they are encoded.
+            let delta_chunk: Vec<PackedWord> = site_words.packed(chunk);
 
             let mut word_index: Vec<u8> = Vec::new();
             let _ = minicbor::encode::<WordIndex, &mut Vec<u8>>(
@@ -570,51 +431,10 @@ pub async fn build_indexes(
     })
 }
 
-/// marque: a page's words as the index keeps them, each word once with its
-/// positions packed (page number 0 until the page is numbered in
-/// `build_indexes`). Done as soon as a page is read, it keeps the memory of a large
-/// index to the packed form instead of every position of every page.
-pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Vec<PackedWord> {
-    let mut packed = Vec::with_capacity(word_data.len());
-    for (word, positions) in word_data {
-        let mut normalized_positions: Vec<FossickedWord> = Vec::new();
-        let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
-        // The list is kept as it is when no form differs (most words).
-        if positions.iter().all(|p| p.original_word.is_none()) {
-            normalized_positions = positions;
-        } else {
-            for mut fossicked in positions {
-                if let Some(original) = fossicked.original_word.take() {
-                    // Original form differs (has diacritics) - stored instead in additional_variants
-                    variant_positions.entry(original).or_default().push(fossicked);
-                } else {
-                    // No diacritics - original matches normalized form
-                    normalized_positions.push(fossicked);
-                }
-            }
-        }
-        let mut packed_word = PackedWord {
-            word,
-            pages: Vec::new(),
-            additional_variants: Vec::new(),
-        };
-        if !normalized_positions.is_empty() {
-            packed_word.pages = vec![positions_to_packed_page(normalized_positions, 0)];
-        }
-        for (form, variant_pos) in variant_positions {
-            packed_word.additional_variants.push(PackedVariant {
-                form,
-                pages: vec![positions_to_packed_page(variant_pos, 0)],
-            });
-        }
-        packed.push(packed_word);
-    }
-    packed
-}
-
-/// Convert fossicked word positions to a packed page representation.
+/// Packs a page's positions of a word into `out` (pagefind's
+/// `positions_to_packed_page`, writing into the page's one list of locations).
 /// Sorts by weight (with common weight 25 first) then by position for delta encoding.
-fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usize) -> PackedPage {
+fn pack_positions_into(positions: &mut [FossickedWord], out: &mut Vec<i32>) {
     // A page weight of 1 is encoded as 25. Since most words should be this weight,
     // we want to sort them to be first in the locations array to reduce filesize
     // when we inline weight changes.
@@ -624,36 +444,31 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     positions.sort_by_key(|p| (if p.weight == 25 { 0 } else { p.weight }, p.position));
 
     let mut current_weight = 25;
-    let mut weighted_positions = Vec::with_capacity(positions.len());
     let mut last_position = 0;
+    out.reserve(positions.len());
 
     // Calculate our output list of positions with weights.
     // This is a vec of page positions, with a change in weight for subsequent positions
     // denoted by a negative integer.
-    for FossickedWord {
+    for &FossickedWord {
         position, weight, ..
-    } in positions
+    } in positions.iter()
     {
         if weight != current_weight {
             // Weight change: emit marker + absolute position, new delta base
-            weighted_positions.push(-(weight as i32) - 1);
-            weighted_positions.push(position as i32);
+            out.push(-(weight as i32) - 1);
+            out.push(position as i32);
             last_position = position;
             current_weight = weight;
         } else {
             // emit delta from previous position
-            weighted_positions.push((position - last_position) as i32);
+            out.push((position - last_position) as i32);
             last_position = position;
         }
     }
-
-    PackedPage {
-        page_number,
-        locs: weighted_positions,
-        meta_locs: vec![],
-    }
 }
 
+#[cfg(test)]
 fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
@@ -690,13 +505,19 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     index_chunks
 }
 
+#[cfg(test)]
 fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+    chunk_meta_by(indexes, |w| &w.word)
+}
+
+/// marque: `chunk_meta` for chunks of any kind of word.
+fn chunk_meta_by<T>(indexes: &[Vec<T>], word: impl Fn(&T) -> &String) -> Vec<MetaChunk> {
     let mut named_chunks: Vec<MetaChunk> = Vec::new();
 
     for chunk in indexes.iter() {
         named_chunks.push(MetaChunk {
-            from: chunk.first().map_or("".into(), |w| w.word.clone()),
-            to: chunk.last().map_or("".into(), |w| w.word.clone()),
+            from: chunk.first().map_or("".into(), |w| word(w).clone()),
+            to: chunk.last().map_or("".into(), |w| word(w).clone()),
             hash: "".into(),
         });
     }

@@ -1,0 +1,424 @@
+//! marque: a page's words packed for the index in three flat lists (its words and
+//! forms as one text, every location list as one list of numbers, one small entry
+//! per word or form), and the site's words as references into them. pagefind kept a
+//! `PackedWord` per word and page (a string, a list of pages, a list of locations:
+//! three allocations each, about a hundred bytes); at 10,000 pages that was most of
+//! the index's memory and time. The word index files come out the same: each chunk's
+//! `PackedWord`s are made from the references just before it is encoded.
+
+use hashbrown::HashMap;
+use std::collections::BTreeMap;
+
+use super::index_words::{PackedPage, PackedVariant, PackedWord};
+use crate::fossick::{FossickedWord, MetaFossickedWord};
+
+/// A stretch of a page's text or locations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const EMPTY: Span = Span { start: 0, end: 0 };
+
+    fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+const NO_META: u32 = u32::MAX;
+
+/// A word of a page, or one of its forms with diacritics: where its locations are.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    word: Span,
+    /// The form with diacritics, for a variant; `None` for the word itself.
+    form: Option<Span>,
+    locs: Span,
+    /// Its meta locations (an index into `PagePacked::meta`), or `NO_META`.
+    meta: u32,
+}
+
+/// One page's words, packed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PagePacked {
+    text: String,
+    locs: Vec<i32>,
+    entries: Vec<Entry>,
+    meta: Vec<Vec<i32>>,
+}
+
+impl PagePacked {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn str(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+
+    fn locs(&self, entry: &Entry) -> &[i32] {
+        &self.locs[entry.locs.range()]
+    }
+
+    fn meta_locs(&self, entry: &Entry) -> &[i32] {
+        self.meta
+            .get(entry.meta as usize)
+            .map_or(&[], |m| m.as_slice())
+    }
+
+    /// Puts `s` in the page's text; `None` past 4 GiB (never for a page marque reads,
+    /// which is at most 64 MiB).
+    fn push_text(&mut self, s: &str) -> Option<Span> {
+        let start = u32::try_from(self.text.len()).ok()?;
+        let end = u32::try_from(self.text.len() + s.len()).ok()?;
+        self.text.push_str(s);
+        Some(Span { start, end })
+    }
+
+    fn push_positions(&mut self, positions: &mut [FossickedWord]) -> Option<Span> {
+        let start = u32::try_from(self.locs.len()).ok()?;
+        super::pack_positions_into(positions, &mut self.locs);
+        let end = u32::try_from(self.locs.len()).ok()?;
+        Some(Span { start, end })
+    }
+
+    /// Appends the entries of `other`.
+    pub(crate) fn append(&mut self, other: PagePacked) {
+        let (Ok(text_shift), Ok(locs_shift), Ok(meta_shift)) = (
+            u32::try_from(self.text.len()),
+            u32::try_from(self.locs.len()),
+            u32::try_from(self.meta.len()),
+        ) else {
+            return;
+        };
+        let shift = |s: Span, by: u32| Span {
+            start: s.start + by,
+            end: s.end + by,
+        };
+        self.text.push_str(&other.text);
+        self.locs.extend_from_slice(&other.locs);
+        self.entries.extend(other.entries.iter().map(|e| Entry {
+            word: shift(e.word, text_shift),
+            form: e.form.map(|f| shift(f, text_shift)),
+            locs: shift(e.locs, locs_shift),
+            meta: if e.meta == NO_META {
+                NO_META
+            } else {
+                e.meta + meta_shift
+            },
+        }));
+        self.meta.extend(other.meta);
+    }
+
+    /// Gives the page's meta words their locations: on the entry of the same word
+    /// and form when the page has one, on a new entry (with no locations in the
+    /// text) when not. As pagefind's `build_indexes` did on its `PackedWord`s.
+    pub(crate) fn add_meta(
+        &mut self,
+        meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
+        field_id_map: &[u16],
+    ) {
+        if meta_word_data.is_empty() {
+            return;
+        }
+        // Each meta word's locations, the word itself first, then its forms.
+        let mut wanted: Vec<(String, Option<String>, Vec<i32>)> = Vec::new();
+        for (word, meta_positions) in meta_word_data {
+            let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
+            let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
+                BTreeMap::new();
+            for mut meta_fossicked in meta_positions {
+                meta_fossicked.field_id = field_id_map[meta_fossicked.field_id as usize];
+                if let Some(original) = meta_fossicked.original_word.clone() {
+                    variant_meta_positions
+                        .entry(original)
+                        .or_default()
+                        .push(meta_fossicked);
+                } else {
+                    normalized_meta_positions.push(meta_fossicked);
+                }
+            }
+            if !normalized_meta_positions.is_empty() {
+                let meta_locs = super::meta_positions_to_packed(normalized_meta_positions);
+                wanted.push((word.clone(), None, meta_locs));
+            }
+            for (variant_form, variant_pos) in variant_meta_positions {
+                let meta_locs = super::meta_positions_to_packed(variant_pos);
+                wanted.push((word.clone(), Some(variant_form), meta_locs));
+            }
+        }
+        // Where each is on the page already (one map of the page's entries: a page
+        // of many meta words and many words stays linear).
+        let found: Vec<(Option<Span>, Option<usize>)> = {
+            let mut at: HashMap<(&str, Option<&str>), usize> =
+                HashMap::with_capacity(self.entries.len());
+            let mut spans: HashMap<&str, Span> = HashMap::with_capacity(self.entries.len());
+            for (i, e) in self.entries.iter().enumerate() {
+                let word = self.str(e.word);
+                at.entry((word, e.form.map(|f| self.str(f)))).or_insert(i);
+                spans.entry(word).or_insert(e.word);
+            }
+            wanted
+                .iter()
+                .map(|(word, form, _)| {
+                    (
+                        spans.get(word.as_str()).copied(),
+                        at.get(&(word.as_str(), form.as_deref())).copied(),
+                    )
+                })
+                .collect()
+        };
+        // The spans of the words only meta has, put in the text once.
+        let mut added: HashMap<String, Span> = HashMap::new();
+        for ((word, form, meta_locs), (word_span, at)) in wanted.into_iter().zip(found) {
+            let Ok(meta) = u32::try_from(self.meta.len()) else {
+                return;
+            };
+            if let Some(at) = at {
+                self.meta.push(meta_locs);
+                self.entries[at].meta = meta;
+                continue;
+            }
+            let word_span = match word_span.or_else(|| added.get(&word).copied()) {
+                Some(span) => span,
+                None => {
+                    let Some(span) = self.push_text(&word) else {
+                        continue;
+                    };
+                    added.insert(word, span);
+                    span
+                }
+            };
+            let form = match form {
+                Some(form) => match self.push_text(&form) {
+                    Some(span) => Some(span),
+                    None => continue,
+                },
+                None => None,
+            };
+            self.meta.push(meta_locs);
+            self.entries.push(Entry {
+                word: word_span,
+                form,
+                locs: Span::EMPTY,
+                meta,
+            });
+        }
+    }
+}
+
+/// A page's words as the index keeps them, each word once with its positions packed
+/// (sorted, delta-encoded, forms with diacritics apart). Done as soon as a page is
+/// read, it keeps the memory of a large index to this form instead of every
+/// position of every page.
+pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> PagePacked {
+    let mut packed = PagePacked {
+        text: String::new(),
+        locs: Vec::new(),
+        entries: Vec::with_capacity(word_data.len()),
+        meta: Vec::new(),
+    };
+    for (word, mut positions) in word_data {
+        let Some(word_span) = packed.push_text(&word) else {
+            continue;
+        };
+        let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+        // No copy when no form differs (most words).
+        if positions.iter().any(|p| p.original_word.is_some()) {
+            let mut normalized = Vec::new();
+            for mut fossicked in positions {
+                if let Some(original) = fossicked.original_word.take() {
+                    // Original form differs (has diacritics) - stored instead in additional_variants
+                    variant_positions
+                        .entry(original)
+                        .or_default()
+                        .push(fossicked);
+                } else {
+                    // No diacritics - original matches normalized form
+                    normalized.push(fossicked);
+                }
+            }
+            positions = normalized;
+        }
+        if !positions.is_empty() {
+            if let Some(locs) = packed.push_positions(&mut positions) {
+                packed.entries.push(Entry {
+                    word: word_span,
+                    form: None,
+                    locs,
+                    meta: NO_META,
+                });
+            }
+        }
+        for (form, mut variant_pos) in variant_positions {
+            let (Some(form), Some(locs)) = (
+                packed.push_text(&form),
+                packed.push_positions(&mut variant_pos),
+            ) else {
+                continue;
+            };
+            packed.entries.push(Entry {
+                word: word_span,
+                form: Some(form),
+                locs,
+                meta: NO_META,
+            });
+        }
+    }
+    packed
+}
+
+/// Where a page's entry is: the page's number, its place among the pages kept, its
+/// entry.
+#[derive(Clone, Copy, Debug)]
+struct Ref {
+    page_number: u32,
+    slot: u32,
+    entry: u32,
+}
+
+/// A word of the site: its pages and its forms' pages.
+#[derive(Debug, Default)]
+pub(crate) struct SiteWord {
+    pages: Vec<Ref>,
+    variants: Vec<(String, Vec<Ref>)>,
+}
+
+/// The words of all pages of one language, by word, as references into the pages'
+/// packed lists.
+#[derive(Default)]
+pub(crate) struct SiteWords {
+    words: HashMap<String, SiteWord>,
+    pages: Vec<PagePacked>,
+}
+
+impl SiteWords {
+    /// Adds the next page (pages come in the order of their numbers); `false` when
+    /// there are more pages than the index can number.
+    pub(crate) fn add(&mut self, page_number: usize, page: PagePacked) -> bool {
+        let (Ok(page_number), Ok(slot)) =
+            (u32::try_from(page_number), u32::try_from(self.pages.len()))
+        else {
+            return false;
+        };
+        for (i, e) in page.entries.iter().enumerate() {
+            let Ok(entry) = u32::try_from(i) else {
+                return false;
+            };
+            let r = Ref {
+                page_number,
+                slot,
+                entry,
+            };
+            let word = self.words.entry_ref(page.str(e.word)).or_default();
+            match e.form {
+                None => word.pages.push(r),
+                Some(form) => {
+                    let form = page.str(form);
+                    if let Some(v) = word.variants.iter_mut().find(|v| v.0 == form) {
+                        v.1.push(r);
+                    } else {
+                        word.variants.push((form.to_string(), vec![r]));
+                    }
+                }
+            }
+        }
+        self.pages.push(page);
+        true
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    fn entry(&self, r: &Ref) -> (&PagePacked, &Entry) {
+        let page = &self.pages[r.slot as usize];
+        (page, &page.entries[r.entry as usize])
+    }
+
+    /// What a word weighs in a chunk (pagefind's measure: its locations, plus one
+    /// per page and per form).
+    fn size(&self, word: &SiteWord) -> usize {
+        word.pages
+            .iter()
+            .chain(word.variants.iter().flat_map(|v| &v.1))
+            .map(|r| {
+                let (page, e) = self.entry(r);
+                e.locs.len() + page.meta_locs(e).len() + 1
+            })
+            .sum::<usize>()
+            + word.variants.len()
+    }
+
+    /// The words sorted and cut into chunks of about `chunk_size` locations.
+    pub(crate) fn chunks(&mut self, chunk_size: usize) -> Vec<Vec<(String, SiteWord)>> {
+        let mut words: Vec<(String, SiteWord)> = std::mem::take(&mut self.words)
+            .into_iter()
+            .map(|(w, mut site_word)| {
+                // In the order of their pages (they come in that order already).
+                site_word.pages.sort_by_key(|r| r.page_number);
+                for v in &mut site_word.variants {
+                    v.1.sort_by_key(|r| r.page_number);
+                }
+                (w, site_word)
+            })
+            .collect();
+        words.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut chunks = Vec::new();
+        let mut chunk = Vec::new();
+        let mut size = 0;
+        for word in words {
+            size += self.size(&word.1);
+            chunk.push(word);
+            if size >= chunk_size {
+                chunks.push(std::mem::take(&mut chunk));
+                size = 0;
+            }
+        }
+        if !chunk.is_empty() {
+            chunks.push(chunk);
+        }
+        chunks
+    }
+
+    /// The `PackedWord`s of a chunk, page numbers delta-encoded, as pagefind encodes
+    /// them.
+    pub(crate) fn packed(&self, chunk: Vec<(String, SiteWord)>) -> Vec<PackedWord> {
+        let pages = |refs: &[Ref]| -> Vec<PackedPage> {
+            let mut last_page = 0;
+            refs.iter()
+                .map(|r| {
+                    let (page, e) = self.entry(r);
+                    let delta = r.page_number - last_page;
+                    last_page = r.page_number;
+                    PackedPage {
+                        page_number: delta as usize,
+                        locs: page.locs(e).to_vec(),
+                        meta_locs: page.meta_locs(e).to_vec(),
+                    }
+                })
+                .collect()
+        };
+        chunk
+            .into_iter()
+            .map(|(word, site_word)| PackedWord {
+                word,
+                pages: pages(&site_word.pages),
+                additional_variants: site_word
+                    .variants
+                    .into_iter()
+                    .map(|(form, refs)| PackedVariant {
+                        form,
+                        pages: pages(&refs),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
