@@ -518,14 +518,24 @@ fn update_search(
             search::make(&base_path, &paths, &read, &|| false)
         })??
         .unwrap_or_default();
-        let mut made = Vec::with_capacity(files.len());
-        for (path, bytes) in files {
-            let content = Hash32::of(&bytes);
-            let old = previous.outputs.get(&path);
-            let same = old.is_some_and(|o| o.content == content && sink.reuse(&path, o.size));
-            if !same {
-                sink.write(&path, &bytes)
-                    .map_err(|e| one(Path::new(&path), format!("cannot write: {e}")))?;
+        // The index's files hashed and written in parallel (10,000 of them for as
+        // many pages), then recorded in their order.
+        let written: Vec<(String, Hash32, u64, bool)> = files
+            .into_par_iter()
+            .map(|(path, bytes)| {
+                let content = Hash32::of(&bytes);
+                let old = previous.outputs.get(&path);
+                let same = old.is_some_and(|o| o.content == content && sink.reuse(&path, o.size));
+                if !same {
+                    sink.write(&path, &bytes)
+                        .map_err(|e| one(Path::new(&path), format!("cannot write: {e}")))?;
+                }
+                Ok((path, content, bytes.len() as u64, !same))
+            })
+            .collect::<Result<_, Diagnostics>>()?;
+        let mut made = Vec::with_capacity(written.len());
+        for (path, content, size, changed) in written {
+            if changed {
                 report.written += 1;
                 report.changed_paths.push(path.clone());
             }
@@ -536,7 +546,7 @@ fn update_search(
                 OutputRecord {
                     key,
                     content,
-                    size: bytes.len() as u64,
+                    size,
                     reads: Vec::new(),
                     search: None,
                 },

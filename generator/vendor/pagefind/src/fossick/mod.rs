@@ -394,9 +394,8 @@ impl Fossicker {
         usize,
     ) {
         // marque: sized for the page's words at once (a word per ~12 bytes of text).
-        let mut map: HashMap<String, Vec<FossickedWord>> = HashMap::with_capacity(
-            self.data.as_ref().map_or(0, |d| d.digest.len() / 12),
-        );
+        let mut map: HashMap<String, Vec<FossickedWord>> =
+            HashMap::with_capacity(self.data.as_ref().map_or(0, |d| d.digest.len() / 12));
         let mut anchors = Vec::new();
         // TODO: push this error handling up a level and return an Err from parse_digest
         if self.data.as_ref().is_none() {
@@ -569,9 +568,7 @@ impl Fossicker {
                 if words.len() >= WORD_CACHE_SIZE && !words.contains_key(base_word.as_ref()) {
                     words.clear();
                 }
-                words
-                    .entry_ref(base_word.as_ref())
-                    .or_insert_with(work_out)
+                words.entry_ref(base_word.as_ref()).or_insert_with(work_out)
             } else {
                 uncached = work_out();
                 &uncached
@@ -581,8 +578,7 @@ impl Fossicker {
                 std::borrow::Cow::Borrowed(known);
             let mut cross_bigram = None;
             if segmented {
-                let bigrams =
-                    get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
+                let bigrams = get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
                 indexable_words.to_mut().extend(bigrams);
                 // The pair that spans the boundary from the previous segment is
                 // indexed against that segment, so it is tracked separately
@@ -727,7 +723,6 @@ impl Fossicker {
 
         map
     }
-
 }
 
 /// The URL spec's path percent-encode set, minus `/` so that the separators
@@ -787,21 +782,44 @@ fn build_url(page_url: &Path, relative_to: Option<&Path>, options: &SearchOption
 /// a tenth of the time of reading a page).
 fn normalize_content(content: &str) -> String {
     let decoded = html_escape::decode_html_entities(content);
-    let trimmed = decoded.trim();
-    let mut out = String::with_capacity(trimmed.len());
-    let mut chars = trimmed.chars().peekable();
-    while let Some(c) = chars.next() {
-        if !c.is_whitespace() {
-            out.push(c);
-            continue;
+    let text = decoded.trim();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    // The next character at `i` if it is whitespace: its length.
+    let space_at = |i: usize| -> Option<usize> {
+        match bytes.get(i)? {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => Some(1),
+            b if b.is_ascii() => None,
+            _ => {
+                let c = text.get(i..)?.chars().next()?;
+                c.is_whitespace().then(|| c.len_utf8())
+            }
         }
-        if chars.peek().is_some_and(|n| n.is_whitespace()) {
-            while chars.next_if(|n| n.is_whitespace()).is_some() {}
+    };
+    let mut i = 0;
+    let mut kept = 0;
+    while i < bytes.len() {
+        let Some(len) = space_at(i) else {
+            i += 1;
+            continue;
+        };
+        // Text up to here as it is (whole runs of characters at once).
+        out.push_str(&text[kept..i]);
+        let start = i;
+        i += len;
+        if space_at(i).is_some() {
+            while let Some(len) = space_at(i) {
+                i += len;
+            }
+            out.push(' ');
+        } else if bytes[start] == b'\n' {
             out.push(' ');
         } else {
-            out.push(if c == '\n' { ' ' } else { c });
+            out.push_str(&text[start..i]);
         }
+        kept = i;
     }
+    out.push_str(&text[kept..]);
     out
 }
 
@@ -812,8 +830,7 @@ fn normalize_content_with_regexes(content: &str) -> String {
     static NEWLINES: LazyLock<Regex> = LazyLock::new(|| Regex::new("(\n|\r\n)+").unwrap());
     static TRIM_NEWLINES: LazyLock<Regex> =
         LazyLock::new(|| Regex::new("^[\n\r\\s]+|[\n\r\\s]+$").unwrap());
-    static EXTRANEOUS_SPACES: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new("\\s{2,}").unwrap());
+    static EXTRANEOUS_SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new("\\s{2,}").unwrap());
     let content = html_escape::decode_html_entities(content);
     let content = TRIM_NEWLINES.replace_all(&content, "");
     let content = NEWLINES.replace_all(&content, " ");
@@ -1350,16 +1367,14 @@ mod tests {
         assert_eq!(position("的错"), position("我的"));
         assert_eq!(position("错"), position("我的") + 1);
 
-        assert_eq!(
-            content,
-            "哎呀\u{200b}！ \u{200b}我的\u{200b}错\u{200b}。"
-        );
+        assert_eq!(content, "哎呀\u{200b}！ \u{200b}我的\u{200b}错\u{200b}。");
     }
 
     #[cfg(feature = "extended")]
     #[test]
     fn segmentation_keeps_grapheme_clusters_whole() {
-        for input in ["ช่วยวิกิพีเดียได้", "สปีชีส์", "ฉันชอบกินข้าวผัดที่ร้านริมน้ำ"] {
+        for input in ["ช่วยวิกิพีเดียได้", "สปีชีส์", "ฉันชอบกินข้าวผัดที่ร้านริมน้ำ"]
+        {
             let words: Vec<&str> = segment_words(input).collect();
             assert_eq!(words.concat(), input);
             for word in &words {

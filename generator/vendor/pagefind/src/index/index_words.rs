@@ -1,3 +1,7 @@
+// marque: these are what marque's pagefind writes (`packed.rs` writes the same
+// bytes straight from the pages' lists); built in tests only.
+#![cfg_attr(not(test), allow(dead_code))]
+
 use minicbor::Encode;
 
 /// The word index chunks in `pagefind/index/`

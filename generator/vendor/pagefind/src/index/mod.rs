@@ -12,8 +12,7 @@ use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
 #[cfg(test)]
-use index_words::{PackedPage, PackedVariant};
-use index_words::{PackedWord, WordIndex};
+use index_words::{PackedPage, PackedVariant, PackedWord};
 
 use self::index_metadata::MetaSort;
 
@@ -377,15 +376,9 @@ pub async fn build_indexes(
         .into_par_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            // marque: the chunk's `PackedWord`s, page numbers delta-encoded, made
-            // from the pages' packed lists just before they are encoded.
-            let delta_chunk: Vec<PackedWord> = site_words.packed(chunk);
-
-            let mut word_index: Vec<u8> = Vec::new();
-            let _ = minicbor::encode::<WordIndex, &mut Vec<u8>>(
-                WordIndex { words: delta_chunk },
-                word_index.as_mut(),
-            );
+            // marque: written from the pages' packed lists (the bytes minicbor
+            // gives for the chunk's `PackedWord`s, page numbers delta-encoded).
+            let word_index = site_words.encode(&chunk);
 
             let hash = format!("{}_{}", language, full_hash(&word_index));
             (i, word_index, hash)

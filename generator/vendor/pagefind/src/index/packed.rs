@@ -9,6 +9,7 @@
 use hashbrown::HashMap;
 use std::collections::BTreeMap;
 
+#[cfg(test)]
 use super::index_words::{PackedPage, PackedVariant, PackedWord};
 use crate::fossick::{FossickedWord, MetaFossickedWord};
 
@@ -387,8 +388,66 @@ impl SiteWords {
         chunks
     }
 
+    /// A chunk's bytes: what minicbor gives for pagefind's `WordIndex` of the
+    /// chunk's `PackedWord`s (page numbers delta-encoded), written straight from the
+    /// pages' packed lists.
+    pub(crate) fn encode(&self, chunk: &[(String, SiteWord)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = minicbor::Encoder::new(&mut out);
+        let _ = self.encode_words(&mut e, chunk);
+        out
+    }
+
+    fn encode_words<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+        chunk: &[(String, SiteWord)],
+    ) -> Result<(), minicbor::encode::Error<W::Error>> {
+        // WordIndex { words }
+        e.array(1)?.array(chunk.len() as u64)?;
+        for (word, site_word) in chunk {
+            // PackedWord { word, pages, additional_variants }
+            e.array(3)?.str(word)?;
+            self.encode_pages(e, &site_word.pages)?;
+            e.array(site_word.variants.len() as u64)?;
+            for (form, refs) in &site_word.variants {
+                // PackedVariant { form, pages }
+                e.array(2)?.str(form)?;
+                self.encode_pages(e, refs)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn encode_pages<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+        refs: &[Ref],
+    ) -> Result<(), minicbor::encode::Error<W::Error>> {
+        e.array(refs.len() as u64)?;
+        let mut last_page = 0;
+        for r in refs {
+            let (page, entry) = self.entry(r);
+            // PackedPage { page_number (delta), locs, meta_locs }
+            e.array(3)?.u64(u64::from(r.page_number - last_page))?;
+            last_page = r.page_number;
+            let locs = page.locs(entry);
+            e.array(locs.len() as u64)?;
+            for &loc in locs {
+                e.i32(loc)?;
+            }
+            let meta_locs = page.meta_locs(entry);
+            e.array(meta_locs.len() as u64)?;
+            for &loc in meta_locs {
+                e.i32(loc)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The `PackedWord`s of a chunk, page numbers delta-encoded, as pagefind encodes
-    /// them.
+    /// them (what `encode` writes; for tests).
+    #[cfg(test)]
     pub(crate) fn packed(&self, chunk: Vec<(String, SiteWord)>) -> Vec<PackedWord> {
         let pages = |refs: &[Ref]| -> Vec<PackedPage> {
             let mut last_page = 0;
@@ -420,5 +479,66 @@ impl SiteWords {
                     .collect(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fossick::FossickedWord;
+
+    fn positions(list: &[(u32, u8, Option<&str>)]) -> Vec<FossickedWord> {
+        list.iter()
+            .map(|&(position, weight, original)| FossickedWord {
+                position,
+                weight,
+                original_word: original.map(str::to_string),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_written_from_the_packed_lists_are_what_minicbor_gives() {
+        let mut site = SiteWords::default();
+        for page_number in 0..300 {
+            let mut words: HashMap<String, Vec<FossickedWord>> = HashMap::new();
+            words.insert(
+                "ete".into(),
+                positions(&[(1, 25, None), (7, 50, Some("été")), (page_number, 25, None)]),
+            );
+            words.insert(
+                format!("mot{}", page_number % 7),
+                positions(&[(3, 25, None)]),
+            );
+            if page_number % 3 == 0 {
+                words.insert("cafe".into(), positions(&[(2, 12, Some("café"))]));
+            }
+            let mut page = pack_words(words);
+            let mut meta: HashMap<String, Vec<MetaFossickedWord>> = HashMap::new();
+            meta.insert(
+                "titre".into(),
+                vec![MetaFossickedWord {
+                    field_id: 0,
+                    position: 0,
+                    original_word: None,
+                }],
+            );
+            page.add_meta(meta, &[0]);
+            assert!(site.add(page_number as usize, page));
+        }
+        let chunks = site.chunks(40);
+        assert!(chunks.len() > 3);
+        for chunk in chunks {
+            let written = site.encode(&chunk);
+            let mut expected: Vec<u8> = Vec::new();
+            minicbor::encode(
+                super::super::index_words::WordIndex {
+                    words: site.packed(chunk),
+                },
+                &mut expected,
+            )
+            .unwrap();
+            assert_eq!(written, expected);
+        }
     }
 }
