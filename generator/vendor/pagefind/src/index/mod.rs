@@ -201,6 +201,7 @@ pub async fn build_indexes(
         .collect();
 
     // Merge results sequentially
+    site_words.reserve(page_results.iter().map(|r| &r.words));
     for result in page_results {
         // marque: the site's words refer to the pages' packed lists; a word is
         // copied only the first time it is met.

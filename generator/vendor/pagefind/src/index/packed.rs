@@ -63,16 +63,6 @@ impl PagePacked {
         &self.text[span.range()]
     }
 
-    fn locs(&self, entry: &Entry) -> &[i32] {
-        &self.locs[entry.locs.range()]
-    }
-
-    fn meta_locs(&self, entry: &Entry) -> &[i32] {
-        self.meta
-            .get(entry.meta as usize)
-            .map_or(&[], |m| m.as_slice())
-    }
-
     /// Puts `s` in the page's text; `None` past 4 GiB (never for a page marque reads,
     /// which is at most 64 MiB).
     fn push_text(&mut self, s: &str) -> Option<Span> {
@@ -275,13 +265,13 @@ pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Page
     packed
 }
 
-/// Where a page's entry is: the page's number, its place among the pages kept, its
-/// entry.
+/// A page of a word: the page's number and where its locations and meta locations
+/// are in the language's lists ([`SiteWords`]).
 #[derive(Clone, Copy, Debug)]
 struct Ref {
     page_number: u32,
-    slot: u32,
-    entry: u32,
+    locs: Span,
+    meta: Span,
 }
 
 /// A word of the site: its pages and its forms' pages.
@@ -291,31 +281,50 @@ pub(crate) struct SiteWord {
     variants: Vec<(String, Vec<Ref>)>,
 }
 
-/// The words of all pages of one language, by word, as references into the pages'
-/// packed lists.
+/// The words of all pages of one language, by word, and every page's locations in
+/// one list (in the order of the pages), so that a chunk is written reading the
+/// list rather than chasing each page's own (a memory access each: that was most
+/// of the time of writing the chunks).
 #[derive(Default)]
 pub(crate) struct SiteWords {
     words: HashMap<String, SiteWord>,
-    pages: Vec<PagePacked>,
+    locs: Vec<i32>,
+    meta_locs: Vec<i32>,
 }
 
 impl SiteWords {
     /// Adds the next page (pages come in the order of their numbers); `false` when
-    /// there are more pages than the index can number.
+    /// there are more pages or locations than the index can number.
     pub(crate) fn add(&mut self, page_number: usize, page: PagePacked) -> bool {
-        let (Ok(page_number), Ok(slot)) =
-            (u32::try_from(page_number), u32::try_from(self.pages.len()))
-        else {
+        let (Ok(page_number), Ok(base), Ok(_)) = (
+            u32::try_from(page_number),
+            u32::try_from(self.locs.len()),
+            u32::try_from(self.locs.len() + page.locs.len()),
+        ) else {
             return false;
         };
-        for (i, e) in page.entries.iter().enumerate() {
-            let Ok(entry) = u32::try_from(i) else {
-                return false;
+        self.locs.extend_from_slice(&page.locs);
+        for e in &page.entries {
+            let meta = match page.meta.get(e.meta as usize) {
+                Some(list) => {
+                    let (Ok(start), Ok(end)) = (
+                        u32::try_from(self.meta_locs.len()),
+                        u32::try_from(self.meta_locs.len() + list.len()),
+                    ) else {
+                        return false;
+                    };
+                    self.meta_locs.extend_from_slice(list);
+                    Span { start, end }
+                }
+                None => Span::EMPTY,
             };
             let r = Ref {
                 page_number,
-                slot,
-                entry,
+                locs: Span {
+                    start: base + e.locs.start,
+                    end: base + e.locs.end,
+                },
+                meta,
             };
             let word = self.words.entry_ref(page.str(e.word)).or_default();
             match e.form {
@@ -330,7 +339,6 @@ impl SiteWords {
                 }
             }
         }
-        self.pages.push(page);
         true
     }
 
@@ -338,9 +346,13 @@ impl SiteWords {
         self.words.len()
     }
 
-    fn entry(&self, r: &Ref) -> (&PagePacked, &Entry) {
-        let page = &self.pages[r.slot as usize];
-        (page, &page.entries[r.entry as usize])
+    /// Makes room for the locations of `pages` at once.
+    pub(crate) fn reserve<'a>(&mut self, pages: impl Iterator<Item = &'a PagePacked>) {
+        let (locs, meta) = pages.fold((0, 0), |(l, m), p| {
+            (l + p.locs.len(), m + p.meta.iter().map(Vec::len).sum::<usize>())
+        });
+        self.locs.reserve_exact(locs);
+        self.meta_locs.reserve_exact(meta);
     }
 
     /// What a word weighs in a chunk (pagefind's measure: its locations, plus one
@@ -349,10 +361,7 @@ impl SiteWords {
         word.pages
             .iter()
             .chain(word.variants.iter().flat_map(|v| &v.1))
-            .map(|r| {
-                let (page, e) = self.entry(r);
-                e.locs.len() + page.meta_locs(e).len() + 1
-            })
+            .map(|r| r.locs.len() + r.meta.len() + 1)
             .sum::<usize>()
             + word.variants.len()
     }
@@ -427,16 +436,15 @@ impl SiteWords {
         e.array(refs.len() as u64)?;
         let mut last_page = 0;
         for r in refs {
-            let (page, entry) = self.entry(r);
             // PackedPage { page_number (delta), locs, meta_locs }
             e.array(3)?.u64(u64::from(r.page_number - last_page))?;
             last_page = r.page_number;
-            let locs = page.locs(entry);
+            let locs = &self.locs[r.locs.range()];
             e.array(locs.len() as u64)?;
             for &loc in locs {
                 e.i32(loc)?;
             }
-            let meta_locs = page.meta_locs(entry);
+            let meta_locs = &self.meta_locs[r.meta.range()];
             e.array(meta_locs.len() as u64)?;
             for &loc in meta_locs {
                 e.i32(loc)?;
@@ -453,13 +461,12 @@ impl SiteWords {
             let mut last_page = 0;
             refs.iter()
                 .map(|r| {
-                    let (page, e) = self.entry(r);
                     let delta = r.page_number - last_page;
                     last_page = r.page_number;
                     PackedPage {
                         page_number: delta as usize,
-                        locs: page.locs(e).to_vec(),
-                        meta_locs: page.meta_locs(e).to_vec(),
+                        locs: self.locs[r.locs.range()].to_vec(),
+                        meta_locs: self.meta_locs[r.meta.range()].to_vec(),
                     }
                 })
                 .collect()
