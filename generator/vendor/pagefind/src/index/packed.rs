@@ -349,7 +349,10 @@ impl SiteWords {
     /// Makes room for the locations of `pages` at once.
     pub(crate) fn reserve<'a>(&mut self, pages: impl Iterator<Item = &'a PagePacked>) {
         let (locs, meta) = pages.fold((0, 0), |(l, m), p| {
-            (l + p.locs.len(), m + p.meta.iter().map(Vec::len).sum::<usize>())
+            (
+                l + p.locs.len(),
+                m + p.meta.iter().map(Vec::len).sum::<usize>(),
+            )
         });
         self.locs.reserve_exact(locs);
         self.meta_locs.reserve_exact(meta);
