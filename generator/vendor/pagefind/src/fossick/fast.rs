@@ -574,7 +574,10 @@ impl Reader {
             meta.entry("title".into()).or_insert(title);
         }
         Some(DomParserResult {
-            digest: normalize_content(&root.value),
+            // marque: only the digest's words are read (`parse_digest` splits it
+            // at whitespace), so its whitespace is left as it is: entities decoded,
+            // as `normalize_content` does, not its runs of whitespace made one.
+            digest: html_escape::decode_html_entities(&root.value).into_owned(),
             filters: BTreeMap::new(),
             sort: BTreeMap::new(),
             meta,

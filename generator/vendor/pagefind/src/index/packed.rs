@@ -144,9 +144,27 @@ impl PagePacked {
                 wanted.push((word.clone(), Some(variant_form), meta_locs));
             }
         }
-        // Where each is on the page already (one map of the page's entries: a page
-        // of many meta words and many words stays linear).
-        let found: Vec<(Option<Span>, Option<usize>)> = {
+        // Where each is on the page already: a look through the page's entries
+        // for a few (a page's title and section), one map of them for more (a
+        // page of many meta words and many words stays linear).
+        let found: Vec<(Option<Span>, Option<usize>)> = if wanted.len() <= 16 {
+            wanted
+                .iter()
+                .map(|(word, form, _)| {
+                    let (mut span, mut at) = (None, None);
+                    for (i, e) in self.entries.iter().enumerate() {
+                        if self.str(e.word) == word {
+                            span.get_or_insert(e.word);
+                            if e.form.map(|f| self.str(f)) == form.as_deref() {
+                                at = Some(i);
+                                break;
+                            }
+                        }
+                    }
+                    (span, at)
+                })
+                .collect()
+        } else {
             let mut at: HashMap<(&str, Option<&str>), usize> =
                 HashMap::with_capacity(self.entries.len());
             let mut spans: HashMap<&str, Span> = HashMap::with_capacity(self.entries.len());
@@ -533,6 +551,22 @@ mod tests {
                     original_word: None,
                 }],
             );
+            if page_number % 5 == 0 {
+                // More meta words than a look through the entries takes: the map.
+                for w in (0..20)
+                    .map(|n| format!("meta{n}"))
+                    .chain(["ete".into(), "mot0".into()])
+                {
+                    meta.insert(
+                        w,
+                        vec![MetaFossickedWord {
+                            field_id: 0,
+                            position: 1,
+                            original_word: Some("été".into()).filter(|_| page_number % 2 == 0),
+                        }],
+                    );
+                }
+            }
             page.add_meta(meta, &[0]);
             assert!(site.add(page_number as usize, page));
         }
