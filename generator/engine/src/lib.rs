@@ -432,12 +432,17 @@ pub fn run(
         prepared.prepare_tables();
     }
     phases.lap("tables");
-    let results = render_work(project, prepared, &work, &kept.kept, previous, sink)?;
+    // What the search index reads of each page rendered is kept for it (the pages
+    // are not read back from the output), when this build makes the index.
+    let wanted = prepared.site.search_pages.iter().any(Option::is_some);
+    let keep_parts = sink.indexes_search() && wanted;
+    let results = render_work(
+        project, prepared, &work, &kept.kept, previous, sink, keep_parts,
+    )?;
     phases.lap("render");
-    let (mut change, mut report) = collect_results(results, &work, kept.found, previous)?;
+    let (mut change, mut report, parts) = collect_results(results, &work, kept.found, previous)?;
     phases.lap("collect");
     if sink.indexes_search() {
-        let wanted = prepared.site.search_pages.iter().any(Option::is_some);
         update_search(
             project,
             wanted,
@@ -446,6 +451,7 @@ pub fn run(
             &mut change,
             &mut report,
             sink,
+            parts,
         )?;
         phases.lap("search");
     } else {
@@ -469,7 +475,10 @@ pub fn run(
 
 /// Makes the search index again when what it reads of the pages changed, else keeps
 /// the previous one; its files join `change` (and are no longer among those gone).
-/// A site without a search page (`wanted` false) has no index.
+/// A site without a search page (`wanted` false) has no index. `parts`: what the
+/// index reads of the pages rendered in this build, by output path (the others are
+/// read from the output).
+#[allow(clippy::too_many_arguments)]
 fn update_search(
     project: &Project,
     wanted: bool,
@@ -478,6 +487,7 @@ fn update_search(
     change: &mut StateChange,
     report: &mut BuildReport,
     sink: &dyn Sink,
+    parts: Parts,
 ) -> Result<(), Diagnostics> {
     let updated: rustc_hash::FxHashMap<&str, &OutputRecord> = change
         .updated
@@ -513,9 +523,18 @@ fn update_search(
         kept
     } else {
         let paths: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
-        let read = |rel: &str| sink.read(rel);
+        let parts = std::sync::Mutex::new(parts);
+        let read = |rel: &str| {
+            let kept = parts.lock().ok().and_then(|mut p| p.remove(rel));
+            match kept {
+                Some(part) => Ok(part),
+                None => sink
+                    .read(rel)
+                    .map(|html| search::indexed_part(&html).unwrap_or_default()),
+            }
+        };
         let files = guard("making the search index", || {
-            search::make(&base_path, &paths, &read, &|| false)
+            search::make_from_parts(&base_path, &paths, &read, &|| false)
         })??
         .unwrap_or_default();
         // The index's files hashed and written in parallel (10,000 of them for as
@@ -645,11 +664,15 @@ struct Kept {
 }
 
 /// What became of one output: kept as it was, or its path, its new record, whether it
-/// was rendered and whether its bytes were written.
+/// was rendered, whether its bytes were written, and what the search index reads of
+/// it (when kept for the index).
 enum Done {
     Kept,
-    Made(String, OutputRecord, bool, bool),
+    Made(String, OutputRecord, bool, bool, Option<Vec<u8>>),
 }
+
+/// What the search index reads of the pages rendered, by output path.
+type Parts = rustc_hash::FxHashMap<String, Vec<u8>>;
 
 type Outcome = Result<Done, Diagnostic>;
 
@@ -662,6 +685,7 @@ fn render_work(
     kept: &[bool],
     previous: &BuildState,
     sink: &dyn Sink,
+    keep_parts: bool,
 ) -> Result<Vec<Outcome>, Diagnostics> {
     // Writing thousands of small files waits on the file system more than on the CPU:
     // a few more threads than cores keep both busy.
@@ -681,7 +705,15 @@ fn render_work(
                     return Ok(Done::Kept);
                 }
                 let old = previous.outputs.get(w.output());
-                render_one(project, prepared, w, w.output().to_string(), old, sink)
+                render_one(
+                    project,
+                    prepared,
+                    w,
+                    w.output().to_string(),
+                    old,
+                    sink,
+                    keep_parts,
+                )
             })
             .collect()
     }))
@@ -696,6 +728,7 @@ fn render_one(
     out: String,
     old: Option<&OutputRecord>,
     sink: &dyn Sink,
+    keep_part: bool,
 ) -> Outcome {
     let rendered = matches!(w, Work::Page(_));
     let (bytes, reads): (std::borrow::Cow<[u8]>, _) = match w {
@@ -712,23 +745,25 @@ fn render_one(
         Work::Bytes { bytes, .. } => ((*bytes).into(), Vec::new()),
     };
     let content = Hash32::of(&bytes);
+    let part = rendered.then(|| search::indexed_part(&bytes)).flatten();
     let record = OutputRecord {
         key: key_now(prepared, w, &reads),
         content,
         size: bytes.len() as u64,
         reads,
-        search: rendered.then(|| search::indexed_hash(&bytes)).flatten(),
+        search: part.as_deref().map(Hash32::of),
     };
+    let part = part.filter(|_| keep_part);
     // Rendered again but identical: the old file stays, with its timestamp.
     if let Some(o) = old
         && o.content == content
         && sink.reuse(&out, o.size)
     {
-        return Ok(Done::Made(out, record, rendered, false));
+        return Ok(Done::Made(out, record, rendered, false, part));
     }
     sink.write(&out, &bytes)
         .map_err(|e| Diagnostic::error(&out, format!("cannot write: {e}")))?;
-    Ok(Done::Made(out, record, rendered, true))
+    Ok(Done::Made(out, record, rendered, true, part))
 }
 
 /// What changed in the state and the report's counts, from every output's outcome.
@@ -737,9 +772,10 @@ fn collect_results(
     work: &[Work],
     carried_over: usize,
     previous: &BuildState,
-) -> Result<(StateChange, BuildReport), Diagnostics> {
+) -> Result<(StateChange, BuildReport, Parts), Diagnostics> {
     let mut errors = Diagnostics::new();
     let mut change = StateChange::default();
+    let mut parts = Parts::default();
     let mut report = BuildReport {
         outputs: work.len(),
         ..BuildReport::default()
@@ -747,7 +783,10 @@ fn collect_results(
     for r in results {
         match r {
             Ok(Done::Kept) => report.reused += 1,
-            Ok(Done::Made(out, rec, rendered, written)) => {
+            Ok(Done::Made(out, rec, rendered, written, part)) => {
+                if let Some(part) = part {
+                    parts.insert(out.clone(), part);
+                }
                 if rendered {
                     report.rendered += 1;
                     report.rendered_paths.push(out.clone());
@@ -780,7 +819,7 @@ fn collect_results(
             .collect();
     }
     report.removed_paths = change.removed.clone();
-    Ok((change, report))
+    Ok((change, report, parts))
 }
 
 /// Where a build writes, settled before anything is read: the output folder (one

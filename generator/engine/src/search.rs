@@ -147,14 +147,25 @@ pub fn make(
     read: &(dyn Fn(&str) -> std::io::Result<Vec<u8>> + Sync),
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<IndexFiles>, Diagnostics> {
+    let read_part = |rel: &str| read(rel).map(|html| indexed_part(&html).unwrap_or_default());
+    make_from_parts(base_path, pages, &read_part, stop)
+}
+
+/// [`make`], given what the index reads of each page ([`indexed_part`]; empty for a
+/// page not indexed) rather than its HTML: a build keeps it from the rendering.
+pub fn make_from_parts(
+    base_path: &str,
+    pages: &[&str],
+    read_part: &(dyn Fn(&str) -> std::io::Result<Vec<u8>> + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<IndexFiles>, Diagnostics> {
     use rayon::prelude::*;
     let docs: Vec<(String, String, String)> = pages
         .par_iter()
         .map(|rel| {
-            let html = read(rel).map_err(|e| {
+            let doc = read_part(rel).map_err(|e| {
                 Diagnostic::error(*rel, format!("cannot read it for the search index: {e}"))
             })?;
-            let doc = indexed_part(&html).unwrap_or_default();
             let url = format!(
                 "{base_path}/{}",
                 rel.strip_suffix("index.html").unwrap_or(rel)
