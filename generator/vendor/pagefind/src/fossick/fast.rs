@@ -364,13 +364,13 @@ impl Reader {
         if node.status == Status::Ignored {
             return Some(());
         }
-        if SENTENCE.contains(&name) {
-            node.value.insert(0, ' ');
-            if ends_sentence(&node.value) {
-                node.value.push('.');
-            }
-            node.value.push(' ');
-        }
+        // marque: the marks and the content are written into the parent's value
+        // in place (the content moved when the parent has none yet), rather than
+        // the content shifted, wrapped into a new string and copied.
+        let sentence = SENTENCE.contains(&name);
+        // (The last character of " " + the content.)
+        let last = if node.value.is_empty() { " " } else { &node.value };
+        let period = sentence && ends_sentence(last);
         let auto_weight = match name {
             "h1" => Some("7"),
             "h2" => Some("6"),
@@ -380,11 +380,11 @@ impl Reader {
             "h6" => Some("2"),
             _ => None,
         };
-        if let Some(weight) = &node.weight {
-            node.value = weighted(" ___PAGEFIND_WEIGHT___", weight, &node.value);
-        } else if let Some(auto) = auto_weight {
-            node.value = weighted(" ___PAGEFIND_AUTO_WEIGHT___", auto, &node.value);
-        }
+        let mark = match (&node.weight, auto_weight) {
+            (Some(weight), _) => Some((" ___PAGEFIND_WEIGHT___", weight.as_str())),
+            (None, Some(auto)) => Some((" ___PAGEFIND_AUTO_WEIGHT___", auto)),
+            (None, None) => None,
+        };
         let parent = self.stack.last_mut()?;
         if parent.status == Status::ParentOfBody
             && node.status != Status::Body
@@ -393,15 +393,38 @@ impl Reader {
             return Some(());
         }
         match node.status {
-            Status::Ignored | Status::Excluded => {}
-            Status::Indexing => parent.value.push_str(&node.value),
+            Status::Ignored | Status::Excluded => return Some(()),
+            Status::Indexing => {}
             Status::Body | Status::ParentOfBody => {
                 if parent.status != Status::ParentOfBody {
                     parent.value.clear();
                 }
-                parent.value.push_str(&node.value);
                 parent.status = Status::ParentOfBody;
             }
+        }
+        let out = &mut parent.value;
+        if out.is_empty() && !sentence && mark.is_none() {
+            *out = std::mem::take(&mut node.value);
+            return Some(());
+        }
+        out.reserve(node.value.len() + 64);
+        if let Some((mark, weight)) = mark {
+            out.push_str(mark);
+            out.push_str(weight);
+            out.push(' ');
+        }
+        if sentence {
+            out.push(' ');
+        }
+        out.push_str(&node.value);
+        if period {
+            out.push('.');
+        }
+        if sentence {
+            out.push(' ');
+        }
+        if mark.is_some() {
+            out.push_str(" ___END_PAGEFIND_WEIGHT___ ");
         }
         Some(())
     }
@@ -596,7 +619,3 @@ impl Reader {
     }
 }
 
-/// An element's content between pagefind's weight marks.
-fn weighted(mark: &str, weight: &str, value: &str) -> String {
-    [mark, weight, " ", value, " ___END_PAGEFIND_WEIGHT___ "].concat()
-}
