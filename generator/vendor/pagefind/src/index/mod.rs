@@ -154,12 +154,14 @@ pub async fn build_indexes(
     let page_results: Vec<PageProcessingResult> = pages
         .into_par_iter()
         .map(|page| {
-            // marque: the page's words, packed when the page was read
-            // (`pack_words`) or now, and its meta words added to them.
-            let mut words = page.packed_words;
-            if !page.word_data.is_empty() {
-                words.append(pack_words(page.word_data));
-            }
+            // marque: the page's words, packed when the page was read in a batch
+            // (`fossick_batch` leaves `word_data` empty) or now, and its meta words
+            // added to them.
+            let mut words = if page.word_data.is_empty() {
+                page.packed_words
+            } else {
+                pack_words(page.word_data)
+            };
 
             // Meta field IDs were assigned per-page,
             // but need to be remapped to the global meta_fields order.

@@ -79,34 +79,6 @@ impl PagePacked {
         Some(Span { start, end })
     }
 
-    /// Appends the entries of `other`.
-    pub(crate) fn append(&mut self, other: PagePacked) {
-        let (Ok(text_shift), Ok(locs_shift), Ok(meta_shift)) = (
-            u32::try_from(self.text.len()),
-            u32::try_from(self.locs.len()),
-            u32::try_from(self.meta.len()),
-        ) else {
-            return;
-        };
-        let shift = |s: Span, by: u32| Span {
-            start: s.start + by,
-            end: s.end + by,
-        };
-        self.text.push_str(&other.text);
-        self.locs.extend_from_slice(&other.locs);
-        self.entries.extend(other.entries.iter().map(|e| Entry {
-            word: shift(e.word, text_shift),
-            form: e.form.map(|f| shift(f, text_shift)),
-            locs: shift(e.locs, locs_shift),
-            meta: if e.meta == NO_META {
-                NO_META
-            } else {
-                e.meta + meta_shift
-            },
-        }));
-        self.meta.extend(other.meta);
-    }
-
     /// Gives the page's meta words their locations: on the entry of the same word
     /// and form when the page has one, on a new entry (with no locations in the
     /// text) when not. As pagefind's `build_indexes` did on its `PackedWord`s.
