@@ -430,7 +430,7 @@ pub async fn build_indexes(
 /// Packs a page's positions of a word into `out` (pagefind's
 /// `positions_to_packed_page`, writing into the page's one list of locations).
 /// Sorts by weight (with common weight 25 first) then by position for delta encoding.
-fn pack_positions_into(positions: &mut [FossickedWord], out: &mut Vec<i32>) {
+fn pack_positions_into(positions: &mut [FossickedWord], out: &mut Vec<u8>) {
     // A page weight of 1 is encoded as 25. Since most words should be this weight,
     // we want to sort them to be first in the locations array to reduce filesize
     // when we inline weight changes.
@@ -452,13 +452,13 @@ fn pack_positions_into(positions: &mut [FossickedWord], out: &mut Vec<i32>) {
     {
         if weight != current_weight {
             // Weight change: emit marker + absolute position, new delta base
-            out.push(-(weight as i32) - 1);
-            out.push(position as i32);
+            packed::push_varint(out, -(weight as i32) - 1);
+            packed::push_varint(out, position as i32);
             last_position = position;
             current_weight = weight;
         } else {
             // emit delta from previous position
-            out.push((position - last_position) as i32);
+            packed::push_varint(out, (position - last_position) as i32);
             last_position = position;
         }
     }

@@ -1,10 +1,15 @@
 //! marque: a page's words packed for the index in three flat lists (its words and
-//! forms as one text, every location list as one list of numbers, one small entry
-//! per word or form), and the site's words as references into them. pagefind kept a
+//! forms as one text, every location list as one list of bytes, one small entry per
+//! word or form), and the site's words as references into them. pagefind kept a
 //! `PackedWord` per word and page (a string, a list of pages, a list of locations:
 //! three allocations each, about a hundred bytes); at 10,000 pages that was most of
 //! the index's memory and time. The word index files come out the same: each chunk's
 //! `PackedWord`s are made from the references just before it is encoded.
+//!
+//! Locations are kept as variable-length numbers (zigzag, then 7 bits a byte): most
+//! are small deltas, one byte instead of the four of an `i32`. At 10,000 pages that
+//! was a quarter of the index's memory, and memory is time: every fresh megabyte
+//! costs the kernel a page fault and a page to zero.
 
 use hashbrown::HashMap;
 use std::collections::BTreeMap;
@@ -34,22 +39,71 @@ impl Span {
 
 const NO_META: u32 = u32::MAX;
 
+/// The form of an entry that is the word itself.
+const NO_FORM: Span = Span {
+    start: u32::MAX,
+    end: u32::MAX,
+};
+
+/// Appends `v` as a variable-length number: zigzag (small negatives small too), then
+/// 7 bits a byte, the last byte of a number under 0x80.
+pub(super) fn push_varint(out: &mut Vec<u8>, v: i32) {
+    let mut z = ((v << 1) ^ (v >> 31)) as u32;
+    while z >= 0x80 {
+        out.push(z as u8 | 0x80);
+        z >>= 7;
+    }
+    out.push(z as u8);
+}
+
+/// How many numbers `bytes` holds (each ends with a byte under 0x80).
+fn varint_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b < 0x80).count()
+}
+
+/// The numbers of `bytes`, as [`push_varint`] wrote them.
+fn varints(bytes: &[u8]) -> impl Iterator<Item = i32> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let mut z: u32 = 0;
+        let mut shift = 0;
+        loop {
+            let b = *bytes.get(at)?;
+            at += 1;
+            z |= u32::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+            shift += 7;
+            if b < 0x80 {
+                return Some(((z >> 1) as i32) ^ -((z & 1) as i32));
+            }
+        }
+    })
+}
+
 /// A word of a page, or one of its forms with diacritics: where its locations are.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
     word: Span,
-    /// The form with diacritics, for a variant; `None` for the word itself.
-    form: Option<Span>,
-    locs: Span,
+    /// The form with diacritics, for a variant; `NO_FORM` for the word itself.
+    form: Span,
+    /// Where its locations end in `PagePacked::locs` (they start where the previous
+    /// entry's end).
+    locs_end: u32,
     /// Its meta locations (an index into `PagePacked::meta`), or `NO_META`.
     meta: u32,
+}
+
+impl Entry {
+    fn form(&self) -> Option<Span> {
+        (self.form != NO_FORM).then_some(self.form)
+    }
 }
 
 /// One page's words, packed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PagePacked {
     text: String,
-    locs: Vec<i32>,
+    /// Every entry's locations, one after the other, as variable-length numbers.
+    locs: Vec<u8>,
     entries: Vec<Entry>,
     meta: Vec<Vec<i32>>,
 }
@@ -63,6 +117,19 @@ impl PagePacked {
         &self.text[span.range()]
     }
 
+    /// The entries, each with the bytes of its locations.
+    fn entries_with_locs(&self) -> impl Iterator<Item = (&Entry, Span)> + '_ {
+        let mut start = 0;
+        self.entries.iter().map(move |e| {
+            let locs = Span {
+                start,
+                end: e.locs_end,
+            };
+            start = e.locs_end;
+            (e, locs)
+        })
+    }
+
     /// Puts `s` in the page's text; `None` past 4 GiB (never for a page marque reads,
     /// which is at most 64 MiB).
     fn push_text(&mut self, s: &str) -> Option<Span> {
@@ -72,11 +139,14 @@ impl PagePacked {
         Some(Span { start, end })
     }
 
-    fn push_positions(&mut self, positions: &mut [FossickedWord]) -> Option<Span> {
-        let start = u32::try_from(self.locs.len()).ok()?;
+    /// Puts the locations of `positions` after the others; `None` (and nothing
+    /// written) when they might not fit in 4 GiB.
+    fn push_positions(&mut self, positions: &mut [FossickedWord]) -> Option<u32> {
+        // At most two numbers of 5 bytes a position (a change of weight and it).
+        let most = positions.len().checked_mul(10)?;
+        u32::try_from(self.locs.len().checked_add(most)?).ok()?;
         super::pack_positions_into(positions, &mut self.locs);
-        let end = u32::try_from(self.locs.len()).ok()?;
-        Some(Span { start, end })
+        u32::try_from(self.locs.len()).ok()
     }
 
     /// Gives the page's meta words their locations: on the entry of the same word
@@ -127,7 +197,7 @@ impl PagePacked {
                     for (i, e) in self.entries.iter().enumerate() {
                         if self.str(e.word) == word {
                             span.get_or_insert(e.word);
-                            if e.form.map(|f| self.str(f)) == form.as_deref() {
+                            if e.form().map(|f| self.str(f)) == form.as_deref() {
                                 at = Some(i);
                                 break;
                             }
@@ -142,7 +212,7 @@ impl PagePacked {
             let mut spans: HashMap<&str, Span> = HashMap::with_capacity(self.entries.len());
             for (i, e) in self.entries.iter().enumerate() {
                 let word = self.str(e.word);
-                at.entry((word, e.form.map(|f| self.str(f)))).or_insert(i);
+                at.entry((word, e.form().map(|f| self.str(f)))).or_insert(i);
                 spans.entry(word).or_insert(e.word);
             }
             wanted
@@ -178,20 +248,30 @@ impl PagePacked {
             };
             let form = match form {
                 Some(form) => match self.push_text(&form) {
-                    Some(span) => Some(span),
+                    Some(span) => span,
                     None => continue,
                 },
-                None => None,
+                None => NO_FORM,
+            };
+            // No locations: they end where the previous entry's do.
+            let Ok(locs_end) = u32::try_from(self.locs.len()) else {
+                return;
             };
             self.meta.push(meta_locs);
             self.entries.push(Entry {
                 word: word_span,
                 form,
-                locs: Span::EMPTY,
+                locs_end,
                 meta,
             });
         }
     }
+}
+
+thread_local! {
+    /// Each thread's lists to pack a page in, before they are copied at their
+    /// exact sizes (a list grown by doubling is a third empty on average).
+    static SCRATCH: std::cell::RefCell<PagePacked> = std::cell::RefCell::new(PagePacked::default());
 }
 
 /// A page's words as the index keeps them, each word once with its positions packed
@@ -199,60 +279,72 @@ impl PagePacked {
 /// read, it keeps the memory of a large index to this form instead of every
 /// position of every page.
 pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> PagePacked {
-    let mut packed = PagePacked {
-        text: String::new(),
-        locs: Vec::new(),
-        entries: Vec::with_capacity(word_data.len()),
-        meta: Vec::new(),
-    };
-    for (word, mut positions) in word_data {
-        let Some(word_span) = packed.push_text(&word) else {
-            continue;
-        };
-        let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
-        // No copy when no form differs (most words).
-        if positions.iter().any(|p| p.original_word.is_some()) {
-            let mut normalized = Vec::new();
-            for mut fossicked in positions {
-                if let Some(original) = fossicked.original_word.take() {
-                    // Original form differs (has diacritics) - stored instead in additional_variants
-                    variant_positions
-                        .entry(original)
-                        .or_default()
-                        .push(fossicked);
-                } else {
-                    // No diacritics - original matches normalized form
-                    normalized.push(fossicked);
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let packed = &mut *scratch;
+        packed.text.clear();
+        packed.locs.clear();
+        packed.entries.clear();
+        packed.meta.clear();
+        for (word, mut positions) in word_data {
+            let Some(word_span) = packed.push_text(&word) else {
+                continue;
+            };
+            let mut variant_positions: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+            // No copy when no form differs (most words).
+            if positions.iter().any(|p| p.original_word.is_some()) {
+                let mut normalized = Vec::new();
+                for mut fossicked in positions {
+                    if let Some(original) = fossicked.original_word.take() {
+                        // Original form differs (has diacritics) - stored instead in additional_variants
+                        variant_positions
+                            .entry(original)
+                            .or_default()
+                            .push(fossicked);
+                    } else {
+                        // No diacritics - original matches normalized form
+                        normalized.push(fossicked);
+                    }
+                }
+                positions = normalized;
+            }
+            if !positions.is_empty() {
+                if let Some(locs_end) = packed.push_positions(&mut positions) {
+                    packed.entries.push(Entry {
+                        word: word_span,
+                        form: NO_FORM,
+                        locs_end,
+                        meta: NO_META,
+                    });
                 }
             }
-            positions = normalized;
-        }
-        if !positions.is_empty() {
-            if let Some(locs) = packed.push_positions(&mut positions) {
+            for (form, mut variant_pos) in variant_positions {
+                let Some(form) = packed.push_text(&form) else {
+                    continue;
+                };
+                let Some(locs_end) = packed.push_positions(&mut variant_pos) else {
+                    continue;
+                };
                 packed.entries.push(Entry {
                     word: word_span,
-                    form: None,
-                    locs,
+                    form,
+                    locs_end,
                     meta: NO_META,
                 });
             }
         }
-        for (form, mut variant_pos) in variant_positions {
-            let (Some(form), Some(locs)) = (
-                packed.push_text(&form),
-                packed.push_positions(&mut variant_pos),
-            ) else {
-                continue;
-            };
-            packed.entries.push(Entry {
-                word: word_span,
-                form: Some(form),
-                locs,
-                meta: NO_META,
-            });
+        let page = PagePacked {
+            text: packed.text.as_str().to_owned(),
+            locs: packed.locs.to_vec(),
+            entries: packed.entries.to_vec(),
+            meta: Vec::new(),
+        };
+        // A very large page's lists are not kept (threads live on in a server).
+        if packed.locs.capacity() > 1 << 20 || packed.text.capacity() > 1 << 20 {
+            *packed = PagePacked::default();
         }
-    }
-    packed
+        page
+    })
 }
 
 /// A page of a word: the page's number and where its locations and meta locations
@@ -278,7 +370,8 @@ pub(crate) struct SiteWord {
 #[derive(Default)]
 pub(crate) struct SiteWords {
     words: HashMap<String, SiteWord>,
-    locs: Vec<i32>,
+    /// Locations as [`push_varint`] writes them.
+    locs: Vec<u8>,
     meta_locs: Vec<i32>,
 }
 
@@ -294,7 +387,7 @@ impl SiteWords {
             return false;
         };
         self.locs.extend_from_slice(&page.locs);
-        for e in &page.entries {
+        for (e, locs) in page.entries_with_locs() {
             let meta = match page.meta.get(e.meta as usize) {
                 Some(list) => {
                     let (Ok(start), Ok(end)) = (
@@ -311,13 +404,13 @@ impl SiteWords {
             let r = Ref {
                 page_number,
                 locs: Span {
-                    start: base + e.locs.start,
-                    end: base + e.locs.end,
+                    start: base + locs.start,
+                    end: base + locs.end,
                 },
                 meta,
             };
             let word = self.words.entry_ref(page.str(e.word)).or_default();
-            match e.form {
+            match e.form() {
                 None => word.pages.push(r),
                 Some(form) => {
                     let form = page.str(form);
@@ -354,7 +447,7 @@ impl SiteWords {
         word.pages
             .iter()
             .chain(word.variants.iter().flat_map(|v| &v.1))
-            .map(|r| r.locs.len() + r.meta.len() + 1)
+            .map(|r| varint_count(&self.locs[r.locs.range()]) + r.meta.len() + 1)
             .sum::<usize>()
             + word.variants.len()
     }
@@ -433,8 +526,8 @@ impl SiteWords {
             e.array(3)?.u64(u64::from(r.page_number - last_page))?;
             last_page = r.page_number;
             let locs = &self.locs[r.locs.range()];
-            e.array(locs.len() as u64)?;
-            for &loc in locs {
+            e.array(varint_count(locs) as u64)?;
+            for loc in varints(locs) {
                 e.i32(loc)?;
             }
             let meta_locs = &self.meta_locs[r.meta.range()];
@@ -458,7 +551,7 @@ impl SiteWords {
                     last_page = r.page_number;
                     PackedPage {
                         page_number: delta as usize,
-                        locs: self.locs[r.locs.range()].to_vec(),
+                        locs: varints(&self.locs[r.locs.range()]).collect(),
                         meta_locs: self.meta_locs[r.meta.range()].to_vec(),
                     }
                 })
@@ -495,6 +588,49 @@ mod tests {
                 original_word: original.map(str::to_string),
             })
             .collect()
+    }
+
+    #[test]
+    fn locations_come_back_from_their_bytes_as_they_went_in() {
+        let mut seed: u64 = 7;
+        let mut values = vec![
+            0,
+            1,
+            -1,
+            63,
+            64,
+            -64,
+            -65,
+            127,
+            128,
+            i32::MAX,
+            i32::MIN,
+            -26,
+            -241,
+        ];
+        for _ in 0..10_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = (seed >> 32) as u32 as i32;
+            values.push(v >> (seed % 31));
+        }
+        let mut bytes = Vec::new();
+        for &v in &values {
+            push_varint(&mut bytes, v);
+        }
+        assert_eq!(varint_count(&bytes), values.len());
+        assert_eq!(varints(&bytes).collect::<Vec<_>>(), values);
+        // Small deltas, the most common, take one byte.
+        let mut one = Vec::new();
+        push_varint(&mut one, 63);
+        push_varint(&mut one, -64);
+        assert_eq!(one.len(), 2);
+        // A list cut in the middle of a number ends before it, without a panic.
+        let mut cut = Vec::new();
+        push_varint(&mut cut, 5);
+        push_varint(&mut cut, i32::MAX);
+        assert_eq!(varints(&cut[..3]).collect::<Vec<_>>(), vec![5]);
     }
 
     #[test]
