@@ -122,6 +122,17 @@ impl SearchState {
                 // Packed at once: the positions of every page are not kept.
                 f.fossick_sync(&self.options).map(|mut page| {
                     page.packed_words = index::pack_words(std::mem::take(&mut page.word_data));
+                    // Its fragment file made now, on this thread, so that only the
+                    // compressed file is kept, not the page's text (unless fragments
+                    // are to be grouped: that needs their JSON).
+                    if self.options.max_fragments.unwrap_or(0) == 0 {
+                        let json = serde_json::to_string(&page.fragment.data).unwrap_or_default();
+                        let hash = utils::full_hash(json.as_bytes());
+                        let file = output::gzip(&[json.as_bytes()], self.options.compression_level);
+                        page.fragment_file = Some((hash, file));
+                        page.fragment.data.content = String::new();
+                        page.fragment.data.anchors = Vec::new();
+                    }
                     page
                 })
             })
@@ -359,7 +370,7 @@ impl SearchState {
         outdir
     }
 
-    pub async fn get_files(&self) -> Vec<SyntheticFile> {
+    pub async fn get_files(&mut self) -> Vec<SyntheticFile> {
         let outdir = &self.options.bundle_output;
 
         let index_entries: Vec<_> = self
@@ -369,7 +380,7 @@ impl SearchState {
             .collect();
 
         let mut files: Vec<_> =
-            join_all(self.built_indexes.iter().map(|indexes| async {
+            join_all(self.built_indexes.iter_mut().map(|indexes| async {
                 indexes.write_files_to_memory(&self.options, outdir).await
             }))
             .await

@@ -71,6 +71,10 @@ pub struct FossickedData {
     /// marque: `word_data` packed for the index, when the page was read in a batch
     /// (`SearchState::fossick_batch`); `word_data` is then empty.
     pub(crate) packed_words: crate::index::PagePacked,
+    /// marque: the page's fragment file, made when the page was read in a batch
+    /// (`SearchState::fossick_batch`): the SHA-1 of its JSON and the file
+    /// compressed. Its content and anchors are then dropped from `fragment`.
+    pub(crate) fragment_file: Option<(String, Vec<u8>)>,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
     pub force_inclusion: bool,
@@ -380,6 +384,7 @@ impl Fossicker {
             word_data,
             meta_word_data,
             packed_words: Default::default(),
+            fragment_file: None,
             sort: data.sort,
         })
     }

@@ -23,11 +23,13 @@ mod packed;
 
 pub(crate) use packed::{pack_words, PagePacked};
 
+/// marque: the files' contents are compressed as they are made (`output::gzip`, at
+/// `options.compression_level`), so that an index is never held both ways.
 pub struct PagefindIndexes {
     pub word_indexes: HashMap<String, Vec<u8>>,
     pub filter_indexes: HashMap<String, Vec<u8>>,
     pub meta_index: (String, Vec<u8>),
-    pub fragments: Vec<(String, String)>,
+    pub fragments: Vec<(String, Vec<u8>)>,
     pub sorts: Vec<String>,
     pub language: String,
     pub word_count: usize,
@@ -37,7 +39,10 @@ pub struct PagefindIndexes {
 #[derive(Clone)]
 struct IntermediaryPageData {
     full_hash: String,
+    /// The fragment's JSON, when fragments are grouped (empty otherwise).
     encoded_data: String,
+    /// marque: the fragment's file, compressed (empty when fragments are grouped).
+    file: Vec<u8>,
     word_count: usize,
     page_number: usize,
 }
@@ -186,12 +191,27 @@ pub async fn build_indexes(
                 .collect();
 
             // Compute encoded page data
-            let encoded_data = serde_json::to_string(&page.fragment.data).unwrap();
+            // marque: made when the page was read in a batch; compressed now when
+            // not (and fragments are not grouped).
+            let (hash, file, encoded_data) = match page.fragment_file {
+                Some((hash, file)) => (hash, file, String::new()),
+                None => {
+                    let json = serde_json::to_string(&page.fragment.data).unwrap();
+                    let hash = full_hash(json.as_bytes());
+                    if options.max_fragments.unwrap_or(0) == 0 {
+                        let file = crate::output::gzip(&[json.as_bytes()], options.compression_level);
+                        (hash, file, String::new())
+                    } else {
+                        (hash, Vec::new(), json)
+                    }
+                }
+            };
             let encoded_page = IntermediaryPageData {
-                full_hash: format!("{}_{}", language_ref, full_hash(encoded_data.as_bytes())),
+                full_hash: format!("{}_{}", language_ref, hash),
                 word_count: page.fragment.data.word_count,
                 page_number: page.fragment.page_number,
                 encoded_data,
+                file,
             };
 
             PageProcessingResult {
@@ -288,7 +308,10 @@ pub async fn build_indexes(
             }
             group_hashes.insert(short_group_hash.to_string());
 
-            final_fragments.push((short_group_hash.to_string(), group_json));
+            final_fragments.push((
+                short_group_hash.to_string(),
+                crate::output::gzip(&[group_json.as_bytes()], options.compression_level),
+            ));
 
             for (word_count, (hash, _)) in chunk {
                 meta.pages.push(MetaPage {
@@ -300,7 +323,14 @@ pub async fn build_indexes(
         }
     } else {
         for (word_count, (hash, frag)) in fragments {
-            final_fragments.push((hash.clone(), frag.encoded_data));
+            // (Fragments kept as JSON for a grouping that did not happen are
+            // compressed now.)
+            let file = if frag.encoded_data.is_empty() {
+                frag.file
+            } else {
+                crate::output::gzip(&[frag.encoded_data.as_bytes()], options.compression_level)
+            };
+            final_fragments.push((hash.clone(), file));
             meta.pages.push(MetaPage {
                 hash: hash.clone(),
                 word_count: word_count as u32,
@@ -331,6 +361,7 @@ pub async fn build_indexes(
                 filter_index.as_mut(),
             );
             let hash = format!("{}_{}", language, full_hash(&filter_index));
+            let filter_index = crate::output::gzip(&[&filter_index], options.compression_level);
             (filter, filter_index, hash)
         })
         .collect();
@@ -384,6 +415,7 @@ pub async fn build_indexes(
             let word_index = site_words.encode(&chunk);
 
             let hash = format!("{}_{}", language, full_hash(&word_index));
+            let word_index = crate::output::gzip(&[&word_index], options.compression_level);
             (i, word_index, hash)
         })
         .collect();
@@ -414,6 +446,7 @@ pub async fn build_indexes(
         language,
         &full_hash(&meta_index)[0..=(language.len() + 7)]
     );
+    let meta_index = crate::output::gzip(&[&meta_index], options.compression_level);
 
     Ok(PagefindIndexes {
         word_indexes,

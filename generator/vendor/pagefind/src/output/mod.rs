@@ -1,11 +1,8 @@
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::index::PagefindIndexes;
 use crate::{SearchOptions, PAGEFIND_VERSION};
-use flate2::write::GzEncoder; // TODO: Replace flate2 with async-compression since we
-use flate2::Compression; //   // require that crate for the input compression anyway.
 use futures::future::join_all;
 use std::collections::BTreeMap;
 use include_dir::{include_dir, Dir};
@@ -301,12 +298,13 @@ impl PagefindIndexes {
         self.write_files(options, outdir, false).await;
     }
 
+    /// marque: the files are taken out of the index (their contents are not copied).
     pub async fn write_files_to_memory(
-        &self,
+        &mut self,
         options: &SearchOptions,
         outdir: &PathBuf,
     ) -> Vec<SyntheticFile> {
-        self.write_files(options, outdir, true).await.unwrap()
+        self.files_in_memory(options, outdir)
     }
 
     async fn write_files(
@@ -321,14 +319,11 @@ impl PagefindIndexes {
             WriteBehavior::Immutable
         };
 
-        if synthetic {
-            return Some(self.files_in_memory(options, outdir));
-        }
 
         let mut files = vec![write(
             outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
             vec![&self.meta_index.1],
-            Compress::GZ,
+            Compress::None, // marque: compressed already
             immutable_write_behaviour,
         )];
 
@@ -359,8 +354,8 @@ impl PagefindIndexes {
         files.extend(self.fragments.iter().map(|(hash, fragment)| {
             write(
                 outdir.join(format!("fragment/{}.pf_fragment", hash)),
-                vec![fragment.as_bytes()],
-                Compress::GZ,
+                vec![fragment.as_slice()],
+                Compress::None, // marque: compressed already
                 immutable_write_behaviour,
             )
         }));
@@ -369,7 +364,7 @@ impl PagefindIndexes {
             write(
                 outdir.join(format!("index/{}.pf_index", hash)),
                 vec![index],
-                Compress::GZ,
+                Compress::None, // marque: compressed already
                 immutable_write_behaviour,
             )
         }));
@@ -378,7 +373,7 @@ impl PagefindIndexes {
             write(
                 outdir.join(format!("filter/{}.pf_filter", hash)),
                 vec![index],
-                Compress::GZ,
+                Compress::None, // marque: compressed already
                 immutable_write_behaviour,
             )
         }));
@@ -393,10 +388,10 @@ impl PagefindIndexes {
 }
 
 impl PagefindIndexes {
-    /// marque: the index's files in memory, compressed in parallel (one file after
-    /// the other on the async runtime made one core do all the compression).
-    fn files_in_memory(&self, options: &SearchOptions, outdir: &PathBuf) -> Vec<SyntheticFile> {
-        use rayon::prelude::*;
+    /// marque: the index's files in memory, taken out of it (they were compressed in
+    /// parallel as they were made: one file after the other on the async runtime
+    /// made one core do all the compression).
+    fn files_in_memory(&mut self, options: &SearchOptions, outdir: &PathBuf) -> Vec<SyntheticFile> {
         let mut plain = Vec::new();
         if self.language != "unknown" {
             if let Some(wasm_path) = self.lang_wasm_path() {
@@ -416,36 +411,34 @@ impl PagefindIndexes {
                 ));
             }
         }
-        let mut packed: Vec<(PathBuf, &[u8])> = vec![(
-            outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
-            &self.meta_index.1,
-        )];
-        packed.extend(self.fragments.iter().map(|(hash, fragment)| {
-            (
-                outdir.join(format!("fragment/{}.pf_fragment", hash)),
-                fragment.as_bytes(),
-            )
-        }));
-        packed.extend(self.word_indexes.iter().map(|(hash, index)| {
-            (
-                outdir.join(format!("index/{}.pf_index", hash)),
-                index.as_slice(),
-            )
-        }));
-        packed.extend(self.filter_indexes.iter().map(|(hash, index)| {
-            (
-                outdir.join(format!("filter/{}.pf_filter", hash)),
-                index.as_slice(),
-            )
-        }));
-        let level = options.compression_level;
-        let mut files: Vec<SyntheticFile> = packed
-            .into_par_iter()
-            .map(|(filename, content)| SyntheticFile {
-                filename,
-                contents: gzip(&[content], level),
-            })
-            .collect();
+        let mut files = vec![SyntheticFile {
+            filename: outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
+            contents: std::mem::take(&mut self.meta_index.1),
+        }];
+        files.extend(
+            std::mem::take(&mut self.fragments)
+                .into_iter()
+                .map(|(hash, contents)| SyntheticFile {
+                    filename: outdir.join(format!("fragment/{}.pf_fragment", hash)),
+                    contents,
+                }),
+        );
+        files.extend(
+            std::mem::take(&mut self.word_indexes)
+                .into_iter()
+                .map(|(hash, contents)| SyntheticFile {
+                    filename: outdir.join(format!("index/{}.pf_index", hash)),
+                    contents,
+                }),
+        );
+        files.extend(
+            std::mem::take(&mut self.filter_indexes)
+                .into_iter()
+                .map(|(hash, contents)| SyntheticFile {
+                    filename: outdir.join(format!("filter/{}.pf_filter", hash)),
+                    contents,
+                }),
+        );
         files.extend(plain);
         files
     }
@@ -464,7 +457,7 @@ thread_local! {
 /// libdeflate (whole buffers at once): at level 1 it is as small as zlib's level 2
 /// in half its time (67 MB of a 10,000-page index: 0.36 s against 0.63 s, 28.7 MB
 /// against 28.8 MB).
-fn gzip(content_chunks: &[&[u8]], level: u32) -> Vec<u8> {
+pub(crate) fn gzip(content_chunks: &[&[u8]], level: u32) -> Vec<u8> {
     use libdeflater::{CompressionLvl, Compressor};
     const MARKER: &[u8] = b"pagefind_dcd";
     let level = level.min(12);
@@ -504,7 +497,8 @@ fn gzip(content_chunks: &[&[u8]], level: u32) -> Vec<u8> {
 
 #[derive(Copy, Clone)]
 enum Compress {
-    GZ,
+    // marque: `GZ` is gone: the index's files are compressed as they are made
+    // (`gzip`).
     None,
 }
 
@@ -548,28 +542,6 @@ async fn write(
     };
 
     match compression {
-        Compress::GZ => {
-            let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-            for chunk in content_chunks {
-                gz.write_all(b"pagefind_dcd").unwrap();
-                gz.write_all(chunk).unwrap();
-            }
-            if let Ok(contents) = gz.finish() {
-                if let Some(mut file) = file {
-                    file.write_all(&contents).await.unwrap();
-                    // `write_all` resolving only means the bytes are in tokio's
-                    // buffer; the blocking-pool write to disk may still be in
-                    // flight. Flush before the file drops, or a service-mode
-                    // consumer can receive the WriteFiles acknowledgement and
-                    // close the process while a file is half written, shipping
-                    // a truncated asset.
-                    file.flush().await.unwrap();
-                } else {
-                    return Some(SyntheticFile { filename, contents });
-                }
-            }
-            None
-        }
         Compress::None => {
             if let Some(mut file) = file {
                 for chunk in content_chunks {
