@@ -120,8 +120,7 @@ impl SearchState {
             .into_par_iter()
             .map(|f| {
                 // Packed at once: the positions of every page are not kept.
-                f.fossick_sync(&self.options).map(|mut page| {
-                    page.packed_words = index::pack_words(std::mem::take(&mut page.word_data));
+                f.fossick_sync_as(&self.options, true).map(|mut page| {
                     // Its fragment file made now, on this thread, so that only the
                     // compressed file is kept, not the page's text (unless fragments
                     // are to be grouped: that needs their JSON).

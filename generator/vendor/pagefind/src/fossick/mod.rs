@@ -31,6 +31,7 @@ lazy_static! {
 mod fast;
 pub mod parser;
 mod splitting;
+mod words;
 
 /// marque: the most words a thread keeps the indexable forms of, per language.
 const WORD_CACHE_SIZE: usize = 100_000;
@@ -39,7 +40,7 @@ const WORD_CACHE_SIZE: usize = 100_000;
 /// page of long words must not fill memory).
 const WORD_CACHE_MAX_LEN: usize = 64;
 
-type WordCache = HashMap<String, HashMap<String, Vec<splitting::IndexableWord>>>;
+type WordCache = HashMap<String, words::LangWords>;
 
 thread_local! {
     /// marque: each thread's cache of the indexable forms of words, by language.
@@ -320,7 +321,17 @@ impl Fossicker {
         }))
     }
 
-    pub fn fossick_sync(mut self, options: &SearchOptions) -> Result<FossickedData> {
+    pub fn fossick_sync(self, options: &SearchOptions) -> Result<FossickedData> {
+        self.fossick_sync_as(options, false)
+    }
+
+    /// marque: [`Self::fossick_sync`], the page's words packed for the index when
+    /// `packed` (`packed_words`, and `word_data` empty).
+    pub(crate) fn fossick_sync_as(
+        mut self,
+        options: &SearchOptions,
+        packed: bool,
+    ) -> Result<FossickedData> {
         if (self.file_path.is_some() || self.synthetic_content.is_some()) && self.data.is_none() {
             if let Err(e) = self.fossick_html_sync(options) {
                 let path_desc = self
@@ -336,7 +347,11 @@ impl Fossicker {
             }
         }
 
-        let (content, word_data, anchors, word_count) = self.parse_digest(options);
+        let (content, words, anchors, word_count) = self.parse_digest_as(options, packed);
+        let (word_data, packed_words) = match words {
+            Either::Left(map) => (map, Default::default()),
+            Either::Right(packed) => (HashMap::new(), packed),
+        };
         self.tidy_meta_and_filters();
 
         let data = self.data.unwrap();
@@ -383,12 +398,14 @@ impl Fossicker {
             },
             word_data,
             meta_word_data,
-            packed_words: Default::default(),
+            packed_words,
             fragment_file: None,
             sort: data.sort,
         })
     }
 
+    /// pagefind's `parse_digest` (for its tests): the page's words as its map.
+    #[cfg(test)]
     fn parse_digest(
         &mut self,
         options: &SearchOptions,
@@ -398,14 +415,30 @@ impl Fossicker {
         Vec<PageAnchorData>,
         usize,
     ) {
-        // marque: sized for the page's words at once (a word per ~12 bytes of text).
-        let mut map: HashMap<String, Vec<FossickedWord>> =
-            HashMap::with_capacity(self.data.as_ref().map_or(0, |d| d.digest.len() / 12));
+        let (content, words, anchors, count) = self.parse_digest_as(options, false);
+        (content, words.left().unwrap_or_default(), anchors, count)
+    }
+
+    /// marque: the page's words come as pagefind's map, or packed for the index
+    /// when `packed` (`fossick_batch`).
+    fn parse_digest_as(
+        &mut self,
+        options: &SearchOptions,
+        packed: bool,
+    ) -> (
+        String,
+        Either<HashMap<String, Vec<FossickedWord>>, crate::index::PagePacked>,
+        Vec<PageAnchorData>,
+        usize,
+    ) {
         let mut anchors = Vec::new();
         // TODO: push this error handling up a level and return an Err from parse_digest
         if self.data.as_ref().is_none() {
-            return ("".into(), map, anchors, 0); // empty page result, will be dropped from search
+            return ("".into(), Either::Left(HashMap::new()), anchors, 0); // empty page result, will be dropped from search
         }
+        // marque: the page's places (about a word per 6 bytes of text).
+        let mut page_words =
+            words::PageWords::with_capacity(self.data.as_ref().map_or(0, |d| d.digest.len() / 6));
         let data = self.data.as_ref().unwrap();
         let stemmer = get_stemmer(&data.language);
 
@@ -450,7 +483,8 @@ impl Fossicker {
         if all_words.len() > 64 {
             all_words.clear();
         }
-        let words = all_words.entry(cache_key).or_default();
+        let lang = all_words.entry(cache_key).or_default();
+        lang.begin_page(WORD_CACHE_SIZE);
 
         let mut total_word_index: usize = 0;
         let mut max_word_index = 0;
@@ -555,7 +589,7 @@ impl Fossicker {
             // marque: a word's indexable forms depend on the word alone (and the
             // page's language): they are looked up in this thread's cache before
             // being worked out (stemming every occurrence was a fifth of the time),
-            // and read from there without a copy.
+            // numbered (`words`), and read from there without a copy.
             let work_out = || {
                 let mut found =
                     get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
@@ -568,23 +602,15 @@ impl Fossicker {
                 found.extend(dotted_tails);
                 found
             };
+            let words::LangWords { words, table } = &mut *lang;
             let uncached;
-            let known: &[splitting::IndexableWord] = if base_word.len() <= WORD_CACHE_MAX_LEN {
-                if words.len() >= WORD_CACHE_SIZE && !words.contains_key(base_word.as_ref()) {
-                    words.clear();
-                }
-                words.entry_ref(base_word.as_ref()).or_insert_with(work_out)
-            } else {
-                uncached = work_out();
-                &uncached
-            };
-            #[allow(unused_mut)]
-            let mut indexable_words: std::borrow::Cow<[splitting::IndexableWord]> =
-                std::borrow::Cow::Borrowed(known);
             let mut cross_bigram = None;
-            if segmented {
+            let known: &[words::Form] = if segmented {
+                // (Segmented languages, with `extended` only: pairs of clusters are
+                // indexed too, worked out for each occurrence as pagefind did.)
+                let mut indexable_words = work_out();
                 let bigrams = get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
-                indexable_words.to_mut().extend(bigrams);
+                indexable_words.extend(bigrams);
                 // The pair that spans the boundary from the previous segment is
                 // indexed against that segment, so it is tracked separately
                 cross_bigram = get_indexable_cross_bigram(
@@ -592,13 +618,22 @@ impl Fossicker {
                     previous_cluster,
                     stemmer.as_ref(),
                     &indexable_words,
-                );
-            }
+                )
+                .map(|w| table.intern(std::slice::from_ref(&w))[0]);
+                uncached = table.intern(&indexable_words);
+                &uncached
+            } else if base_word.len() <= WORD_CACHE_MAX_LEN
+                && (words.len() < WORD_CACHE_SIZE || words.contains_key(base_word.as_ref()))
+            {
+                words
+                    .entry_ref(base_word.as_ref())
+                    .or_insert_with(|| table.intern(&work_out()))
+            } else {
+                uncached = table.intern(&work_out());
+                &uncached
+            };
 
-            let compound_count = indexable_words
-                .iter()
-                .filter(|w| w.is_compound_part)
-                .count()
+            let compound_count = known.iter().filter(|w| w.is_compound_part).count()
                 + usize::from(cross_bigram.is_some());
             let partial_weight = if compound_count > 0 && word_weight > 0 {
                 (word_weight / compound_count.try_into().unwrap_or(std::u8::MAX)).max(1)
@@ -606,40 +641,25 @@ impl Fossicker {
                 0
             };
 
-            for indexable in indexable_words.iter() {
-                let weight = if indexable.is_compound_part {
+            let position: u32 = total_word_index.try_into().unwrap_or(u32::MAX);
+            for &form in known {
+                let weight = if form.is_compound_part {
                     partial_weight
                 } else {
                     word_weight
                 };
-
-                let entry = FossickedWord {
-                    position: total_word_index.try_into().unwrap(),
-                    weight,
-                    original_word: indexable.original.clone(),
-                };
-                if let Some(repeat) = map.get_mut(indexable.stemmed.as_str()) {
-                    repeat.push(entry);
-                } else {
-                    map.insert(indexable.stemmed.clone(), vec![entry]);
-                }
+                table.occur(&mut page_words, form, position, weight);
             }
 
             // The pair spanning two segments belongs to the segment it starts
             // in, the word before this one, so that an excerpt highlights the
             // text from where the matched word starts rather than from where it
             // ends up in our segmentation.
-            if let Some(indexable) = cross_bigram {
-                if let Some(position) = total_word_index.checked_sub(1) {
-                    let entry = FossickedWord {
-                        position: position.try_into().unwrap(),
-                        weight: partial_weight,
-                        original_word: indexable.original,
-                    };
-                    let positions = map.entry(indexable.stemmed).or_default();
+            if let Some(form) = cross_bigram {
+                if let Some(before) = position.checked_sub(1) {
                     // The word before may already index this pair
-                    if !positions.iter().any(|word| word.position == entry.position) {
-                        positions.push(entry);
+                    if !table.has_place(&page_words, form, before) {
+                        table.occur(&mut page_words, form, before, partial_weight);
                     }
                 }
             }
@@ -665,6 +685,11 @@ impl Fossicker {
                 }
             };
         }
+        let words = if packed {
+            Either::Right(lang.table.pack(&page_words))
+        } else {
+            Either::Left(lang.table.map(&page_words))
+        };
         WORD_CACHE.with(|c| *c.borrow_mut() = all_words);
         if content.ends_with('\u{200B}') {
             content.pop();
@@ -672,7 +697,7 @@ impl Fossicker {
         if content.ends_with(' ') {
             content.pop();
         }
-        (content, map, anchors, max_word_index + 1)
+        (content, words, anchors, max_word_index + 1)
     }
 
     /// Removes private Pagefind sentinel values from content that would otherwise leak.
@@ -1097,6 +1122,49 @@ mod tests {
                     }]
                 )
             ])
+        );
+    }
+
+    /// marque: a page read for a batch is packed from its places as pagefind's map
+    /// of the same page would be (stems shared by several words, forms with
+    /// diacritics, weights, compound words, repeats, long words past the cache).
+    #[test]
+    fn words_packed_as_read_are_the_words_of_pagefind_map_packed() {
+        let long = "x".repeat(80);
+        let pages = [
+            "<html lang='fr'><body><h1>Été à Marseille</h1><p>La couleur, les couleurs, \
+             l'été et ETE, été; café Café cafe. <b>Été</b> encore été.</p>\
+             <p data-pagefind-weight='3'>Couleur vive, vidéo-projection et e-mail.</p>\
+             <p data-pagefind-weight='0'>rien</p></body></html>"
+                .to_string(),
+            format!(
+                "<html lang='en'><body><h2>Colours and colour</h2><p>Running runs ran \
+                 {long} {long} naïve naive NAÏVE co-operate www.example.com 3.14</p>\
+                 <div data-pagefind-weight='7'>Heavy heavy <span>héavy</span></div></body></html>"
+            ),
+        ];
+        for html in pages {
+            let options = test_opts();
+            let mut a = test_fossick(html.clone());
+            let (_, map, _, _) = a.parse_digest_as(&options, false);
+            let map = map.left().unwrap();
+            let mut b = test_fossick(html);
+            let (_, packed, _, _) = b.parse_digest_as(&options, true);
+            let packed = packed.right().unwrap();
+            assert!(!packed.is_empty());
+            assert_eq!(
+                packed.canonical(),
+                crate::index::pack_words(map).canonical()
+            );
+        }
+        // And the same again, with the thread's words known already.
+        let mut c = test_fossick("<html><body><p>couleur couleurs été</p></body></html>".into());
+        let (_, packed, _, _) = c.parse_digest_as(&test_opts(), true);
+        let mut d = test_fossick("<html><body><p>couleur couleurs été</p></body></html>".into());
+        let (_, map, _, _) = d.parse_digest_as(&test_opts(), false);
+        assert_eq!(
+            packed.right().unwrap().canonical(),
+            crate::index::pack_words(map.left().unwrap()).canonical()
         );
     }
 

@@ -21,7 +21,7 @@ mod index_metadata;
 mod index_words;
 mod packed;
 
-pub(crate) use packed::{pack_words, PagePacked};
+pub(crate) use packed::{pack_occurrences, pack_words, Occurrence, PagePacked, NO_FORM_ID};
 
 /// marque: the files' contents are compressed as they are made (`output::gzip`, at
 /// `options.compression_level`), so that an index is never held both ways.

@@ -320,10 +320,7 @@ pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Page
     SCRATCH.with(|cell| {
         let mut scratch = cell.borrow_mut();
         let packed = &mut *scratch;
-        packed.text.clear();
-        packed.locs.clear();
-        packed.entries.clear();
-        packed.meta.clear();
+        packed.clear();
         for (word, mut positions) in word_data {
             let Some(word_span) = packed.push_text(&word) else {
                 continue;
@@ -371,17 +368,177 @@ pub(crate) fn pack_words(word_data: HashMap<String, Vec<FossickedWord>>) -> Page
                 });
             }
         }
+        packed.copy_out()
+    })
+}
+
+impl PagePacked {
+    /// The page's words, forms and locations (decoded), in the order of the words
+    /// and forms: what the page gives the index, whatever the order of its entries.
+    #[cfg(test)]
+    pub(crate) fn canonical(&self) -> Vec<(String, Option<String>, Vec<i32>, u32)> {
+        let mut all: Vec<_> = self
+            .entries_with_locs()
+            .map(|(e, locs)| {
+                (
+                    self.str(e.word).to_string(),
+                    e.form().map(|f| self.str(f).to_string()),
+                    varints(&self.locs[locs.range()]).collect::<Vec<_>>(),
+                    e.meta,
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// A copy of these lists at their exact sizes (they are a thread's scratch
+    /// lists, kept for the next page unless very large: threads live on in a
+    /// server).
+    fn copy_out(&mut self) -> PagePacked {
         let page = PagePacked {
-            text: packed.text.as_str().to_owned(),
-            locs: packed.locs.to_vec(),
-            entries: packed.entries.to_vec(),
+            text: self.text.as_str().to_owned(),
+            locs: self.locs.to_vec(),
+            entries: self.entries.to_vec(),
             meta: Vec::new(),
         };
-        // A very large page's lists are not kept (threads live on in a server).
-        if packed.locs.capacity() > 1 << 20 || packed.text.capacity() > 1 << 20 {
-            *packed = PagePacked::default();
+        if self.locs.capacity() > 1 << 20 || self.text.capacity() > 1 << 20 {
+            *self = PagePacked::default();
         }
         page
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.locs.clear();
+        self.entries.clear();
+        self.meta.clear();
+    }
+}
+
+/// No form with diacritics (an [`Occurrence`] of the word itself).
+pub(crate) const NO_FORM_ID: u32 = u32::MAX;
+
+/// A place of a word on a page, as `fossick::words` records it: the word's slot
+/// on the page, its position and weight, and its form with diacritics (a number,
+/// or [`NO_FORM_ID`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Occurrence {
+    pub(crate) slot: u32,
+    pub(crate) position: u32,
+    pub(crate) weight: u8,
+    pub(crate) form: u32,
+}
+
+thread_local! {
+    /// Each thread's lists to sort a page's places in.
+    static PLACES: std::cell::RefCell<(Vec<u32>, Vec<Occurrence>, Vec<FossickedWord>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new(), Vec::new())) };
+}
+
+/// What [`pack_words`] gives for the map of words these places make: for each slot
+/// (`slots` of them; `word` gives its text), its places without a form with
+/// diacritics, then each form's (in the order of the forms' texts: `form` gives
+/// them), positions sorted and delta-encoded.
+pub(crate) fn pack_occurrences<'t>(
+    slots: usize,
+    occurrences: &[Occurrence],
+    word: impl Fn(usize) -> &'t str,
+    form: impl Fn(u32) -> &'t str,
+) -> PagePacked {
+    PLACES.with(|places| {
+        let (starts, sorted, positions, forms) = &mut *places.borrow_mut();
+        // The places grouped by slot, each slot's in the order read (a counting sort).
+        starts.clear();
+        starts.resize(slots + 1, 0);
+        for o in occurrences {
+            starts[o.slot as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        sorted.clear();
+        sorted.resize(
+            occurrences.len(),
+            Occurrence {
+                slot: 0,
+                position: 0,
+                weight: 0,
+                form: 0,
+            },
+        );
+        {
+            let mut next = starts.clone();
+            for o in occurrences {
+                let at = &mut next[o.slot as usize];
+                sorted[*at as usize] = *o;
+                *at += 1;
+            }
+        }
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let packed = &mut *scratch;
+            packed.clear();
+            for slot in 0..slots {
+                let group = &sorted[starts[slot] as usize..starts[slot + 1] as usize];
+                let Some(word_span) = packed.push_text(word(slot)) else {
+                    continue;
+                };
+                positions.clear();
+                positions.extend(group.iter().filter(|o| o.form == NO_FORM_ID).map(|o| {
+                    FossickedWord {
+                        position: o.position,
+                        weight: o.weight,
+                        original_word: None,
+                    }
+                }));
+                if !positions.is_empty() {
+                    if let Some(locs_end) = packed.push_positions(positions) {
+                        packed.entries.push(Entry {
+                            word: word_span,
+                            form: NO_FORM,
+                            locs_end,
+                            meta: NO_META,
+                        });
+                    }
+                }
+                forms.clear();
+                forms.extend(group.iter().map(|o| o.form).filter(|&f| f != NO_FORM_ID));
+                if forms.is_empty() {
+                    continue;
+                }
+                forms.sort_unstable_by(|a, b| form(*a).cmp(form(*b)));
+                forms.dedup();
+                for &f in forms.iter() {
+                    positions.clear();
+                    positions.extend(group.iter().filter(|o| o.form == f).map(|o| FossickedWord {
+                        position: o.position,
+                        weight: o.weight,
+                        original_word: None,
+                    }));
+                    let Some(form_span) = packed.push_text(form(f)) else {
+                        continue;
+                    };
+                    let Some(locs_end) = packed.push_positions(positions) else {
+                        continue;
+                    };
+                    packed.entries.push(Entry {
+                        word: word_span,
+                        form: form_span,
+                        locs_end,
+                        meta: NO_META,
+                    });
+                }
+            }
+            let page = packed.copy_out();
+            if sorted.capacity() > 1 << 20 {
+                *sorted = Vec::new();
+                *positions = Vec::new();
+                *forms = Vec::new();
+                *starts = Vec::new();
+            }
+            page
+        })
     })
 }
 
