@@ -124,11 +124,8 @@ impl SearchState {
                     // Its fragment file made now, on this thread, so that only the
                     // compressed file is kept, not the page's text (unless fragments
                     // are to be grouped: that needs their JSON).
-                    if self.options.max_fragments.unwrap_or(0) == 0 {
-                        let json = serde_json::to_string(&page.fragment.data).unwrap_or_default();
-                        let hash = utils::full_hash(json.as_bytes());
-                        let file = output::gzip(&[json.as_bytes()], self.options.compression_level);
-                        page.fragment_file = Some((hash, file));
+                    if let Some(file) = index::fragment_file(&page.fragment.data, &self.options) {
+                        page.fragment_file = Some(file);
                         page.fragment.data.content = String::new();
                         page.fragment.data.anchors = Vec::new();
                     }

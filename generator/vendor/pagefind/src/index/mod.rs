@@ -193,17 +193,14 @@ pub async fn build_indexes(
             // Compute encoded page data
             // marque: made when the page was read in a batch; compressed now when
             // not (and fragments are not grouped).
-            let (hash, file, encoded_data) = match page.fragment_file {
+            let file = page
+                .fragment_file
+                .or_else(|| fragment_file(&page.fragment.data, options));
+            let (hash, file, encoded_data) = match file {
                 Some((hash, file)) => (hash, file, String::new()),
                 None => {
                     let json = serde_json::to_string(&page.fragment.data).unwrap();
-                    let hash = full_hash(json.as_bytes());
-                    if options.max_fragments.unwrap_or(0) == 0 {
-                        let file = crate::output::gzip(&[json.as_bytes()], options.compression_level);
-                        (hash, file, String::new())
-                    } else {
-                        (hash, Vec::new(), json)
-                    }
+                    (full_hash(json.as_bytes()), Vec::new(), json)
                 }
             };
             let encoded_page = IntermediaryPageData {
@@ -458,6 +455,20 @@ pub async fn build_indexes(
         word_count,
         page_count,
     })
+}
+
+/// marque: a page's fragment file: the SHA-1 of its JSON and the file compressed;
+/// `None` when fragments are grouped (`max_fragments`: that needs their JSON).
+pub(crate) fn fragment_file(
+    data: &crate::fragments::PageFragmentData,
+    options: &SearchOptions,
+) -> Option<(String, Vec<u8>)> {
+    if options.max_fragments.unwrap_or(0) != 0 {
+        return None;
+    }
+    let json = serde_json::to_string(data).ok()?;
+    let file = crate::output::gzip(&[json.as_bytes()], options.compression_level);
+    Some((full_hash(json.as_bytes()), file))
 }
 
 /// Packs a page's positions of a word into `out` (pagefind's
